@@ -1,0 +1,24 @@
+# kiosk_add_test_folder(<name> LIBS <libs...>)
+# One GoogleTest executable per folder: every *_test.cpp in the calling folder.
+# Test suites whose name contains "Dataset" read ../shared/data: they get the ctest
+# label `dataset` and skip with a message when the folder is absent.
+function(kiosk_add_test_folder name)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  if(NOT srcs)
+    return()
+  endif()
+  add_executable(${name}_tests ${srcs})
+  target_link_libraries(${name}_tests PRIVATE ${ARG_LIBS} kiosk_test_support GTest::gtest GTest::gtest_main GTest::gmock)
+  set(env "KIOSK_SHARED_DIR=${KIOSK_SHARED_DIR};KIOSK_SOURCE_DIR=${CMAKE_SOURCE_DIR};KIOSK_BUILD_DIR=${CMAKE_BINARY_DIR}")
+  gtest_discover_tests(${name}_tests
+    TEST_FILTER "-*Dataset*"
+    DISCOVERY_MODE PRE_TEST
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES ENVIRONMENT "${env}" LABELS "${name}")
+  gtest_discover_tests(${name}_tests
+    TEST_FILTER "*Dataset*"
+    DISCOVERY_MODE PRE_TEST
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES ENVIRONMENT "${env}" LABELS "${name};dataset")
+endfunction()
