@@ -1,0 +1,59 @@
+#pragma once
+// The kiosk window: draws a ViewModel, reports input as UiEvents, speaks prompts.
+//
+//   auto app = ui::App::create({.mode = ui::DisplayMode::Fullscreen});
+//   if (!app) { /* app.error().code == "ui.no_display": offer --headless */ }
+//   (*app)->render(vm);
+//   for (auto& e : (*app)->pollEvents()) ...
+//   (*app)->screenshot("shot.png");
+//
+// Offscreen mode renders with SDL's software renderer onto a surface (no display
+// needed, deterministic pixels): used by the screenshot tests and the benchmark.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "ui/view_model.h"
+
+namespace kiosk::ui {
+
+enum class DisplayMode { Fullscreen, Windowed, Offscreen };
+enum class VoiceMode { Off, Espeak };  // Off: never spawn espeak-ng (tests, benches)
+
+struct WindowOptions {
+    DisplayMode mode = DisplayMode::Fullscreen;
+    int width = 1920;   // Windowed / Offscreen size; Fullscreen uses the desktop size
+    int height = 1080;
+    // assets/ folder (strings/strings.json, ui/*.png). Empty = the source tree's assets/.
+    std::filesystem::path assetsDir;
+    // Noto Sans CJK (TTC); the face index selects Traditional Chinese (TC = 3).
+    std::filesystem::path fontPath = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+    std::filesystem::path boldFontPath = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc";
+    int fontFaceIndex = 3;
+    // Salted PBKDF2 hash of the officer PIN (see ui/officer_pin.h); empty = no PIN accepted.
+    std::string officerPinHash;
+    VoiceMode voice = VoiceMode::Espeak;
+};
+
+// The default assets/ folder (source tree), for tests and tools.
+std::filesystem::path defaultAssetsDir();
+
+class App {
+public:
+    // Error "ui.no_display" when no display is available (no DISPLAY / WAYLAND_DISPLAY
+    // or SDL video init fails) in Fullscreen/Windowed mode; "ui.font", "ui.strings",
+    // "ui.sdl" for other failures.
+    static core::Result<std::unique_ptr<App>> create(const WindowOptions& options);
+    virtual ~App() = default;
+
+    virtual core::Status render(const ViewModel& vm) = 0;
+    virtual std::vector<UiEvent> pollEvents() = 0;
+    // Last rendered frame as PNG.
+    virtual core::Status screenshot(const std::filesystem::path& path) = 0;
+    virtual int width() const = 0;
+    virtual int height() const = 0;
+};
+
+}  // namespace kiosk::ui
