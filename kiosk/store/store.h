@@ -1,0 +1,278 @@
+#pragma once
+// The kiosk's local records in one SQLite file (WAL, synchronous=FULL): enrolment cache
+// with encrypted biometrics, crossing journal, scan log, audit log (hash chain), replay
+// cache and trust-list state, outbox to the clearance service, watchlist.
+//
+// Rules kept here:
+// - No clock reads: every time is a parameter (unix seconds, UTC).
+// - No clear document numbers: a SHA-256 hash (documentHash()) and a masked form only.
+// - No QR text: its SHA-256 (qrHash()).
+// - Biometric blobs are AES-256-GCM encrypted at rest (random 96-bit nonce per blob,
+//   AAD = enrolment reference + column name); the 32-byte key lives in a separate file.
+// - Every call is one transaction: a crossing appears with all its reasons or not at all.
+// - Thread-safe (one connection behind a mutex).
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace kiosk::store {
+
+// Error codes (Error::code) produced by the store.
+//   store.open_failed     the file cannot be opened/created (permissions, missing folder)
+//   store.corrupt         not a SQLite database, or failed the integrity check
+//   store.newer_schema    the file was written by a newer kiosk (schema version too high)
+//   store.migration_failed
+//   store.bad_key         key file missing, unreadable, or not exactly 32 bytes
+//   store.no_key          a biometric column was needed but no key file was configured
+//   store.decrypt_failed  wrong key or tampered ciphertext
+//   store.sql             any other SQLite failure (message has the SQLite text)
+//   store.not_found       the row named does not exist
+//   store.invalid         a bad argument (empty reference, wrong blob size, ...)
+//   store.audit_broken    verifyAuditChain(): a row was modified, deleted or inserted
+
+inline constexpr int64_t kRetentionDays = 31;
+inline constexpr int64_t kRetentionSeconds = kRetentionDays * 24 * 3600;
+inline constexpr std::size_t kKeyBytes = 32;
+
+using FaceDescriptor = std::array<float, 128>;  // same layout as devices::FaceDescriptor
+
+enum class EnrolmentChannel { Machine, Office };
+enum class Residency { HongKongPermanent, MacauPermanent, HongKongNonPermanent, MacauNonPermanent, Other };
+
+std::string toString(EnrolmentChannel c);   // "machine" / "office"
+std::string toString(Residency r);          // "hk_permanent", "mo_permanent", "hk_non_permanent", "mo_non_permanent", "other"
+core::Result<EnrolmentChannel> parseEnrolmentChannel(const std::string& s);
+core::Result<Residency> parseResidency(const std::string& s);
+
+// SHA-256 hex of the normalised document number (upper case, only A-Z and 0-9 kept, so
+// "k123456(7)" and "K1234567" hash the same). This is the only form used for lookups.
+std::string documentHash(const std::string& documentNumber);
+// SHA-256 hex of the QR text exactly as scanned.
+std::string qrHash(const std::string& qrText);
+
+struct FingerTemplate {
+    std::string finger;            // position, e.g. "right_index", "left_thumb"
+    int formatVersion = 1;         // version of the template format (ours)
+    std::string libfprintVersion;  // libfprint version that produced it, e.g. "1.94.5"
+    std::vector<uint8_t> data;     // fp_print_serialize() blob; plaintext only in memory
+};
+
+struct EnrolmentRow {
+    int64_t id = 0;                 // assigned by the store
+    std::string reference;          // opaque `sub` of the crossing QR (unique)
+    std::string documentHash;       // documentHash(number)
+    std::string documentMasked;     // core::maskDocumentNumber(number)
+    Residency residency = Residency::HongKongPermanent;
+    std::string dateOfBirth;        // "YYYY-MM-DD"
+    EnrolmentChannel channel = EnrolmentChannel::Machine;
+    int64_t enrolledAt = 0;         // unix s
+    bool active = true;
+    std::string documentExpiry;     // "YYYY-MM-DD"
+    std::vector<FaceDescriptor> faceDescriptors;  // encrypted at rest
+    std::vector<FingerTemplate> fingers;          // template bytes encrypted at rest
+};
+
+struct EnrolResult {
+    EnrolmentRow row;                                // as stored (id set)
+    std::optional<std::string> replacedReference;    // the old active enrolment, now inactive
+};
+
+// Reading an enrolment without its biometrics needs no key and is cheaper (eligibility
+// checks); With decrypts them.
+enum class Biometrics { Without, With };
+enum class EnrolmentState { Active, Inactive };
+
+enum class CrossingOutcome { Passed, Refused, Aborted, Fault };
+std::string toString(CrossingOutcome o);  // "passed", "refused", "aborted", "fault"
+core::Result<CrossingOutcome> parseCrossingOutcome(const std::string& s);
+
+struct StageDuration {
+    std::string stage;  // "qr", "eligibility", "face", "finger", "door1", "door2", "total", ...
+    int64_t ms = 0;
+    bool operator==(const StageDuration&) const = default;
+};
+
+struct CrossingRecord {
+    int64_t id = 0;                   // assigned by the store
+    int64_t time = 0;                 // unix s, the decision time
+    std::string laneId;
+    CrossingOutcome outcome = CrossingOutcome::Refused;
+    std::vector<std::string> reasons; // shared reason codes, in order
+    std::string enrolmentReference;   // opaque; empty when unknown
+    std::string qrHash;               // qrHash(text); never the text
+    std::vector<StageDuration> durations;
+};
+
+struct CrossingQuery {
+    int64_t fromTime = INT64_MIN;  // inclusive
+    int64_t toTime = INT64_MAX;    // inclusive
+    std::string laneId;            // empty: all lanes
+    int limit = 1000;              // newest first
+};
+
+struct ScanRecord {
+    int64_t id = 0;
+    int64_t time = 0;      // unix s
+    std::string laneId;
+    std::string qrHash;
+    std::string verdict;   // "accepted" or a reason code ("qr.expired", ...)
+};
+
+struct AuditEntry {
+    int64_t id = 0;        // consecutive, assigned by the store
+    int64_t time = 0;      // unix s
+    std::string actor;     // officer id or "system"
+    std::string action;    // "enrolment.replace", "lane.open", ...
+    std::string detail;    // no personal data (references, masked numbers, counts)
+    std::string prevHash;  // hash of the previous row (or the purge anchor)
+    std::string hash;      // SHA-256 hex over the canonical text of this row
+};
+
+struct AuditCheck {
+    int64_t rowsChecked = 0;
+    int64_t anchorId = 0;       // last purged row id (0: none purged)
+    std::string anchorHash;     // its hash ("" when none)
+    std::string headHash;       // hash of the newest row
+};
+
+struct ReplayEntry {
+    std::string cti;       // token id (hex or text)
+    int64_t expiresAt = 0; // unix s: when the entry can be forgotten
+    std::string qrHash;
+    int64_t seenAt = 0;    // unix s
+    bool operator==(const ReplayEntry&) const = default;
+};
+
+struct TrustState {
+    std::vector<uint8_t> signedList;  // the signed trust list exactly as received
+    int64_t fetchedAt = 0;            // unix s when it was obtained
+    int64_t latestTimeSeen = 0;       // anti clock-rollback high-water mark (never lowered)
+};
+
+struct OutboxItem {
+    int64_t id = 0;
+    int64_t createdAt = 0;  // unix s
+    std::string kind;       // "crossing", "lane_status", ...
+    std::string payload;    // usually JSON
+    int attempts = 0;
+};
+
+struct PurgeCounts {
+    int64_t crossings = 0, scans = 0, outbox = 0, replay = 0, audit = 0;
+};
+
+struct StoreCounts {
+    int64_t enrolments = 0, activeEnrolments = 0, crossings = 0, scans = 0, audit = 0, outbox = 0,
+            replay = 0, watchlist = 0;
+};
+
+enum class IntegrityCheck { None, Quick };
+
+struct StoreOptions {
+    // 32-byte AES-256 key file (see Store::createKeyFile). Empty: the store opens, but
+    // any call that reads or writes biometrics fails with store.no_key.
+    std::filesystem::path keyFile;
+    int busyTimeoutMs = 5000;
+    IntegrityCheck integrityCheck = IntegrityCheck::Quick;  // on open
+    // Tests only: called inside the open transaction of appendCrossing() after the
+    // crossing row and before its reasons ("crossing.row_written").
+    std::function<void(std::string_view point)> testHook;
+};
+
+class Store {
+public:
+    // Opens (creating if absent) and migrates the database at `path`.
+    static core::Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, StoreOptions options = {});
+    // Writes a new random 32-byte key with mode 0600; refuses to overwrite an existing file.
+    static core::Status createKeyFile(const std::filesystem::path& path);
+    static int latestSchemaVersion();
+
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    int schemaVersion() const;
+    const std::filesystem::path& path() const;
+    core::Result<StoreCounts> counts();
+
+    // --- Enrolments ---------------------------------------------------------------
+    // Inserts a new active enrolment. An active enrolment with the same document hash is
+    // deactivated in the same transaction, and an audit row records the replacement
+    // (time = row.enrolledAt). Every enrolment gets an audit row "enrolment.add".
+    core::Result<EnrolResult> enrol(EnrolmentRow row, const std::string& actor);
+    core::Result<std::optional<EnrolmentRow>> findEnrolmentByReference(const std::string& reference,
+                                                                       Biometrics biometrics = Biometrics::With);
+    // The active enrolment for the document, or nullopt.
+    core::Result<std::optional<EnrolmentRow>> findActiveEnrolmentByDocumentHash(
+        const std::string& documentHash, Biometrics biometrics = Biometrics::With);
+    core::Status setEnrolmentState(const std::string& reference, EnrolmentState state, int64_t time,
+                                   const std::string& actor);
+
+    // --- Crossing journal (append-only) -------------------------------------------
+    core::Result<int64_t> appendCrossing(const CrossingRecord& record);
+    core::Result<std::vector<CrossingRecord>> crossings(const CrossingQuery& query = {});
+
+    // --- Scan log -----------------------------------------------------------------
+    core::Result<int64_t> appendScan(const ScanRecord& record);
+    // Scans with time in [from, to], newest first.
+    core::Result<std::vector<ScanRecord>> scansBetween(int64_t fromUnix, int64_t toUnix);
+    // Scans in the 12 hours up to `nowUnix` (inclusive), newest first.
+    core::Result<std::vector<ScanRecord>> scansLast12Hours(int64_t nowUnix);
+
+    // --- Audit log (hash chain) ---------------------------------------------------
+    core::Result<int64_t> appendAudit(int64_t time, const std::string& actor, const std::string& action,
+                                      const std::string& detail);
+    core::Result<std::vector<AuditEntry>> auditEntries(int64_t afterId = 0, int limit = 1000);
+    // Recomputes every hash; store.audit_broken names the first bad row.
+    core::Result<AuditCheck> verifyAuditChain();
+
+    // --- Replay cache / trust list -------------------------------------------------
+    // Upserts by cti.
+    core::Status saveReplayEntries(const std::vector<ReplayEntry>& entries);
+    core::Result<std::vector<ReplayEntry>> loadReplayEntries();
+    // Drops entries whose expiresAt < nowUnix; returns how many.
+    core::Result<int64_t> dropExpiredReplayEntries(int64_t nowUnix);
+
+    // Stores the trust list; latestTimeSeen = max(stored, given).
+    core::Status saveTrustState(const TrustState& state);
+    core::Result<std::optional<TrustState>> loadTrustState();
+    // Raises the high-water mark only (max); returns the resulting mark.
+    core::Result<int64_t> noteTimeSeen(int64_t unixTime);
+
+    // --- Outbox ---------------------------------------------------------------------
+    core::Result<int64_t> enqueueOutbox(int64_t createdAt, const std::string& kind, const std::string& payload);
+    // Oldest first.
+    core::Result<std::vector<OutboxItem>> peekOutbox(int limit = 100);
+    core::Status ackOutbox(int64_t id);
+    core::Status markOutboxAttempt(int64_t id);
+
+    // --- Watchlist (document hashes) ---------------------------------------------------
+    core::Status addToWatchlist(const std::string& documentHash, int64_t addedAt);
+    core::Status removeFromWatchlist(const std::string& documentHash);
+    // Replaces the whole list (a sync from the clearance service), one transaction.
+    core::Status replaceWatchlist(const std::vector<std::string>& documentHashes, int64_t addedAt);
+    core::Result<bool> isWatchlisted(const std::string& documentHash);
+
+    // --- Retention --------------------------------------------------------------------
+    // Erases crossings, scans, outbox rows, replay entries (by seenAt) and audit rows with
+    // time < cutoffUnix (a row exactly at the cutoff stays). The hash of the last purged
+    // audit row becomes the chain anchor, so verifyAuditChain() still passes.
+    // Callers pass now - kRetentionSeconds.
+    core::Result<PurgeCounts> purgeOlderThan(int64_t cutoffUnix);
+
+    struct Impl;
+
+private:
+    explicit Store(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kiosk::store
