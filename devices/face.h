@@ -1,9 +1,13 @@
 #pragma once
 // Face processing behind one interface; dlib/OpenCV stay inside devices/face/.
 #include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "devices/image.h"
 
@@ -22,6 +26,20 @@ enum class FaceGuidance {
     TooDark,
     TooBright,
 };
+
+inline const char* toString(FaceGuidance g) {
+    switch (g) {
+        case FaceGuidance::Ok: return "ok";
+        case FaceGuidance::NoFace: return "no_face";
+        case FaceGuidance::MultipleFaces: return "multiple_faces";
+        case FaceGuidance::ComeCloser: return "come_closer";
+        case FaceGuidance::LookAtCamera: return "look_at_camera";
+        case FaceGuidance::HoldStill: return "hold_still";
+        case FaceGuidance::TooDark: return "too_dark";
+        case FaceGuidance::TooBright: return "too_bright";
+    }
+    return "?";
+}
 
 struct FaceBox {
     int x = 0, y = 0, width = 0, height = 0;
@@ -42,6 +60,7 @@ struct FaceMatch {
     FaceGuidance lastGuidance = FaceGuidance::Ok;
     bool livenessPassed = false;
     std::string livenessDetail;
+    std::string reason;      // "" on a match, else "face.no_face", "face.liveness_failed" or "face.no_match"
 };
 
 class FaceEngine {
@@ -49,10 +68,104 @@ public:
     virtual ~FaceEngine() = default;
     virtual core::Result<FaceAnalysis> analyze(const Image& image) = 0;
     // Live frames against the enrolment: liveness on the sequence, then best match.
+    // match is true only when liveness passed and the best distance is <= the threshold.
     virtual core::Result<FaceMatch> verify(const std::vector<Frame>& frames,
                                            const std::vector<FaceDescriptor>& enrolled) = 0;
+    // Enrolment (registration machine): one descriptor per good frame (quality Ok), at most
+    // maxDescriptors. Error "face.no_face" when no frame was good enough.
+    virtual core::Result<std::vector<FaceDescriptor>> enrol(const std::vector<Frame>& frames,
+                                                            int maxDescriptors) {
+        std::vector<FaceDescriptor> out;
+        for (const Frame& f : frames) {
+            if (static_cast<int>(out.size()) >= maxDescriptors) break;
+            auto a = analyze(f.image);
+            if (!a.ok()) return a.error();
+            if (a->guidance == FaceGuidance::Ok && a->hasDescriptor) out.push_back(a->descriptor);
+        }
+        if (out.empty()) return core::Error{"face.no_face", "no frame good enough to enrol"};
+        return out;
+    }
 };
 
 double faceDistance(const FaceDescriptor& a, const FaceDescriptor& b);
+
+// ---- Descriptor bytes for the store: 128 x float32, little-endian, 512 bytes. ----
+inline constexpr std::size_t kFaceDescriptorBytes = 128 * 4;
+
+inline std::vector<uint8_t> descriptorToBytes(const FaceDescriptor& d) {
+    std::vector<uint8_t> out(kFaceDescriptorBytes);
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        uint32_t u = 0;
+        std::memcpy(&u, &d[i], 4);
+        for (int b = 0; b < 4; ++b) out[i * 4 + b] = static_cast<uint8_t>(u >> (8 * b));
+    }
+    return out;
+}
+
+inline core::Result<FaceDescriptor> descriptorFromBytes(const uint8_t* data, std::size_t size) {
+    if (size != kFaceDescriptorBytes || data == nullptr)
+        return core::Error{"face.bad_descriptor", "a face descriptor is 512 bytes, got " + std::to_string(size)};
+    FaceDescriptor d{};
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        uint32_t u = 0;
+        for (int b = 0; b < 4; ++b) u |= uint32_t(data[i * 4 + b]) << (8 * b);
+        std::memcpy(&d[i], &u, 4);
+        if (!(d[i] == d[i]) || d[i] > 1e6f || d[i] < -1e6f)
+            return core::Error{"face.bad_descriptor", "face descriptor holds a non-finite value"};
+    }
+    return d;
+}
+
+inline core::Result<FaceDescriptor> descriptorFromBytes(const std::vector<uint8_t>& bytes) {
+    return descriptorFromBytes(bytes.data(), bytes.size());
+}
+
+// ---- The dlib engine (library kiosk::devices_face; created only by kiosk/main or tools) ----
+
+// Which challenge the traveller performs in front of the camera.
+enum class LivenessChallenge { Blink, HeadTurn, BlinkOrHeadTurn, None };
+
+struct FaceQualityOptions {
+    double minEyeDistancePx = 40;   // inter-ocular distance (eye centres) in the frame
+    double maxYaw = 0.30;           // |nose offset| / eye distance (0 = frontal)
+    double maxRollDeg = 20;
+    double minSharpness = 25;       // variance of the Laplacian over the face box (8-bit grey)
+    double minBrightness = 50;      // mean grey over the face box
+    double maxBrightness = 215;
+};
+
+struct LivenessOptions {
+    LivenessChallenge challenge = LivenessChallenge::Blink;
+    int minFrames = 3;
+    double earOpen = 0.22;          // eye aspect ratio seen as open (both eyes' mean)
+    double earClosedRatio = 0.75;   // a blink: EAR drops below this fraction of the open level
+    double minHeadTurn = 0.25;      // yaw change (same unit as maxYaw) for the head-turn challenge
+    double minFrameMotion = 0.4;    // mean |grey difference| inside the face box between frames
+    double minTexture = 15;         // variance of the Laplacian of the face chip (flat print/screen)
+};
+
+struct FaceEngineOptions {
+    std::string shapePredictorPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
+    std::string recognitionModelPath;   // converted model: $BUILD_DIR/models/dlib_face_recognition_resnet.dat
+    double matchThreshold = 0.50;       // Euclidean; stricter than dlib's 0.6 (docs/face.md)
+    int detectUpsample = 0;             // HOG pyramid upsampling steps (1 finds faces >= 40 px)
+    int detectMaxSide = 320;            // frames are shrunk to this longest side for detection (0 = off)
+    int maxFrames = 5;                  // verify: at most this many frames get a descriptor
+    core::Millis timeBudget{2000};      // verify: stop trying further frames after this
+    FaceQualityOptions quality;
+    LivenessOptions liveness;
+};
+
+}  // namespace kiosk::devices
+
+namespace kiosk::core {
+class ConfigView;
+}
+
+namespace kiosk::devices {
+// From the "face" object of the kiosk configuration (every key optional; errors name the key).
+// Implemented in kiosk::devices_face, like the factory.
+core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigView& faceSection);
+core::Result<std::unique_ptr<FaceEngine>> createDlibFaceEngine(const FaceEngineOptions& options);
 
 }  // namespace kiosk::devices
