@@ -1,0 +1,91 @@
+#include "kiosk/store/crypto.h"
+
+#include <memory>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+namespace kiosk::store::detail {
+
+namespace {
+constexpr uint8_t kBlobFormat = 1;
+constexpr std::size_t kNonce = 12;
+constexpr std::size_t kTag = 16;
+
+struct CtxFree {
+    void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+};
+using Ctx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+}  // namespace
+
+core::Result<Bytes> randomBytes(std::size_t n) {
+    Bytes out(n);
+    if (n && RAND_bytes(out.data(), static_cast<int>(n)) != 1)
+        return core::makeError("store.crypto", "RAND_bytes failed");
+    return out;
+}
+
+core::Result<Bytes> sealBlob(const Bytes& key, const Bytes& plaintext, const std::string& aad) {
+    if (key.size() != 32) return core::makeError("store.bad_key", "AES-256 key must be 32 bytes");
+    KIOSK_ASSIGN_OR_RETURN(Bytes nonce, randomBytes(kNonce));
+    Ctx ctx(EVP_CIPHER_CTX_new());
+    Bytes out(1 + kNonce + plaintext.size() + kTag);
+    out[0] = kBlobFormat;
+    std::copy(nonce.begin(), nonce.end(), out.begin() + 1);
+    int len = 0;
+    bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonce, nullptr) == 1 &&
+              EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce.data()) == 1 &&
+              EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const uint8_t*>(aad.data()),
+                                static_cast<int>(aad.size())) == 1;
+    uint8_t* ct = out.data() + 1 + kNonce;
+    if (ok && !plaintext.empty())
+        ok = EVP_EncryptUpdate(ctx.get(), ct, &len, plaintext.data(), static_cast<int>(plaintext.size())) == 1;
+    int fin = 0;
+    ok = ok && EVP_EncryptFinal_ex(ctx.get(), ct + plaintext.size(), &fin) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, ct + plaintext.size()) == 1;
+    if (!ok) return core::makeError("store.crypto", "AES-256-GCM encryption failed");
+    return out;
+}
+
+core::Result<Bytes> openBlob(const Bytes& key, const Bytes& blob, const std::string& aad) {
+    if (key.size() != 32) return core::makeError("store.bad_key", "AES-256 key must be 32 bytes");
+    if (blob.size() < 1 + kNonce + kTag || blob[0] != kBlobFormat)
+        return core::makeError("store.decrypt_failed", "encrypted blob is truncated or of an unknown format");
+    const std::size_t ctLen = blob.size() - 1 - kNonce - kTag;
+    const uint8_t* nonce = blob.data() + 1;
+    const uint8_t* ct = nonce + kNonce;
+    Bytes tag(ct + ctLen, ct + ctLen + kTag);
+    Bytes out(ctLen);
+    Ctx ctx(EVP_CIPHER_CTX_new());
+    int len = 0;
+    bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonce, nullptr) == 1 &&
+              EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce) == 1 &&
+              EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const uint8_t*>(aad.data()),
+                                static_cast<int>(aad.size())) == 1;
+    if (ok && ctLen) ok = EVP_DecryptUpdate(ctx.get(), out.data(), &len, ct, static_cast<int>(ctLen)) == 1;
+    ok = ok && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTag, tag.data()) == 1;
+    int fin = 0;
+    ok = ok && EVP_DecryptFinal_ex(ctx.get(), out.data() + ctLen, &fin) == 1;
+    if (!ok)
+        return core::makeError("store.decrypt_failed",
+                               "biometric data cannot be decrypted: wrong key file or tampered data");
+    return out;
+}
+
+std::string sha256HexOf(const std::string& bytes) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    out.reserve(n * 2);
+    for (unsigned int i = 0; i < n; ++i) {
+        out.push_back(hex[md[i] >> 4]);
+        out.push_back(hex[md[i] & 15]);
+    }
+    return out;
+}
+
+}  // namespace kiosk::store::detail

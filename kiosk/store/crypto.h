@@ -1,0 +1,20 @@
+#pragma once
+// AES-256-GCM for biometric blobs, SHA-256, random bytes (OpenSSL 3 EVP).
+// Blob layout: 0x01 (format) | nonce (12) | ciphertext | tag (16).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace kiosk::store::detail {
+
+using Bytes = std::vector<uint8_t>;
+
+core::Result<Bytes> randomBytes(std::size_t n);
+core::Result<Bytes> sealBlob(const Bytes& key, const Bytes& plaintext, const std::string& aad);
+// store.decrypt_failed for a wrong key, a tampered blob or a wrong AAD.
+core::Result<Bytes> openBlob(const Bytes& key, const Bytes& blob, const std::string& aad);
+std::string sha256HexOf(const std::string& bytes);
+
+}  // namespace kiosk::store::detail

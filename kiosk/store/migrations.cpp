@@ -1,0 +1,117 @@
+#include "kiosk/store/migrations.h"
+
+namespace kiosk::store::detail {
+
+const std::vector<std::string>& migrations() {
+    static const std::vector<std::string> steps = {
+        // 1: initial schema.
+        R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE enrolments (
+  id               INTEGER PRIMARY KEY,
+  reference        TEXT NOT NULL UNIQUE,
+  document_hash    TEXT NOT NULL,
+  document_masked  TEXT NOT NULL,
+  residency        TEXT NOT NULL,
+  date_of_birth    TEXT NOT NULL,
+  channel          TEXT NOT NULL CHECK (channel IN ('machine', 'office')),
+  enrolled_at      INTEGER NOT NULL,
+  active           INTEGER NOT NULL CHECK (active IN (0, 1)),
+  document_expiry  TEXT NOT NULL,
+  face_descriptors BLOB            -- AES-256-GCM; NULL when none
+);
+CREATE INDEX enrolments_document ON enrolments(document_hash, active);
+-- At most one active enrolment per document.
+CREATE UNIQUE INDEX enrolments_one_active ON enrolments(document_hash) WHERE active = 1;
+
+CREATE TABLE enrolment_fingers (
+  enrolment_id      INTEGER NOT NULL REFERENCES enrolments(id) ON DELETE CASCADE,
+  finger            TEXT NOT NULL,
+  format_version    INTEGER NOT NULL,
+  libfprint_version TEXT NOT NULL,
+  template          BLOB NOT NULL, -- AES-256-GCM
+  PRIMARY KEY (enrolment_id, finger)
+);
+
+CREATE TABLE crossings (
+  id                  INTEGER PRIMARY KEY,
+  time                INTEGER NOT NULL,
+  lane_id             TEXT NOT NULL,
+  outcome             TEXT NOT NULL CHECK (outcome IN ('passed', 'refused', 'aborted', 'fault')),
+  enrolment_reference TEXT NOT NULL,
+  qr_hash             TEXT NOT NULL,
+  durations           TEXT NOT NULL,  -- JSON object stage -> ms, in order
+  reason_count        INTEGER NOT NULL
+);
+CREATE INDEX crossings_time ON crossings(time);
+
+CREATE TABLE crossing_reasons (
+  crossing_id INTEGER NOT NULL REFERENCES crossings(id) ON DELETE CASCADE,
+  position    INTEGER NOT NULL,
+  code        TEXT NOT NULL,
+  PRIMARY KEY (crossing_id, position)
+) WITHOUT ROWID;
+
+CREATE TRIGGER crossings_no_update BEFORE UPDATE ON crossings
+BEGIN SELECT RAISE(ABORT, 'crossing journal is append-only'); END;
+CREATE TRIGGER crossing_reasons_no_update BEFORE UPDATE ON crossing_reasons
+BEGIN SELECT RAISE(ABORT, 'crossing journal is append-only'); END;
+
+CREATE TABLE scans (
+  id      INTEGER PRIMARY KEY,
+  time    INTEGER NOT NULL,
+  lane_id TEXT NOT NULL,
+  qr_hash TEXT NOT NULL,
+  verdict TEXT NOT NULL
+);
+CREATE INDEX scans_time ON scans(time);
+CREATE INDEX scans_qr ON scans(qr_hash, time);
+
+CREATE TABLE audit (
+  id        INTEGER PRIMARY KEY,
+  time      INTEGER NOT NULL,
+  actor     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  detail    TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+);
+
+CREATE TABLE replay (
+  cti        TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL,
+  qr_hash    TEXT NOT NULL,
+  seen_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX replay_seen ON replay(seen_at);
+
+CREATE TABLE trust_state (
+  id               INTEGER PRIMARY KEY CHECK (id = 1),
+  signed_list      BLOB NOT NULL,
+  fetched_at       INTEGER NOT NULL
+);
+-- trust.latest_time_seen (anti clock-rollback mark) and audit.* chain state live in meta.
+
+CREATE TABLE outbox (
+  id         INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  kind       TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  attempts   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_created ON outbox(created_at);
+
+CREATE TABLE watchlist (
+  document_hash TEXT PRIMARY KEY,
+  added_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+    };
+    return steps;
+}
+
+}  // namespace kiosk::store::detail
