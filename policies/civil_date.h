@@ -49,5 +49,7 @@ int ageOn(const Date& birth, const Date& on);
 // "YYYY-MM-DD" (strict: 4-digit year, 2-digit month and day, a real calendar date).
 std::optional<Date> parseDate(std::string_view text);
 std::string formatDate(const Date& d);
+// "YYYY-MM-DD HH:MM:SS+08:00" (the local time at that offset).
+std::string formatLocalDateTime(int64_t unixSeconds, int64_t utcOffsetSeconds = kHongKongUtcOffsetSeconds);
 
 }  // namespace kiosk::policies
