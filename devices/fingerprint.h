@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "devices/device.h"
 
@@ -20,6 +21,12 @@ struct FingerVerify {
     int score = 0;
     FingerGuidance guidance = FingerGuidance::Ok;  // not Ok: quality refusal, capture again
 };
+
+// Fingerprint-specific error code: the configured reader is absent (no USB device that
+// libfprint supports, socket cannot be created). Like any unknown device code it is a fault.
+namespace errc {
+inline constexpr const char* kUnavailable = "device.unavailable";
+}  // namespace errc
 
 class FingerprintReader : public Device {
 public:

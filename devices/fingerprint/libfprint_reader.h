@@ -1,0 +1,115 @@
+#pragma once
+// The one adapter that owns libfprint (and glib). libfprint runs on its own thread with
+// its own GMainContext + GMainLoop; this class offers a synchronous-with-timeout
+// interface on top (enrol with per-stage progress, verify with the bozorth score, cancel).
+//
+// Backends (chosen by configuration, see makeFingerprintReader):
+//  - VirtualImage: image sensors. libfprint's `virtual_image` driver listens on a unix
+//    socket in a private 0700 directory; captures from a FingerImageSource are quality
+//    gated, resampled to 500 ppi, enhanced and written to that socket only while libfprint
+//    waits for a finger. The simulated reader is this backend + SimFingerSensor.
+//  - Usb: any USB reader libfprint supports natively (optionally a named driver).
+//    No such device: errc::kUnavailable, not a crash.
+//
+// Device errors (TOO_HOT, protocol, removed) recreate the libfprint context and retry the
+// operation once, so a lane transaction is not lost; a lost image source mid-verify gives
+// errc::kLost.
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "devices/fingerprint.h"
+#include "devices/fingerprint/finger_image_source.h"
+#include "devices/fingerprint/finger_quality.h"
+
+namespace kiosk::devices::fingerprint {
+
+enum class Backend { VirtualImage, Usb };
+
+struct ReaderOptions {
+    Backend backend = Backend::VirtualImage;
+    std::string usbDriver;         // Usb: restrict to this libfprint driver id ("" = any)
+    // Quality gate: captures with fewer NBIS minutiae are refused (guidance PressHarder)
+    // before matching. bozorth3 gives 0 below 10 minutiae; 12 leaves a margin (see
+    // docs/fingerprint.md).
+    int minMinutiae = 12;
+    QualityThresholds quality;
+    // Enhancement applied to enrolment images, and the variants a probe is matched with
+    // (in order; the first match wins, each is a full libfprint verify). Default: the
+    // measured best combination on FVC2000 DB1_B (docs/benchmarks.md).
+    Enhancement enrolEnhancement = Enhancement::Clahe;
+    std::vector<Enhancement> verifyVariants = {Enhancement::Clahe, Enhancement::Gabor};
+    int maxCaptureRetries = 3;     // enrol: re-captures per stage after a quality refusal
+    int recoverRetries = 1;        // device errors: recreate context and retry this often
+    std::string socketDir;         // "" = a fresh 0700 dir under $XDG_RUNTIME_DIR or /tmp
+};
+
+// What libfprint says about one image (quality gate).
+struct Assessment {
+    ImageQuality image;
+    int minutiae = 0;              // NBIS minutiae in the enhanced 500 ppi image
+    FingerGuidance guidance = FingerGuidance::Ok;
+};
+
+// Counters for health and benchmarks.
+struct ReaderStats {
+    uint64_t verifies = 0;          // libfprint verify operations
+    uint64_t enrolments = 0;
+    uint64_t recoveries = 0;        // context recreated after a device error
+    uint64_t qualityRefusals = 0;
+};
+
+class LibfprintReader final : public FingerprintReader {
+public:
+    // VirtualImage needs a source; Usb ignores it (may be null).
+    static core::Result<std::unique_ptr<LibfprintReader>> create(ReaderOptions options,
+                                                                  std::shared_ptr<FingerImageSource> source);
+    ~LibfprintReader() override;
+    LibfprintReader(const LibfprintReader&) = delete;
+    LibfprintReader& operator=(const LibfprintReader&) = delete;
+
+    // FingerprintReader: images come from the source (VirtualImage) or the USB sensor.
+    core::Result<FingerEnrolment> enroll(const Progress& progress, core::Millis timeout) override;
+    core::Result<FingerVerify> verify(const std::vector<uint8_t>& print, core::Millis timeout) override;
+    void cancel() override;
+    DeviceHealth health() const override;
+
+    // Direct image entry points (VirtualImage only; used by the source path, the
+    // benchmark and kioskctl): the same gate/enhancement/libfprint path without a source.
+    core::Result<FingerEnrolment> enrollImages(const std::vector<FingerImage>& images, const Progress& progress,
+                                               core::Millis timeout);
+    core::Result<FingerVerify> verifyImage(const std::vector<uint8_t>& print, const FingerImage& probe,
+                                           core::Millis timeout);
+    // Quality gate only (NBIS minutiae through libfprint's public FpImage API).
+    core::Result<Assessment> assess(const FingerImage& image, Enhancement e);
+
+    // Test hook: makes the virtual_image driver report a fatal device error with this
+    // FpDeviceError code (e.g. 0x101 = TOO_HOT) on the operation running now or next.
+    core::Status injectDeviceError(int fpDeviceErrorCode);
+    ReaderStats stats() const;
+    const ReaderOptions& options() const;
+
+    struct Impl;
+
+private:
+    explicit LibfprintReader(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// libfprint FpDeviceError codes the tests inject (stable values of libfprint's enum).
+inline constexpr int kFpErrorProto = 5;
+inline constexpr int kFpErrorRemoved = 0x100;
+inline constexpr int kFpErrorTooHot = 0x101;
+
+// From configuration, e.g. {"backend": "virtual_image", "min_minutiae": 12,
+// "enhancement": "clahe", "verify_variants": ["clahe", "gabor"]} or
+// {"backend": "usb", "driver": "synaptics"}. Errors name the key.
+core::Result<ReaderOptions> readerOptionsFromConfig(const core::ConfigView& cfg);
+core::Result<std::unique_ptr<FingerprintReader>> makeFingerprintReader(const core::ConfigView& cfg,
+                                                                       std::shared_ptr<FingerImageSource> source);
+
+}  // namespace kiosk::devices::fingerprint
