@@ -4,6 +4,9 @@
 
 namespace kiosk::policies {
 
+PolicyConfig::PolicyConfig()
+    : minimumAge{MinimumAgeRule{Date{2024, 7, 19}, 11}, MinimumAgeRule{Date{2026, 1, 19}, 7}} {}
+
 int64_t PolicyConfig::delayFor(EnrolmentChannel c) const {
     return c == EnrolmentChannel::EnrolmentOffice ? delayEnrolmentOfficeSeconds : delaySelfServiceSeconds;
 }

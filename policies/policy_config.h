@@ -29,9 +29,12 @@ struct HealthRuleSet {
 };
 
 struct PolicyConfig {
+    PolicyConfig();  // the real facts (defined out of line: keeps GCC 12's -Wmaybe-uninitialized quiet)
+
     int64_t utcOffsetSeconds = kHongKongUtcOffsetSeconds;  // HK and Macau: UTC+8, no DST
     // Sorted by `from`. Before the first entry the first entry applies.
-    std::vector<MinimumAgeRule> minimumAge{{Date{2024, 7, 19}, 11}, {Date{2026, 1, 19}, 7}};
+    // Default: 11 from 2024-07-19 (launch), 7 from 2026-01-19.
+    std::vector<MinimumAgeRule> minimumAge;
     int64_t delaySelfServiceSeconds = 3 * 3600;     // machine enrolment -> lane
     int64_t delayEnrolmentOfficeSeconds = 15 * 60;  // office enrolment -> lane
     int registrationMinimumAge = 18;                // self-service registration machine
