@@ -35,6 +35,14 @@ struct WindowOptions {
     // Salted PBKDF2 hash of the officer PIN (see ui/officer_pin.h); empty = no PIN accepted.
     std::string officerPinHash;
     VoiceMode voice = VoiceMode::Espeak;
+    std::string voiceBinary = "espeak-ng";
+};
+
+// A touch target of the last rendered frame: "lang.en", "voice", "continue", "pin.7",
+// "pin.ok", "pin.clear", "officer.open_door1", "officer.back", "ack.<alert id>", ...
+struct TapTarget {
+    std::string id;
+    Box box;  // window pixels
 };
 
 // The default assets/ folder (source tree), for tests and tools.
@@ -52,6 +60,10 @@ public:
     virtual std::vector<UiEvent> pollEvents() = 0;
     // Last rendered frame as PNG.
     virtual core::Status screenshot(const std::filesystem::path& path) = 0;
+    // A tap at window pixel (x, y), handled by the next pollEvents() exactly like a touch
+    // (tests, scripted demos).
+    virtual void injectTap(int x, int y) = 0;
+    virtual std::vector<TapTarget> tapTargets() const = 0;
     virtual int width() const = 0;
     virtual int height() const = 0;
 };
