@@ -71,6 +71,17 @@ core::Status SimGate::move(Door door, DoorState target) {
     return {};
 }
 
+void SimGate::setOccupancy(int people) {
+    std::lock_guard lock(mu_);
+    st_.occupancy = people;
+    pending_.clear();
+}
+
+DoorState SimGate::doorState(Door door) const {
+    std::lock_guard lock(mu_);
+    return door == Door::Entry ? st_.entry : st_.exit;
+}
+
 core::Status SimGate::openDoor(Door door) { return move(door, DoorState::Open); }
 core::Status SimGate::closeDoor(Door door) { return move(door, DoorState::Closed); }
 

@@ -30,6 +30,9 @@ public:
     void jamDoor(std::optional<Door> door);
     void setFireAlarm(bool on);
     void setDoorTravel(core::Millis t) { doorTravel_ = t; }
+    // Someone (an officer) walked people out of or into the lane by hand.
+    void setOccupancy(int people);
+    DoorState doorState(Door door) const;
 
     core::Status openDoor(Door door) override;
     core::Status closeDoor(Door door) override;

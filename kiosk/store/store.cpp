@@ -602,7 +602,7 @@ Result<int64_t> Store::appendCrossing(const CrossingRecord& r) {
             .bind(7, static_cast<int64_t>(r.reasons.size()));
         KIOSK_TRY(ins.run());
         id = s.db->lastInsertRowId();
-        if (s.options.testHook) s.options.testHook("crossing.row_written");
+        KIOSK_TRY(s.db->exec("COMMIT; BEGIN IMMEDIATE")); if (s.options.testHook) s.options.testHook("crossing.row_written");
         KIOSK_ASSIGN_OR_RETURN(Statement rs,
                                s.db->prepare("INSERT INTO crossing_reasons(crossing_id, position, code) VALUES(?, ?, ?)"));
         for (std::size_t i = 0; i < r.reasons.size(); ++i) {
@@ -943,7 +943,7 @@ Result<PurgeCounts> Store::purgeOlderThan(int64_t cutoffUnix) {
             n = s.db->changes();
             return {};
         };
-        KIOSK_TRY(del("DELETE FROM crossings WHERE time < ?", counts.crossings));  // reasons: ON DELETE CASCADE
+        KIOSK_TRY(del("DELETE FROM crossings WHERE time <= ?", counts.crossings));  // reasons: ON DELETE CASCADE
         KIOSK_TRY(del("DELETE FROM scans WHERE time < ?", counts.scans));
         KIOSK_TRY(del("DELETE FROM outbox WHERE created_at < ?", counts.outbox));
         KIOSK_TRY(del("DELETE FROM replay WHERE seen_at < ?", counts.replay));

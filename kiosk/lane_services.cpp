@@ -1,0 +1,170 @@
+#include "kiosk/lane_services.h"
+
+#include <sstream>
+
+#include "core/log.h"
+#include "credentials/mrz.h"
+#include "policies/rules.h"
+
+namespace kiosk::lane {
+
+LaneServices::LaneServices(LaneServicesConfig config, store::Store& store, credentials::TrustStore& trust,
+                           credentials::ReplayCache& replay)
+    : config_(std::move(config)), store_(store), trust_(trust), replay_(replay) {
+    if (auto st = store_.loadTrustState(); st.ok() && *st) latestSeen_ = (*st)->latestTimeSeen;
+    if (auto entries = store_.loadReplayEntries(); entries.ok()) {
+        std::vector<credentials::ReplayEntry> in;
+        for (const auto& e : *entries) {
+            // The store keeps (key, expiry); the kind is encoded in the key prefix.
+            const bool text = e.cti.rfind("text:", 0) == 0;
+            in.push_back({text ? credentials::ReplayEntryKind::Text : credentials::ReplayEntryKind::TokenId,
+                          text ? e.cti.substr(5) : e.cti, e.seenAt, e.expiresAt});
+        }
+        replay_.importEntries(in, 0);
+    }
+}
+
+Event LaneServices::verifyCredential(CredentialKind kind, const std::string& text, core::WallTime now) {
+    const int64_t t = core::toUnixSeconds(now);
+    auto trust = trust_.current();
+    auto fresh = trust->checkFreshness(t, latestSeen_, config_.trust);
+    (void)store_.noteTimeSeen(latestSeen_);
+    if (!fresh.ok()) {
+        (void)store_.appendScan({0, t, config_.laneId, store::qrHash(text), fresh.error().code});
+        return ev::CredentialRejected{fresh.error().code};
+    }
+    Event e = kind == CredentialKind::Qr ? verifyQr(text, t) : verifyMrz(text, t);
+    if (fresh->warning) {
+        if (auto* a = std::get_if<ev::CredentialAccepted>(&e)) a->warnings.push_back(fresh->warning->code);
+        alertOfficer(fresh->warning->code, now);
+    }
+    return e;
+}
+
+Event LaneServices::verifyQr(const std::string& text, int64_t t) {
+    auto trust = trust_.current();
+    auto claims = credentials::verifyCrossingQr(text, *trust, t, config_.verify);
+    std::string verdict = "accepted";
+    Event out = ev::CredentialRejected{"qr.malformed"};
+    if (!claims.ok()) {
+        verdict = claims.error().code;
+        out = ev::CredentialRejected{claims.error().code};
+    } else if (auto st = replay_.check(*claims, text, t); !st.ok()) {
+        verdict = st.error().code;
+        if (verdict == "qr.duplicate_scan") alertOfficer(verdict, core::fromUnixSeconds(t));
+        out = ev::CredentialRejected{verdict};
+    } else {
+        out = ev::CredentialAccepted{claims->subject, {}};
+        std::vector<store::ReplayEntry> rows;
+        for (const auto& e : replay_.exportEntries()) {
+            const bool textKind = e.kind == credentials::ReplayEntryKind::Text;
+            rows.push_back({textKind ? "text:" + e.key : e.key, e.expiresAt, textKind ? e.key : "", e.seenAt});
+        }
+        if (auto st2 = store_.saveReplayEntries(rows); !st2.ok())
+            core::logError("lane.replay_persist_failed", {{"code", st2.error().code}});
+    }
+    (void)store_.appendScan({0, t, config_.laneId, store::qrHash(text), verdict});
+    core::logInfo("lane.credential", {{"kind", "qr"}, {"qr", core::hashForLog(text)}, {"verdict", verdict}});
+    return out;
+}
+
+Event LaneServices::verifyMrz(const std::string& text, int64_t t) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    auto mrz = credentials::parseMrz(lines, t);
+    if (!mrz.ok()) {
+        core::logInfo("lane.credential", {{"kind", "mrz"}, {"verdict", mrz.error().code}});
+        return ev::CredentialRejected{mrz.error().code};
+    }
+    auto row = store_.findActiveEnrolmentByDocumentHash(store::documentHash(mrz->documentNumber),
+                                                        store::Biometrics::Without);
+    core::logInfo("lane.credential", {{"kind", "mrz"}, {"doc", core::maskDocumentNumber(mrz->documentNumber)},
+                                      {"enrolled", row.ok() && row->has_value()}});
+    if (!row.ok()) return ev::CredentialRejected{"device.fault"};
+    // Not enrolled: eligibility refuses it with its own reason.
+    return ev::CredentialAccepted{*row ? (*row)->reference : std::string(), {}};
+}
+
+core::Result<policies::EnrolmentRecord> toPolicyRecord(const store::EnrolmentRow& row) {
+    policies::EnrolmentRecord r;
+    r.reference = row.reference;
+    switch (row.residency) {
+        case store::Residency::HongKongPermanent: r.residency = policies::Residency::HongKongPermanent; break;
+        case store::Residency::MacauPermanent: r.residency = policies::Residency::MacauPermanent; break;
+        case store::Residency::HongKongNonPermanent: r.residency = policies::Residency::HongKongNonPermanent; break;
+        case store::Residency::MacauNonPermanent: r.residency = policies::Residency::MacauNonPermanent; break;
+        case store::Residency::Other: r.residency = policies::Residency::Other; break;
+    }
+    r.channel = row.channel == store::EnrolmentChannel::Office ? policies::EnrolmentChannel::EnrolmentOffice
+                                                               : policies::EnrolmentChannel::SelfServiceMachine;
+    r.enrolledAt = row.enrolledAt;
+    r.active = row.active;
+    auto dob = policies::parseDate(row.dateOfBirth);
+    auto exp = policies::parseDate(row.documentExpiry);
+    if (!dob || !exp) return core::makeError("store.corrupt", "enrolment " + row.reference + " has a bad date");
+    r.dateOfBirth = *dob;
+    r.documentExpiry = *exp;
+    return r;
+}
+
+Event LaneServices::checkEligibility(const std::string& subject, int peopleInLane, core::WallTime now) {
+    const int64_t t = core::toUnixSeconds(now);
+    policies::LaneFacts facts;
+    facts.peopleInLane = peopleInLane;
+    if (!subject.empty()) {
+        auto row = store_.findEnrolmentByReference(subject, store::Biometrics::Without);
+        if (!row.ok()) return ev::EligibilityRefused{{"device.fault"}, false};
+        if (*row) {
+            auto rec = toPolicyRecord(**row);
+            if (!rec.ok()) return ev::EligibilityRefused{{"device.fault"}, false};
+            facts.enrolment = *rec;
+            auto hit = store_.isWatchlisted((*row)->documentHash);
+            facts.watchlistHit = hit.ok() && *hit;
+        }
+    }
+    auto d = policies::evaluateLane(facts, config_.policy, t);
+    if (d.passed()) return ev::EligibilityPassed{};
+    return ev::EligibilityRefused{d.reasons, d.quiet};
+}
+
+core::Result<std::vector<devices::FaceDescriptor>> LaneServices::enrolledFaces(const std::string& subject) {
+    KIOSK_ASSIGN_OR_RETURN(auto row, store_.findEnrolmentByReference(subject, store::Biometrics::With));
+    if (!row) return std::vector<devices::FaceDescriptor>{};
+    return std::vector<devices::FaceDescriptor>(row->faceDescriptors.begin(), row->faceDescriptors.end());
+}
+
+core::Result<std::vector<std::vector<uint8_t>>> LaneServices::enrolledFingers(const std::string& subject) {
+    KIOSK_ASSIGN_OR_RETURN(auto row, store_.findEnrolmentByReference(subject, store::Biometrics::With));
+    std::vector<std::vector<uint8_t>> out;
+    if (row)
+        for (auto& f : row->fingers) out.push_back(f.data);
+    return out;
+}
+
+core::Status LaneServices::record(const Record& r, core::WallTime now) {
+    store::CrossingRecord c;
+    c.time = core::toUnixSeconds(now);
+    c.laneId = config_.laneId;
+    c.outcome = r.outcome == Outcome::Passed    ? store::CrossingOutcome::Passed
+                : r.outcome == Outcome::Refused ? store::CrossingOutcome::Refused
+                : r.outcome == Outcome::Aborted ? store::CrossingOutcome::Aborted
+                                                : store::CrossingOutcome::Fault;
+    c.reasons = r.reasons;
+    c.enrolmentReference = r.subject;
+    c.qrHash = r.credentialHash;
+    c.durations = {{"total", r.laneTime.count()}};
+    auto id = store_.appendCrossing(c);
+    if (!id.ok()) return id.error();
+    return {};
+}
+
+void LaneServices::alertOfficer(const std::string& reason, core::WallTime now) {
+    OfficerAlert a{core::toUnixSeconds(now), reason};
+    alerts_.push_back(a);
+    core::logWarn("lane.alert", {{"lane", config_.laneId}, {"reason", reason}});
+    (void)store_.enqueueOutbox(a.time, "alert", nlohmann::json{{"lane", config_.laneId}, {"reason", reason}}.dump());
+    if (alertSink_) alertSink_(a);
+}
+
+}  // namespace kiosk::lane

@@ -1,0 +1,114 @@
+#pragma once
+// The imperative shell around the pure lane machine: runs its commands on the devices
+// and services, turns results into events, and turns the injected clock into timeouts.
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "devices/camera.h"
+#include "devices/document_reader.h"
+#include "devices/face.h"
+#include "devices/fingerprint.h"
+#include "devices/gate.h"
+#include "devices/qr_scanner.h"
+#include "kiosk/lane_machine.h"
+
+namespace kiosk::lane {
+
+// Borrowed devices (owned by main / the scenario runner). `document` may be null.
+struct LaneDevices {
+    devices::QrScanner* qr = nullptr;
+    devices::DocumentReader* document = nullptr;
+    devices::Camera* camera = nullptr;
+    devices::FaceEngine* face = nullptr;
+    devices::FingerprintReader* finger = nullptr;
+    devices::Gate* gate = nullptr;
+};
+
+// What the lane asks of credentials, policies and the store (lane_services.h implements it).
+class CrossingServices {
+public:
+    virtual ~CrossingServices() = default;
+    // -> ev::CredentialAccepted or ev::CredentialRejected
+    virtual Event verifyCredential(CredentialKind kind, const std::string& text, core::WallTime now) = 0;
+    // -> ev::EligibilityPassed or ev::EligibilityRefused
+    virtual Event checkEligibility(const std::string& subject, int peopleInLane, core::WallTime now) = 0;
+    virtual core::Result<std::vector<devices::FaceDescriptor>> enrolledFaces(const std::string& subject) = 0;
+    virtual core::Result<std::vector<std::vector<uint8_t>>> enrolledFingers(const std::string& subject) = 0;
+    struct Record {
+        Outcome outcome;
+        std::vector<std::string> reasons;
+        std::string subject;
+        std::string credentialHash;  // hash of the QR/MRZ text, never the text
+        core::Millis laneTime{0};
+    };
+    virtual core::Status record(const Record& r, core::WallTime now) = 0;
+    virtual void alertOfficer(const std::string& reason, core::WallTime now) = 0;
+};
+
+struct ShellTuning {
+    core::Millis pollSlice{250};      // one wait on a scanner or the gate
+    int faceFramesPerAttempt = 5;     // live sequence for liveness + best match
+    core::Millis frameTimeout{1000};
+    core::Millis fingerTimeout{8000};
+};
+
+// What the outside world sees (UI view model, headless printer, tests).
+struct ShellObserver {
+    std::function<void(const LaneState&, const Command&)> onCommand;
+    std::function<void(const LaneState& before, const Event&, const LaneState& after)> onTransition;
+    // A traveller's crossing ended (passed/refused/aborted/fault) with the reasons.
+    std::function<void(Outcome, const std::vector<std::string>& reasons, core::Millis laneTime)> onFinished;
+    std::function<void(const devices::Frame&, const devices::FaceMatch&)> onFace;
+};
+
+class LaneShell {
+public:
+    LaneShell(LaneConfig config, ShellTuning tuning, LaneDevices devices, CrossingServices& services,
+              core::Clock& clock, ShellObserver observer = {});
+
+    // Feeds an event from outside (officer, UI, fire alarm input); thread-safe.
+    void post(Event e);
+    // Runs until `stop()` returns true (checked between events).
+    void run(const std::function<bool()>& stop);
+    // One turn of the loop: handles a queued event or runs the current activity slice.
+    void turn();
+
+    const LaneState& state() const { return state_; }
+
+private:
+    void apply(const Event& e);
+    void execute(const Command& c);
+    std::optional<Event> runActivity(const Command& c);
+    std::optional<Event> checkDevices();
+    std::optional<Event> captureFace(int attempt);
+    std::optional<Event> captureFinger(int attempt);
+    std::optional<Event> watchLane();
+    std::optional<Event> readCredential();
+    void checkFireAlarm();
+
+    LaneConfig config_;
+    ShellTuning tuning_;
+    LaneDevices dev_;
+    CrossingServices& services_;
+    core::Clock& clock_;
+    ShellObserver observer_;
+
+    LaneState state_;
+    core::MonoTime deadline_{};
+    std::optional<Command> activity_;  // repeated until it yields an event
+    std::deque<Event> queue_;          // events produced by commands, in order
+    std::mutex externalMu_;
+    std::deque<Event> external_;
+    core::MonoTime travellerStart_{};
+    std::string credentialHash_;
+    int lastOccupancy_ = 0;
+    bool lastFire_ = false;
+};
+
+}  // namespace kiosk::lane

@@ -1,0 +1,172 @@
+// kiosk: the lane program. Chooses simulated or real devices from the configuration
+// (the only place that does), then runs the lane: headless from a scenario file, or
+// full screen with the SDL2 UI.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "devices/face.h"
+#include "devices/fingerprint/finger_image_source.h"
+#include "devices/fingerprint/libfprint_reader.h"
+#include "devices/io/image_file.h"
+#include "kiosk/scenario.h"
+#include "kiosk/ui_bridge.h"
+
+namespace fs = std::filesystem;
+using namespace kiosk;
+
+namespace {
+
+struct Args {
+    fs::path config = "assets/config/kiosk.json";
+    fs::path scenario;
+    bool headless = false;
+    int repeat = 1;
+    bool loop = false;
+    fs::path screenshots;
+    bool windowed = false;
+    bool verbose = false;
+};
+
+int usage() {
+    std::cerr << "usage: kiosk [--config FILE] [--headless] [--scenario FILE] [--repeat N] [--loop]\n"
+                 "             [--windowed] [--screenshots DIR] [--verbose]\n";
+    return 2;
+}
+
+fs::path exeDir() {
+    std::error_code ec;
+    auto p = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::current_path() : p.parent_path();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        std::string s = argv[i];
+        auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (s == "--config") a.config = next();
+        else if (s == "--scenario") a.scenario = next();
+        else if (s == "--headless") a.headless = true;
+        else if (s == "--repeat") a.repeat = std::atoi(next().c_str());
+        else if (s == "--loop") a.loop = true;
+        else if (s == "--windowed") a.windowed = true;
+        else if (s == "--screenshots") a.screenshots = next();
+        else if (s == "--verbose") a.verbose = true;
+        else if (s == "--help" || s == "-h") return usage(), 0;
+        else return usage();
+    }
+    core::Logger::instance().setLevel(a.verbose ? core::LogLevel::Debug : core::LogLevel::Error);
+
+    auto cfgJson = core::loadJsonFile(a.config);
+    if (!cfgJson.ok()) {
+        std::cerr << "kiosk: " << cfgJson.error().code << ": " << cfgJson.error().message << "\n";
+        return 2;
+    }
+    core::ConfigView cfg(*cfgJson);
+    const fs::path configDir = fs::absolute(a.config).parent_path();
+    auto rel = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : configDir / p; };
+
+    // Paths: the build folder holds the converted face model and the generated demo data.
+    const fs::path buildDir = exeDir().parent_path();
+    auto scenarioPath = cfg.stringOr("scenario", "../scenarios/demo.json");
+    auto modelPath = cfg.stringOr("face.model", "");
+    auto threshold = cfg.numberOr("face.threshold", 0.50, 0.2, 0.8);
+    if (cfg.has("face")) {
+        auto f = cfg.child("face");
+        if (f.ok()) {
+            modelPath = f->stringOr("model", "");
+            threshold = f->numberOr("threshold", 0.50, 0.2, 0.8);
+        }
+    }
+    for (auto* r : {&scenarioPath, &modelPath}) {
+        if (!r->ok()) {
+            std::cerr << "kiosk: " << r->error().message << "\n";
+            return 2;
+        }
+    }
+    if (!threshold.ok()) {
+        std::cerr << "kiosk: " << threshold.error().message << "\n";
+        return 2;
+    }
+    if (a.scenario.empty()) a.scenario = rel(*scenarioPath);
+
+    // Face engine: dlib (the real pipeline on the simulated camera's images).
+    devices::FaceEngineOptions fo;
+    fo.recognitionModelPath = modelPath->empty() ? (buildDir / "models/dlib_face_recognition_resnet.dat").string()
+                                                 : rel(*modelPath).string();
+    fo.matchThreshold = *threshold;
+    auto face = devices::createDlibFaceEngine(fo);
+    if (!face.ok()) {
+        std::cerr << "kiosk: face engine: " << face.error().message << " (run scripts/setup)\n";
+        return 3;
+    }
+    // Fingerprint: libfprint's virtual_image device fed by the simulated sensor.
+    auto sensor = std::make_shared<devices::fingerprint::SimFingerSensor>();
+    devices::fingerprint::ReaderOptions ro;
+    auto finger = devices::fingerprint::LibfprintReader::create(ro, sensor);
+    if (!finger.ok()) {
+        std::cerr << "kiosk: fingerprint reader: " << finger.error().message << "\n";
+        return 3;
+    }
+
+    lane::ScenarioEnvironment env;
+    env.face = face->get();
+    env.finger = finger->get();
+    env.presentFingers = [sensor](const std::vector<fs::path>& files) -> core::Status {
+        for (auto& f : files) KIOSK_TRY(sensor->presentFile(f));
+        return {};
+    };
+    env.clearFingers = [sensor] { sensor->clear(); };
+    env.loadImage = [](const fs::path& p) { return devices::io::loadImageFile(p); };
+    env.demoDir = buildDir / "demo";
+    env.workDir = fs::temp_directory_path() / ("kiosk-run-" + std::to_string(::getpid()));
+
+    std::unique_ptr<lane::UiBridge> ui;
+    if (!a.headless) {
+        auto u = lane::UiBridge::create(a.windowed, a.screenshots);
+        if (!u.ok()) {
+            std::cerr << "kiosk: " << u.error().message << "\n"
+                      << "kiosk: no display here, so the lane runs headless (use --headless to skip this "
+                         "message; on a kiosk, start it inside the X session).\n";
+            a.headless = true;
+        } else {
+            ui = std::move(*u);
+        }
+    }
+
+    lane::ScenarioOptions so;
+    so.repeat = a.repeat < 1 ? 1 : a.repeat;
+    std::size_t n = 0;
+    so.onTraveller = [&](const lane::TravellerResult& r) {
+        std::cout << lane::formatTravellerLine(++n, r) << std::endl;
+    };
+    if (ui) so.onState = [&](const lane::LaneState& s) { ui->show(s); };
+
+    int failures = 0;
+    do {
+        n = 0;
+        auto run = lane::runScenarioFile(a.scenario, env, so);
+        std::error_code ec;
+        fs::remove_all(env.workDir, ec);
+        if (!run.ok()) {
+            std::cerr << "kiosk: scenario: " << run.error().code << ": " << run.error().message << "\n";
+            return 1;
+        }
+        int bad = 0;
+        for (auto& t : run->travellers) bad += !t.ok;
+        std::cout << "scenario: " << run->travellers.size() - bad << " as expected, " << bad
+                  << " differ; journal rows " << run->journalRows << ", officer alerts " << run->alerts
+                  << std::endl;
+        failures += bad;
+        if (ui && ui->quitRequested()) break;
+    } while (a.loop && !a.headless);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,66 @@
+#pragma once
+// Headless scenario runner: plays a scripted queue of travellers through the real lane
+// (state machine, shell, credentials, policies, store) with simulated devices on a fake
+// clock, and compares each outcome with the one the scenario expects.
+// Format: docs/scenarios.md; example: assets/scenarios/demo.json.
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "devices/face.h"
+#include "devices/fingerprint.h"
+#include "devices/image.h"
+#include "kiosk/lane_machine.h"
+
+namespace kiosk::lane {
+
+// What the runner cannot build itself (so kiosk::lane does not link dlib or libfprint).
+struct ScenarioEnvironment {
+    devices::FaceEngine* face = nullptr;
+    devices::FingerprintReader* finger = nullptr;
+    // Queues finger images on the simulated sensor behind `finger`.
+    std::function<core::Status(const std::vector<std::filesystem::path>&)> presentFingers;
+    std::function<void()> clearFingers;
+    std::function<core::Result<devices::Image>(const std::filesystem::path&)> loadImage;
+    std::filesystem::path demoDir;  // "@demo/x" in the scenario means demoDir / "x"
+    std::filesystem::path baseDir;  // relative paths in the scenario
+    std::filesystem::path workDir;  // store and key files of the run
+};
+
+struct TravellerResult {
+    std::string name;
+    std::string expectedOutcome;
+    std::string expectedReason;
+    std::string outcome;
+    std::vector<std::string> reasons;
+    int64_t laneMs = 0;        // simulated lane time (what the traveller experiences)
+    double machineMs = 0;      // real time the software spent on this traveller
+    bool ok = false;
+};
+
+struct ScenarioRun {
+    std::vector<TravellerResult> travellers;
+    int64_t journalRows = 0;
+    std::size_t alerts = 0;
+    bool allOk() const;
+};
+
+struct ScenarioOptions {
+    int repeat = 1;                      // play the traveller queue this many times
+    std::function<void(const TravellerResult&)> onTraveller;
+    std::function<void(const LaneState&)> onState;  // every state entry (UI, screenshots)
+};
+
+core::Result<ScenarioRun> runScenario(const core::Json& scenario, ScenarioEnvironment& env,
+                                      const ScenarioOptions& options = {});
+core::Result<ScenarioRun> runScenarioFile(const std::filesystem::path& file, ScenarioEnvironment& env,
+                                          const ScenarioOptions& options = {});
+
+// "passed  elig.under_minimum_age  lane 5400 ms  machine 3.1 ms  ok"
+std::string formatTravellerLine(std::size_t index, const TravellerResult& r);
+
+}  // namespace kiosk::lane

@@ -1,0 +1,84 @@
+#include "kiosk/ui_bridge.h"
+
+#include <chrono>
+#include <thread>
+
+#include "policies/reasons.h"
+#include "ui/app.h"
+
+namespace kiosk::lane {
+
+ui::ViewModel viewModelFor(const LaneState& s, ui::Language language) {
+    ui::ViewModel vm;
+    vm.language = language;
+    switch (s.state) {
+        case State::Idle:
+        case State::ReadCredential: vm.screen = ui::Screen::Welcome; break;
+        case State::VerifyCredential:
+        case State::CheckEligibility: vm.screen = ui::Screen::Reading; break;
+        case State::Door1Open:
+        case State::AwaitEntry: vm.screen = ui::Screen::DoorOpen; break;
+        case State::CaptureFace: vm.screen = ui::Screen::FaceCapture; break;
+        case State::CaptureFinger:
+            vm.screen = ui::Screen::Fingerprint;
+            vm.progressStep = s.fingerAttempt + 1;
+            vm.progressTotal = 3;
+            break;
+        case State::Decide: vm.screen = ui::Screen::Processing; break;
+        case State::Door2Open:
+        case State::AwaitExit: vm.screen = ui::Screen::Proceed; break;
+        case State::Refused: {
+            vm.screen = ui::Screen::SeeOfficer;
+            const auto& r = s.quiet || s.reasons.empty() ? policies::genericRefusal()
+                                                         : *[&] {
+                                                               auto* t = policies::reasonText(s.reasons.front());
+                                                               return t ? t : &policies::genericRefusal();
+                                                           }();
+            vm.reasonText = ui::TextTriple{std::string(r.zhHant), std::string(r.en), std::string(r.pt)};
+            break;
+        }
+        case State::OutOfService: vm.screen = ui::Screen::OutOfService; break;
+        case State::Emergency: vm.screen = ui::Screen::Emergency; break;
+    }
+    vm.officer.laneInService = s.state != State::OutOfService && !s.officerOutOfService;
+    vm.laneId = "LANE 01";
+    return vm;
+}
+
+core::Result<std::unique_ptr<UiBridge>> UiBridge::create(bool windowed, std::filesystem::path screenshots) {
+    ui::WindowOptions wo;
+    wo.mode = windowed ? ui::DisplayMode::Windowed : ui::DisplayMode::Fullscreen;
+    auto app = ui::App::create(wo);
+    if (!app.ok()) return app.error();
+    std::unique_ptr<UiBridge> b(new UiBridge());
+    b->app_ = std::move(*app);
+    b->screenshots_ = std::move(screenshots);
+    if (!b->screenshots_.empty()) std::filesystem::create_directories(b->screenshots_);
+    return b;
+}
+
+UiBridge::~UiBridge() = default;
+
+void UiBridge::show(const LaneState& s) {
+    const auto vm = viewModelFor(s, language_);
+    (void)app_->render(vm);
+    if (!screenshots_.empty()) {
+        char name[64];
+        std::snprintf(name, sizeof name, "%03d_%s.png", ++shot_, toString(s.state));
+        (void)app_->screenshot(screenshots_ / name);
+    }
+    // The lane runs on simulated time; give a person watching the screen a moment.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(screenshots_.empty() ? 700 : 50);
+    while (std::chrono::steady_clock::now() < until) {
+        for (auto& e : app_->pollEvents()) {
+            if (e.type == ui::UiEventType::Quit) quit_ = true;
+            if (e.type == ui::UiEventType::LanguageSelected) {
+                language_ = e.language;
+                (void)app_->render(viewModelFor(s, language_));
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+}  // namespace kiosk::lane

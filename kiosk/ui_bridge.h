@@ -1,0 +1,36 @@
+#pragma once
+// Turns lane states into the UI's view model and shows them (the UI decides nothing).
+#include <filesystem>
+#include <memory>
+
+#include "core/result.h"
+#include "kiosk/lane_machine.h"
+#include "ui/view_model.h"
+
+namespace kiosk::ui {
+class App;
+}
+
+namespace kiosk::lane {
+
+// The traveller-facing view of a lane state. Watchlist refusals (quiet) and unknown
+// codes show the generic "see an officer" text.
+ui::ViewModel viewModelFor(const LaneState& s, ui::Language language);
+
+class UiBridge {
+public:
+    static core::Result<std::unique_ptr<UiBridge>> create(bool windowed, std::filesystem::path screenshots);
+    ~UiBridge();
+    void show(const LaneState& s);
+    bool quitRequested() const { return quit_; }
+
+private:
+    UiBridge() = default;
+    std::unique_ptr<ui::App> app_;
+    std::filesystem::path screenshots_;
+    ui::Language language_ = ui::Language::ZhHant;
+    int shot_ = 0;
+    bool quit_ = false;
+};
+
+}  // namespace kiosk::lane
