@@ -1,0 +1,238 @@
+// Enrolments: encrypted biometrics, lookups, re-enrolment replacing the old one.
+#include <cstring>
+
+#include "tests/store/store_test_util.h"
+
+namespace kiosk::store {
+namespace {
+using namespace testutil;
+
+std::vector<uint8_t> descriptorBytes(const FaceDescriptor& d) {
+    std::vector<uint8_t> b(sizeof(float) * d.size());
+    std::memcpy(b.data(), d.data(), b.size());
+    return b;
+}
+
+TEST(StoreEnrolment, RoundTripsDescriptorsAndTemplates) {
+    TempStore t("enrol-rt");
+    auto s = t.open();
+    ASSERT_TRUE(s);
+    const EnrolmentRow in = makeEnrolment("ref-0001", "K123456(7)", kNow, 11);
+    auto r = s->enrol(in, "system");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_GT(r->row.id, 0);
+    EXPECT_FALSE(r->replacedReference);
+
+    s.reset();
+    s = t.open();
+    auto got = s->findEnrolmentByReference("ref-0001");
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    ASSERT_TRUE(got->has_value());
+    const EnrolmentRow& e = **got;
+    EXPECT_EQ(e.reference, "ref-0001");
+    EXPECT_EQ(e.documentHash, documentHash("K1234567"));
+    EXPECT_EQ(e.documentMasked, in.documentMasked);
+    EXPECT_EQ(e.residency, Residency::HongKongPermanent);
+    EXPECT_EQ(e.channel, EnrolmentChannel::Machine);
+    EXPECT_EQ(e.dateOfBirth, "1990-04-01");
+    EXPECT_EQ(e.documentExpiry, "2031-04-01");
+    EXPECT_EQ(e.enrolledAt, kNow);
+    EXPECT_TRUE(e.active);
+    ASSERT_EQ(e.faceDescriptors.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(e.faceDescriptors[i], in.faceDescriptors[i]);
+    ASSERT_EQ(e.fingers.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(e.fingers[i].finger, in.fingers[i].finger);
+        EXPECT_EQ(e.fingers[i].formatVersion, 1);
+        EXPECT_EQ(e.fingers[i].libfprintVersion, "1.94.5");
+        EXPECT_EQ(e.fingers[i].data, in.fingers[i].data);
+    }
+
+    auto byDoc = s->findActiveEnrolmentByDocumentHash(documentHash("k123456 (7)"), Biometrics::Without);
+    ASSERT_TRUE(byDoc.ok());
+    ASSERT_TRUE(byDoc->has_value());
+    EXPECT_EQ((*byDoc)->reference, "ref-0001");
+    EXPECT_TRUE((*byDoc)->faceDescriptors.empty());  // Without: not decrypted
+
+    auto none = s->findEnrolmentByReference("nope");
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+}
+
+TEST(StoreEnrolment, RawFileHoldsNoPlaintextBiometricsNorDocumentNumber) {
+    TempStore t("enrol-raw");
+    const EnrolmentRow in = makeEnrolment("ref-raw", "M9876543", kNow, 21);
+    {
+        auto s = t.open();
+        ASSERT_TRUE(s->enrol(in, "system").ok());
+    }  // checkpointed into the main file on close
+    auto raw = readFile(t.db);
+    auto wal = readFile(std::filesystem::path(t.db.string() + "-wal"));
+    raw.insert(raw.end(), wal.begin(), wal.end());
+    ASSERT_FALSE(raw.empty());
+    // The test is able to see plaintext: the reference is stored in clear.
+    const std::string ref = "ref-raw";
+    ASSERT_TRUE(contains(raw, std::vector<uint8_t>(ref.begin(), ref.end())));
+    for (const auto& d : in.faceDescriptors) {
+        auto b = descriptorBytes(d);
+        EXPECT_FALSE(contains(raw, std::vector<uint8_t>(b.begin(), b.begin() + 32)));
+    }
+    for (const auto& f : in.fingers)
+        EXPECT_FALSE(contains(raw, std::vector<uint8_t>(f.data.begin(), f.data.begin() + 32)));
+    const std::string number = "M9876543";
+    EXPECT_FALSE(contains(raw, std::vector<uint8_t>(number.begin(), number.end())));
+}
+
+TEST(StoreEnrolment, WrongKeyGivesDecryptFailed) {
+    TempStore t("enrol-wrongkey");
+    {
+        auto s = t.open();
+        ASSERT_TRUE(s->enrol(makeEnrolment("ref-k", "K1111111"), "system").ok());
+    }
+    const auto otherKey = t.dir / "other.key";
+    ASSERT_TRUE(Store::createKeyFile(otherKey).ok());
+    auto s = t.open(keyOpts(otherKey));
+    ASSERT_TRUE(s);
+    auto got = s->findEnrolmentByReference("ref-k");
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.error().code, "store.decrypt_failed");
+    // Non-biometric fields are still readable.
+    auto plain = s->findEnrolmentByReference("ref-k", Biometrics::Without);
+    ASSERT_TRUE(plain.ok());
+    EXPECT_TRUE(plain->has_value());
+}
+
+TEST(StoreEnrolment, NoKeyConfiguredGivesNoKey) {
+    TempStore t("enrol-nokey");
+    auto s = Store::open(t.db);
+    ASSERT_TRUE(s.ok());
+    auto r = (*s)->enrol(makeEnrolment("ref-n", "K2222222"), "system");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "store.no_key");
+}
+
+TEST(StoreEnrolment, TamperedCiphertextIsDetected) {
+    TempStore t("enrol-tamper");
+    {
+        auto s = t.open();
+        ASSERT_TRUE(s->enrol(makeEnrolment("ref-t", "K3333333"), "system").ok());
+    }
+    // Flip one byte inside the face blob, and one in a finger template.
+    flipBlobByte(t.db, "enrolments", "face_descriptors", "reference = 'ref-t'", 40);
+    auto s = t.open();
+    auto got = s->findEnrolmentByReference("ref-t");
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.error().code, "store.decrypt_failed");
+}
+
+TEST(StoreEnrolment, TamperedFingerTemplateIsDetected) {
+    TempStore t("enrol-tamper-f");
+    {
+        auto s = t.open();
+        ASSERT_TRUE(s->enrol(makeEnrolment("ref-f", "K3333334"), "system").ok());
+    }
+    flipBlobByte(t.db, "enrolment_fingers", "template", "finger = 'left_index'", 100);
+    auto s = t.open();
+    auto got = s->findEnrolmentByReference("ref-f");
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.error().code, "store.decrypt_failed");
+}
+
+TEST(StoreEnrolment, SwappedBlobBetweenEnrolmentsIsDetectedByAad) {
+    TempStore t("enrol-swap");
+    {
+        auto s = t.open();
+        ASSERT_TRUE(s->enrol(makeEnrolment("ref-a", "K4444444", kNow, 1), "system").ok());
+        ASSERT_TRUE(s->enrol(makeEnrolment("ref-b", "K5555555", kNow, 2), "system").ok());
+    }
+    rawExec(t.db, "UPDATE enrolments SET face_descriptors = (SELECT face_descriptors FROM enrolments WHERE "
+                  "reference = 'ref-b') WHERE reference = 'ref-a'");
+    auto s = t.open();
+    auto got = s->findEnrolmentByReference("ref-a");
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.error().code, "store.decrypt_failed");
+    auto b = s->findEnrolmentByReference("ref-b");
+    EXPECT_TRUE(b.ok());
+}
+
+TEST(StoreEnrolment, ReEnrolmentReplacesTheOldActiveOneWithAudit) {
+    TempStore t("enrol-replace");
+    auto s = t.open();
+    ASSERT_TRUE(s->enrol(makeEnrolment("ref-old", "K7777777", kNow, 1), "system").ok());
+    auto r = s->enrol(makeEnrolment("ref-new", "K777777(7)", kNow + 3600, 2), "officer-42");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE(r->replacedReference);
+    EXPECT_EQ(*r->replacedReference, "ref-old");
+
+    auto old = s->findEnrolmentByReference("ref-old", Biometrics::Without);
+    ASSERT_TRUE(old.ok() && old->has_value());
+    EXPECT_FALSE((*old)->active);
+    auto active = s->findActiveEnrolmentByDocumentHash(documentHash("K7777777"));
+    ASSERT_TRUE(active.ok() && active->has_value());
+    EXPECT_EQ((*active)->reference, "ref-new");
+    EXPECT_EQ((*active)->faceDescriptors[0], makeDescriptor(2));
+
+    auto audit = s->auditEntries();
+    ASSERT_TRUE(audit.ok());
+    int replaces = 0;
+    for (const auto& a : *audit)
+        if (a.action == "enrolment.replace") {
+            ++replaces;
+            EXPECT_EQ(a.actor, "officer-42");
+            EXPECT_EQ(a.time, kNow + 3600);
+            EXPECT_NE(a.detail.find("old=ref-old"), std::string::npos);
+            EXPECT_NE(a.detail.find("new=ref-new"), std::string::npos);
+            EXPECT_EQ(a.detail.find("K777777"), std::string::npos);  // no clear number
+        }
+    EXPECT_EQ(replaces, 1);
+    EXPECT_EQ(rawInt(t.db, "SELECT COUNT(*) FROM enrolments WHERE active = 1"), 1);
+    EXPECT_TRUE(s->verifyAuditChain().ok());
+}
+
+TEST(StoreEnrolment, FailedReEnrolmentLeavesTheOldOneActive) {
+    TempStore t("enrol-atomic");
+    auto s = t.open();
+    ASSERT_TRUE(s->enrol(makeEnrolment("ref-1", "K8888888", kNow, 1), "system").ok());
+    // Same reference again (unique): the whole replacement must roll back.
+    auto bad = s->enrol(makeEnrolment("ref-1", "K8888888", kNow + 10, 2), "system");
+    ASSERT_FALSE(bad.ok());
+    auto active = s->findActiveEnrolmentByDocumentHash(documentHash("K8888888"), Biometrics::Without);
+    ASSERT_TRUE(active.ok() && active->has_value());
+    EXPECT_EQ((*active)->reference, "ref-1");
+    EXPECT_TRUE((*active)->active);
+}
+
+TEST(StoreEnrolment, DeactivateAndReactivateAreAudited) {
+    TempStore t("enrol-state");
+    auto s = t.open();
+    ASSERT_TRUE(s->enrol(makeEnrolment("ref-s", "K9999999"), "system").ok());
+    ASSERT_TRUE(s->setEnrolmentState("ref-s", EnrolmentState::Inactive, kNow + 5, "officer-1").ok());
+    auto e = s->findEnrolmentByReference("ref-s", Biometrics::Without);
+    ASSERT_TRUE(e.ok() && e->has_value());
+    EXPECT_FALSE((*e)->active);
+    auto a = s->findActiveEnrolmentByDocumentHash(documentHash("K9999999"), Biometrics::Without);
+    ASSERT_TRUE(a.ok());
+    EXPECT_FALSE(a->has_value());
+    ASSERT_TRUE(s->setEnrolmentState("ref-s", EnrolmentState::Active, kNow + 6, "officer-1").ok());
+    auto missing = s->setEnrolmentState("ref-zzz", EnrolmentState::Active, kNow, "officer-1");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, "store.not_found");
+    auto audit = s->auditEntries();
+    ASSERT_TRUE(audit.ok());
+    ASSERT_EQ(audit->size(), 3u);
+    EXPECT_EQ((*audit)[1].action, "enrolment.deactivate");
+    EXPECT_EQ((*audit)[2].action, "enrolment.activate");
+}
+
+TEST(StoreEnrolment, RefusesClearDocumentNumberInHashColumn) {
+    TempStore t("enrol-clear");
+    auto s = t.open();
+    auto row = makeEnrolment("ref-c", "K1231231");
+    row.documentHash = "K1231231";
+    auto r = s->enrol(row, "system");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "store.invalid");
+}
+
+}  // namespace
+}  // namespace kiosk::store
