@@ -265,6 +265,9 @@ core::Result<std::unique_ptr<OpenCvCamera>> OpenCvCamera::open(const CameraConfi
                 break;
             }
             case CameraSourceKind::VideoFile:
+                if (!std::filesystem::is_regular_file(config.source)) {
+                    return core::makeError(errc::kLost, config.name + ": no video file " + config.source);
+                }
                 if (!impl->cap.open(config.source, cv::CAP_ANY) || !impl->cap.isOpened()) {
                     return core::makeError(errc::kLost, config.name + ": cannot open video " + config.source);
                 }
