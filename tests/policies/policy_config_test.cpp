@@ -4,7 +4,7 @@
 
 #include "core/config.h"
 #include "policies/policy_config.h"
-#include "tests/support/test_support.h"
+#include <filesystem>
 
 namespace kiosk::policies {
 namespace {
@@ -80,7 +80,10 @@ TEST(PolicyConfig, LoadsEveryKey) {
 
 // The sample shipped next to the code loads and says what the docs say.
 TEST(PolicyConfig, SampleFileLoads) {
-    auto j = core::loadJsonFile(kiosk::testing::sourceDir() / "policies" / "policy.sample.json");
+    // Located from this file's path: ctest's ENVIRONMENT may not carry KIOSK_SOURCE_DIR.
+    const std::filesystem::path sample =
+        std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "policies" / "policy.sample.json";
+    auto j = core::loadJsonFile(sample);
     ASSERT_TRUE(j.ok()) << j.error().message;
     auto r = loadPolicyConfigFromRoot(*j);
     ASSERT_TRUE(r.ok()) << r.error().message;
