@@ -116,7 +116,7 @@ Decision evaluateLane(const LaneFacts& f, const PolicyConfig& config, int64_t no
         const int64_t usable = laneUsableFrom(e, config);
         if (now < usable)
             refuse(d, "elig.registration_delay",
-                   std::string("enrolled at ") + toString(e.channel) + " " +
+                   std::string("enrolled via ") + toString(e.channel) + " at " +
                        formatLocalDateTime(e.enrolledAt, config.utcOffsetSeconds) + "; lane usable from " +
                        formatLocalDateTime(usable, config.utcOffsetSeconds) + " (delay " +
                        duration(config.delayFor(e.channel)) + ")");
