@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "policies/reasons.h"
 #include "policies/rules.h"
 
 namespace kiosk::policies {
@@ -198,6 +199,7 @@ std::set<std::string> asSet(const Decision& d) { return {d.reasons.begin(), d.re
 TEST(PolicyProperty, LaneDecisionEqualsOracle) {
     Rng r(kSeed);
     int refused = 0, passed = 0;
+    std::set<std::string> emitted;
     for (int i = 0; i < kOracleCases; ++i) {
         const PolicyConfig c = randomConfig(r);
         const int64_t now = randomNow(r, c);
@@ -210,7 +212,15 @@ TEST(PolicyProperty, LaneDecisionEqualsOracle) {
         ASSERT_EQ(d.verdict, want.empty() ? Verdict::Pass : Verdict::Refuse) << "case " << i;
         ASSERT_EQ(d.quiet, f.watchlistHit);
         (d.passed() ? passed : refused)++;
+        emitted.insert(d.reasons.begin(), d.reasons.end());
     }
+    // Every rule was exercised, and every code emitted has its texts in the reason table.
+    const std::set<std::string> laneCodes = {
+        "elig.not_enrolled", "elig.not_permanent_resident", "elig.enrolment_inactive", "elig.under_minimum_age",
+        "elig.registration_delay", "elig.document_expired", "elig.watchlist", "lane.tailgating", "health.missing",
+        "health.red", "health.amber", "health.code_expired", "health.code_too_old", "health.certificate_invalid"};
+    EXPECT_EQ(emitted, laneCodes);
+    for (const auto& code : emitted) EXPECT_NE(reasonText(code), nullptr) << code;
     // The generator must exercise both outcomes substantially.
     EXPECT_GT(passed, kOracleCases / 20);
     EXPECT_GT(refused, kOracleCases / 4);
