@@ -66,7 +66,7 @@ void orientationField(const cv::Mat& gray32f, double sigma, cv::Mat& theta, cv::
 
 cv::Mat orientedGabor(const cv::Mat& src32f, const cv::Mat& theta, double period, int bins, double sigmaFactor) {
     const double sigma = period * sigmaFactor * 1.6;
-    const int half = static_cast<int>(std::ceil(sigma * 2.5));
+    const int half = static_cast<int>(std::ceil(sigma * 2.0));
     cv::Mat out(src32f.size(), CV_32F, cv::Scalar(0));
     std::vector<cv::Mat> responses(bins);
     for (int b = 0; b < bins; ++b) {

@@ -1,7 +1,10 @@
 #include "devices/fingerprint/finger_synth.h"
 
 #include <cmath>
+#include <list>
+#include <mutex>
 #include <random>
+#include <tuple>
 
 #include <opencv2/imgproc.hpp>
 
@@ -69,7 +72,7 @@ cv::Mat masterField(uint64_t seed, int finger, const SynthOptions& o, cv::Mat* m
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) f.at<float>(y, x) = nd(rng);
     for (int i = 0; i < o.gaborIterations; ++i) {
-        f = detail::orientedGabor(f, theta, period, 16, 0.45);
+        f = detail::orientedGabor(f, theta, period, 12, 0.4);
         cv::Scalar mean, sd;
         cv::meanStdDev(f, mean, sd);
         f = (f - mean[0]) / std::max(1e-6, sd[0]);
@@ -88,6 +91,30 @@ cv::Mat masterField(uint64_t seed, int finger, const SynthOptions& o, cv::Mat* m
         *maskOut = mask;
     }
     return f;
+}
+
+// The master field is the slow part (iterated filtering); impressions of one finger
+// share it, so keep the last few.
+struct MasterCache {
+    std::mutex mu;
+    std::list<std::tuple<uint64_t, int, int, int, cv::Mat, cv::Mat>> items;  // seed, finger, w, h, field, mask
+};
+
+cv::Mat cachedMaster(uint64_t seed, int finger, const SynthOptions& o, cv::Mat& mask) {
+    static MasterCache cache;
+    {
+        std::lock_guard lock(cache.mu);
+        for (auto& [s, f, w, h, field, m] : cache.items)
+            if (s == seed && f == finger && w == o.width && h == o.height) {
+                mask = m;
+                return field;
+            }
+    }
+    cv::Mat field = masterField(seed, finger, o, &mask);
+    std::lock_guard lock(cache.mu);
+    cache.items.emplace_front(seed, finger, o.width, o.height, field, mask);
+    if (cache.items.size() > 24) cache.items.pop_back();
+    return field;
 }
 
 Image renderImpression(const cv::Mat& field, const cv::Mat& mask, uint64_t seed, int finger, int k,
@@ -162,13 +189,13 @@ Image FingerSynth::master(int finger) const {
 
 Image FingerSynth::impression(int finger, int k) const {
     cv::Mat mask;
-    cv::Mat f = masterField(seed_, finger, options_, &mask);
+    cv::Mat f = cachedMaster(seed_, finger, options_, mask);
     return renderImpression(f, mask, seed_, finger, k, options_);
 }
 
 std::vector<Image> FingerSynth::impressions(int finger, int count) const {
     cv::Mat mask;
-    cv::Mat f = masterField(seed_, finger, options_, &mask);
+    cv::Mat f = cachedMaster(seed_, finger, options_, mask);
     std::vector<Image> out;
     for (int k = 0; k < count; ++k) out.push_back(renderImpression(f, mask, seed_, finger, k, options_));
     return out;

@@ -15,7 +15,7 @@ struct SynthOptions {
     int width = 300;               // output size (500 ppi)
     int height = 300;
     double ridgePeriod = 9.0;      // pixels between ridges (~9 at 500 ppi)
-    int gaborIterations = 6;       // more: cleaner ridges, slower
+    int gaborIterations = 5;       // more: cleaner ridges, slower
     double maxRotationDeg = 12;
     double maxShift = 18;          // pixels
     double distortion = 4;         // pixels of elastic displacement
