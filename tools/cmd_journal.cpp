@@ -111,7 +111,12 @@ int show(const Args& args) {
     if (what == "stats") {
         auto c = st.counts();
         if (!c.ok()) return fail(c.error());
+        auto set = st.settings();
+        if (!set.ok()) return fail(set.error());
         std::printf("schema version     %d\n", st.schemaVersion());
+        std::printf("journal mode       %s, synchronous=%d, foreign_keys=%d\n", set->journalMode.c_str(),
+                    set->synchronous, set->foreignKeys ? 1 : 0);
+        std::printf("size               %.1f KiB\n", set->pageCount * set->pageSize / 1024.0);
         std::printf("enrolments         %lld (%lld active)\n", static_cast<long long>(c->enrolments),
                     static_cast<long long>(c->activeEnrolments));
         std::printf("crossings          %lld\n", static_cast<long long>(c->crossings));

@@ -446,6 +446,26 @@ Result<StoreCounts> Store::counts() {
     return c;
 }
 
+Result<StoreSettings> Store::settings() {
+    std::lock_guard lock(impl_->mu);
+    auto& s = *impl_;
+    StoreSettings out;
+    {
+        KIOSK_ASSIGN_OR_RETURN(Statement st, s.db->prepare("PRAGMA journal_mode"));
+        KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
+        if (row) out.journalMode = st.colText(0);
+    }
+    KIOSK_ASSIGN_OR_RETURN(int64_t sync, s.count("PRAGMA synchronous"));
+    out.synchronous = static_cast<int>(sync);
+    KIOSK_ASSIGN_OR_RETURN(int64_t fk, s.count("PRAGMA foreign_keys"));
+    out.foreignKeys = fk != 0;
+    KIOSK_ASSIGN_OR_RETURN(int64_t busy, s.count("PRAGMA busy_timeout"));
+    out.busyTimeoutMs = static_cast<int>(busy);
+    KIOSK_ASSIGN_OR_RETURN(out.pageCount, s.count("PRAGMA page_count"));
+    KIOSK_ASSIGN_OR_RETURN(out.pageSize, s.count("PRAGMA page_size"));
+    return out;
+}
+
 // --- Enrolments -------------------------------------------------------------------------
 
 Result<EnrolResult> Store::enrol(EnrolmentRow row, const std::string& actor) {
@@ -602,7 +622,7 @@ Result<int64_t> Store::appendCrossing(const CrossingRecord& r) {
             .bind(7, static_cast<int64_t>(r.reasons.size()));
         KIOSK_TRY(ins.run());
         id = s.db->lastInsertRowId();
-        KIOSK_TRY(s.db->exec("COMMIT; BEGIN IMMEDIATE")); if (s.options.testHook) s.options.testHook("crossing.row_written");
+        if (s.options.testHook) s.options.testHook("crossing.row_written");
         KIOSK_ASSIGN_OR_RETURN(Statement rs,
                                s.db->prepare("INSERT INTO crossing_reasons(crossing_id, position, code) VALUES(?, ?, ?)"));
         for (std::size_t i = 0; i < r.reasons.size(); ++i) {
@@ -943,7 +963,7 @@ Result<PurgeCounts> Store::purgeOlderThan(int64_t cutoffUnix) {
             n = s.db->changes();
             return {};
         };
-        KIOSK_TRY(del("DELETE FROM crossings WHERE time <= ?", counts.crossings));  // reasons: ON DELETE CASCADE
+        KIOSK_TRY(del("DELETE FROM crossings WHERE time < ?", counts.crossings));  // reasons: ON DELETE CASCADE
         KIOSK_TRY(del("DELETE FROM scans WHERE time < ?", counts.scans));
         KIOSK_TRY(del("DELETE FROM outbox WHERE created_at < ?", counts.outbox));
         KIOSK_TRY(del("DELETE FROM replay WHERE seen_at < ?", counts.replay));

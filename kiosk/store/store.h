@@ -174,6 +174,15 @@ struct StoreCounts {
             replay = 0, watchlist = 0;
 };
 
+// What the connection actually runs with (for `kioskctl journal show --what stats` and tests).
+struct StoreSettings {
+    std::string journalMode;  // "wal"
+    int synchronous = 0;      // 2 = FULL
+    bool foreignKeys = false;
+    int busyTimeoutMs = 0;
+    int64_t pageCount = 0, pageSize = 0;
+};
+
 enum class IntegrityCheck { None, Quick };
 
 struct StoreOptions {
@@ -202,6 +211,7 @@ public:
     int schemaVersion() const;
     const std::filesystem::path& path() const;
     core::Result<StoreCounts> counts();
+    core::Result<StoreSettings> settings();
 
     // --- Enrolments ---------------------------------------------------------------
     // Inserts a new active enrolment. An active enrolment with the same document hash is

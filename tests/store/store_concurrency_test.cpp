@@ -1,0 +1,70 @@
+// Settings the store runs with, and two connections (the kiosk and kioskctl) writing the
+// same file at once.
+#include <thread>
+
+#include "tests/store/store_test_util.h"
+
+namespace kiosk::store {
+namespace {
+using namespace testutil;
+
+TEST(StoreSettings, WalFullSyncForeignKeysBusyTimeout) {
+    TempStore t("settings");
+    StoreOptions o = keyOpts(t.key);
+    o.busyTimeoutMs = 1234;
+    auto s = t.open(o);
+    auto set = s->settings();
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    EXPECT_EQ(set->journalMode, "wal");
+    EXPECT_EQ(set->synchronous, 2);  // FULL
+    EXPECT_TRUE(set->foreignKeys);
+    EXPECT_EQ(set->busyTimeoutMs, 1234);
+    EXPECT_GT(set->pageCount, 0);
+}
+
+TEST(StoreConcurrency, TwoConnectionsInterleaveAuditRowsWithoutBreakingTheChain) {
+    TempStore t("concurrent");
+    auto a = t.open();
+    auto b = t.open();
+    ASSERT_TRUE(a && b);
+    constexpr int kPerWriter = 25;
+    auto writer = [](Store* s, const std::string& actor, std::atomic<int>* failures) {
+        for (int i = 0; i < kPerWriter; ++i) {
+            if (!s->appendAudit(kNow + i, actor, "concurrent.write", "i=" + std::to_string(i)).ok()) ++*failures;
+            CrossingRecord c;
+            c.time = kNow + i;
+            c.laneId = actor;
+            c.reasons = {"lane.timeout"};
+            c.qrHash = qrHash(actor + std::to_string(i));
+            if (!s->appendCrossing(c).ok()) ++*failures;
+        }
+    };
+    std::atomic<int> failures{0};
+    std::thread ta(writer, a.get(), "kiosk", &failures);
+    std::thread tb(writer, b.get(), "kioskctl", &failures);
+    ta.join();
+    tb.join();
+    EXPECT_EQ(failures.load(), 0);
+    auto check = a->verifyAuditChain();
+    ASSERT_TRUE(check.ok()) << check.error().message;
+    EXPECT_EQ(check->rowsChecked, 2 * kPerWriter);
+    auto all = b->crossings();
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(all->size(), 2u * kPerWriter);
+}
+
+TEST(StoreConcurrency, OneStoreSharedByThreads) {
+    TempStore t("threads");
+    auto s = t.open();
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 4; ++k)
+        threads.emplace_back([&, k] {
+            for (int i = 0; i < 10; ++i)
+                EXPECT_TRUE(s->appendScan({0, kNow + i, "lane-" + std::to_string(k), qrHash(std::to_string(i)), "accepted"}).ok());
+        });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(s->scansLast12Hours(kNow + 100)->size(), 40u);
+}
+
+}  // namespace
+}  // namespace kiosk::store
