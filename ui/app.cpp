@@ -100,8 +100,7 @@ public:
     core::Status render(const ViewModel& vm) override {
         drawFrame(vm, true);
         // Keep what screenshot() needs to redraw this frame (the preview stays in its texture).
-        last_ = vm;
-        if (last_.preview) last_.preview->pixels.clear();
+        copyWithoutPixels(vm, last_);
         hasLast_ = true;
         if (window_) SDL_RenderPresent(renderer_);
         speakIfChanged(vm);
@@ -135,6 +134,35 @@ public:
     int width() const override { return w_; }
     int height() const override { return h_; }
 
+    static void copyWithoutPixels(const ViewModel& vm, ViewModel& out) {
+        // everything but the preview pixels (they live on in the preview texture)
+        std::optional<CameraPreview> keep;
+        if (vm.preview) {
+            keep.emplace();
+            keep->width = vm.preview->width;
+            keep->height = vm.preview->height;
+            keep->format = vm.preview->format;
+            keep->sequence = vm.preview->sequence;
+            keep->faceBox = vm.preview->faceBox;
+            keep->guideBox = vm.preview->guideBox;
+            keep->faceOk = vm.preview->faceOk;
+        }
+        // field by field: copying the whole struct would copy the frame's pixels too
+        out.screen = vm.screen;
+        out.language = vm.language;
+        out.voiceEnabled = vm.voiceEnabled;
+        out.reasonText = vm.reasonText;
+        out.guidanceKey = vm.guidanceKey;
+        out.progressStep = vm.progressStep;
+        out.progressTotal = vm.progressTotal;
+        out.staffWarningTrustStale = vm.staffWarningTrustStale;
+        out.trustListDaysLeft = vm.trustListDaysLeft;
+        out.timeoutSecondsLeft = vm.timeoutSecondsLeft;
+        out.officer = vm.officer;
+        out.laneId = vm.laneId;
+        out.preview = std::move(keep);
+    }
+
     void injectTap(int x, int y) override { pendingTaps_.push_back({x, y}); }
     std::vector<TapTarget> tapTargets() const override {
         std::vector<TapTarget> out;
@@ -163,6 +191,7 @@ private:
     SDL_Texture* previewTex_ = nullptr;
     int previewW_ = 0, previewH_ = 0;
     uint64_t previewSeq_ = ~0ull;
+    Uint32 previewFormat_ = SDL_PIXELFORMAT_ARGB8888;
     std::vector<Hit> hits_;
     std::vector<std::pair<int, int>> pendingTaps_;
     ViewModel last_;
@@ -410,30 +439,37 @@ private:
         return {box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h};
     }
 
+    // The preview texture uses the target's own 32-bit format (ARGB8888 offscreen, the
+    // window's XRGB8888 under X): the software renderer then blits without converting.
+    // Frames are mirrored while they are converted (travellers expect a mirror image).
     void uploadPreview(const CameraPreview& p) {
         if (p.pixels.empty()) return;  // redraw from the texture we already have
         std::size_t ch = p.format == PreviewFormat::Gray8 ? 1 : 3;
         if (p.width <= 0 || p.height <= 0 || p.pixels.size() < std::size_t(p.width) * p.height * ch) return;
         if (!previewTex_ || previewW_ != p.width || previewH_ != p.height) {
             if (previewTex_) SDL_DestroyTexture(previewTex_);
-            previewTex_ = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_BGR24, SDL_TEXTUREACCESS_STREAMING, p.width, p.height);
+            previewTex_ = SDL_CreateTexture(renderer_, previewFormat_, SDL_TEXTUREACCESS_STREAMING, p.width, p.height);
+            if (previewTex_) SDL_SetTextureBlendMode(previewTex_, SDL_BLENDMODE_NONE);
             previewW_ = p.width;
             previewH_ = p.height;
             previewSeq_ = ~0ull;
         }
         if (!previewTex_ || (p.sequence != 0 && p.sequence == previewSeq_)) return;
         previewSeq_ = p.sequence;
-        if (p.format == PreviewFormat::Bgr8) {
-            SDL_UpdateTexture(previewTex_, nullptr, p.pixels.data(), p.width * 3);
-            return;
-        }
         void* dst = nullptr;
         int pitch = 0;
         if (SDL_LockTexture(previewTex_, nullptr, &dst, &pitch) != 0) return;
         for (int y = 0; y < p.height; ++y) {
-            const uint8_t* s = p.pixels.data() + std::size_t(y) * p.width;
-            uint8_t* d = static_cast<uint8_t*>(dst) + std::size_t(y) * pitch;
-            for (int x = 0; x < p.width; ++x) d[3 * x] = d[3 * x + 1] = d[3 * x + 2] = s[x];
+            uint32_t* d = reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(dst) + std::size_t(y) * pitch);
+            if (ch == 1) {
+                const uint8_t* s = p.pixels.data() + std::size_t(y) * p.width;
+                for (int x = 0, mx = p.width - 1; x < p.width; ++x, --mx)
+                    d[mx] = 0xFF000000u | (uint32_t(s[x]) << 16) | (uint32_t(s[x]) << 8) | s[x];
+            } else {
+                const uint8_t* s = p.pixels.data() + std::size_t(y) * p.width * 3;
+                for (int x = 0, mx = p.width - 1; x < p.width; ++x, --mx, s += 3)
+                    d[mx] = 0xFF000000u | (uint32_t(s[2]) << 16) | (uint32_t(s[1]) << 8) | s[0];
+            }
         }
         SDL_UnlockTexture(previewTex_);
     }
@@ -442,8 +478,7 @@ private:
         uploadPreview(p);
         if (!previewTex_ || p.width <= 0 || p.height <= 0) return;
         SDL_Rect dst = fitRect(p.width, p.height, box);
-        // mirror: travellers expect to see themselves as in a mirror
-        SDL_RenderCopyEx(renderer_, previewTex_, nullptr, &dst, 0.0, nullptr, SDL_FLIP_HORIZONTAL);
+        SDL_RenderCopy(renderer_, previewTex_, nullptr, &dst);
         double k = double(dst.w) / p.width;
         auto map = [&](const Box& b) {
             int x = dst.x + int((p.width - b.x - b.w) * k);  // mirrored
@@ -818,6 +853,7 @@ core::Result<std::unique_ptr<App>> App::create(const WindowOptions& options) {
         app->renderer_ = SDL_CreateRenderer(app->window_, -1, SDL_RENDERER_PRESENTVSYNC);
         if (!app->renderer_) app->renderer_ = SDL_CreateRenderer(app->window_, -1, SDL_RENDERER_SOFTWARE);
         if (app->renderer_) SDL_GetRendererOutputSize(app->renderer_, &app->w_, &app->h_);
+        if (SDL_GetWindowPixelFormat(app->window_) == SDL_PIXELFORMAT_RGB888) app->previewFormat_ = SDL_PIXELFORMAT_RGB888;
     }
     if (!app->renderer_) return core::makeError("ui.sdl", std::string("renderer: ") + SDL_GetError());
     app->portrait_ = app->h_ > app->w_;
