@@ -23,8 +23,8 @@ GateModbusConfig testMap() {
     m.passageCounterRegister = 110;
     m.fireAlarmInput = 5;
     m.heartbeatRegister = 200;
-    m.ackTimeout = 600ms;
-    m.responseTimeout = 200ms;
+    m.ackTimeout = 1500ms;  // generous: the test machine is shared and loaded
+    m.responseTimeout = 1000ms;
     m.heartbeatPeriod = 40ms;
     m.pollPeriod = 10ms;
     return m;
@@ -35,7 +35,7 @@ struct Lane {
     std::unique_ptr<ModbusGate> gate;
 };
 
-Lane startLane(GateEmulatorOptions opt = {100ms, 400ms}) {
+Lane startLane(GateEmulatorOptions opt = {100ms, 1500ms}) {
     Lane lane;
     auto emu = ModbusGateEmulator::start(testMap(), opt);
     EXPECT_TRUE(emu.ok()) << (emu.ok() ? "" : emu.error().message);
@@ -48,7 +48,7 @@ Lane startLane(GateEmulatorOptions opt = {100ms, 400ms}) {
 }
 
 template <typename Pred>
-bool eventually(Pred p, std::chrono::milliseconds within = 2000ms) {
+bool eventually(Pred p, std::chrono::milliseconds within = 4000ms) {
     const auto end = std::chrono::steady_clock::now() + within;
     while (std::chrono::steady_clock::now() < end) {
         if (p()) return true;
@@ -153,11 +153,11 @@ TEST(ModbusGate, ConnectionLostIsLostThenRecovers) {
 }
 
 TEST(ModbusGate, HeartbeatStopsControllerClosesDoors) {
-    Lane lane = startLane({100ms, 300ms});
+    Lane lane = startLane({100ms, 700ms});
     ASSERT_TRUE(lane.gate);
     ASSERT_TRUE(lane.gate->openDoor(Door::Entry).ok());
     ASSERT_TRUE(lane.gate->openDoor(Door::Exit).ok());
-    std::this_thread::sleep_for(400ms);  // the heartbeat keeps the doors as commanded
+    std::this_thread::sleep_for(900ms);  // the heartbeat keeps the doors as commanded
     EXPECT_EQ(lane.controller->doorState(Door::Entry), DoorState::Open);
     EXPECT_FALSE(lane.controller->heartbeatTripped());
     lane.gate->pauseHeartbeat(true);  // the kiosk stops (hung, crashed, cable cut)
