@@ -387,6 +387,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, St
     if (!impl->options.keyFile.empty()) {
         KIOSK_ASSIGN_OR_RETURN(impl->key, readKeyFile(impl->options.keyFile));
     }
+    std::error_code ec;
+    const bool existed = std::filesystem::exists(path, ec);
     KIOSK_ASSIGN_OR_RETURN(impl->db, Database::open(path, Database::Mode::ReadWriteCreate));
     impl->db->setBusyTimeout(impl->options.busyTimeoutMs);
 
@@ -410,6 +412,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, St
             return makeError("store.corrupt", "integrity check failed: " + (row ? st.colText(0) : std::string("no result")));
     }
     KIOSK_TRY(migrate(*impl));
+    // A new file holds personal data (encrypted or hashed): owner only. SQLite gives the
+    // -wal and -shm files the same mode as the database file.
+    if (!existed) ::chmod(path.c_str(), 0600);
     return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 

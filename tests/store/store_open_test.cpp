@@ -33,6 +33,14 @@ TEST(StoreOpen, MigratesEmptyFileToLatestVersionInWalMode) {
             << table;
 }
 
+TEST(StoreOpen, NewDatabaseFileIsOwnerOnly) {
+    TempStore t("mode");
+    { ASSERT_TRUE(t.open()); }
+    struct stat st {};
+    ASSERT_EQ(::stat(t.db.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
 TEST(StoreOpen, ReopenIsANoOpAndKeepsData) {
     TempStore t("reopen");
     {
