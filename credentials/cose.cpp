@@ -51,7 +51,8 @@ core::Result<CoseSign1> parseCoseSign1(std::string_view bytes, const CoseOptions
     if (!it[1].isMap()) return malformed("unprotected header must be a map");
     msg.unprotectedHeader = it[1];
     // A label may not appear in both buckets (RFC 9052 3).
-    for (const auto& [k, _] : msg.unprotectedHeader.entries())
+    for (const auto& [k, _] : options.rejectDuplicateLabels ? msg.unprotectedHeader.entries()
+                                                            : std::vector<CborValue::MapEntry>{})
         for (const auto& [pk, __] : msg.protectedHeader.entries())
             if (k == pk) return malformed("header label in both protected and unprotected buckets");
     if (it[2].isBytes()) msg.payload = it[2].str();

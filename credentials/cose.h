@@ -40,6 +40,9 @@ struct CoseOptions {
     bool requireProtectedAlg = true;
     // cose-wg sign-pass-01: treat protected h'A0' as a zero-length bstr in Sig_structure.
     bool emptyProtectedMapAsEmpty = false;
+    // RFC 9052: a label may not be in both buckets. DCC test data (CO21) has kid in both;
+    // the HC1 path turns this off (the protected value wins).
+    bool rejectDuplicateLabels = true;
     // Critical header labels this caller understands (besides alg/crit/content type/kid).
     std::vector<int64_t> understoodCritical{};
 };

@@ -88,7 +88,8 @@ core::Result<Hc1Parts> decodeParts(std::string_view text, const Hc1Options& opti
     auto cose = zlibDecompress(*compressed, options.maxDecompressedBytes);
     if (!cose) return hcMalformed(cose.error().message);
     CoseOptions copts;
-    copts.requireProtectedAlg = false;  // checked in verify
+    copts.requireProtectedAlg = false;  // DCC practice: alg may be unprotected (CO20)
+    copts.rejectDuplicateLabels = false;  // kid in both buckets, protected wins (CO21)
     auto msg = parseCoseSign1(*cose, copts);
     if (!msg) return hcMalformed(msg.error().message);
     if (!msg->payload) return hcMalformed("no payload");
@@ -204,6 +205,10 @@ core::Result<Hc1Certificate> decodeHc1Payload(std::string_view cwtPayload) {
     return c;
 }
 
+core::Status checkHc1Expiry(const Hc1Certificate& certificate, int64_t nowUnix, const Hc1Options& options) {
+    return checkHc1Times(certificate, nowUnix, options);
+}
+
 core::Result<Hc1Certificate> decodeHc1(std::string_view text, const Hc1Options& options) {
     KIOSK_ASSIGN_OR_RETURN(Hc1Parts parts, decodeParts(text, options));
     return parts.cert;
@@ -217,7 +222,10 @@ core::Result<Hc1Certificate> verifyHc1(std::string_view text, std::string_view s
     // DCC kid = first 8 bytes of SHA-256 over the signer certificate (protected header wins).
     const std::string expectedKid = fromHex(core::sha256Hex(std::string(signerCertificateDer)).substr(0, 16)).value();
     if (parts.message.kid() != expectedKid) return core::makeError("hc.bad_signature", "HC1: kid does not match the certificate");
-    if (auto st = verifyCoseSign1(parts.message, *key); !st)
+    CoseOptions copts;
+    copts.requireProtectedAlg = false;
+    copts.rejectDuplicateLabels = false;
+    if (auto st = verifyCoseSign1(parts.message, *key, {}, copts); !st)
         return core::makeError("hc.bad_signature", "HC1: " + st.error().message);
     if (options.checkExpiry) KIOSK_TRY(checkHc1Times(parts.cert, nowUnix, options));
     return parts.cert;

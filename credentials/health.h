@@ -69,6 +69,8 @@ core::Result<Hc1Certificate> decodeHc1Payload(std::string_view cwtPayload);     
 // certificate's key (hc.bad_signature); exp vs nowUnix (hc.expired).
 core::Result<Hc1Certificate> verifyHc1(std::string_view text, std::string_view signerCertificateDer, int64_t nowUnix,
                                        const Hc1Options& options = {});
+// exp/iat against nowUnix (hc.expired), on its own (e.g. after decodeHc1).
+core::Status checkHc1Expiry(const Hc1Certificate& certificate, int64_t nowUnix, const Hc1Options& options = {});
 // Decode without verifying (for tools).
 core::Result<Hc1Certificate> decodeHc1(std::string_view text, const Hc1Options& options = {});
 
