@@ -7,8 +7,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <system_error>
 
 #include "core/log.h"
@@ -124,6 +127,16 @@ struct OpenCvCamera::Impl {
     std::size_t nextFile = 0;
 
     mutable std::mutex mu;
+    // Capture thread (live devices and custom readers).
+    bool threaded = false;
+    FrameReader reader;
+    std::thread capture;
+    std::atomic<bool> stopping{false};
+    std::condition_variable cv;
+    cv::Mat latest;
+    uint64_t latestSeq = 0, deliveredSeq = 0;
+    bool ended = false;
+
     uint64_t seq = 0;
     uint64_t framesRead = 0;
     uint64_t lastHash = 0;
@@ -136,6 +149,15 @@ struct OpenCvCamera::Impl {
     enum class Read { Ok, Failed, End };
 
     Read readRaw(cv::Mat& out) {
+        if (reader) {
+            Image img;
+            ReadResult r = reader(img);
+            if (r != ReadResult::Frame) return r == ReadResult::End ? Read::End : Read::Failed;
+            if (img.empty()) return Read::Failed;
+            out = cv::Mat(img.height, img.width, img.format == PixelFormat::Gray8 ? CV_8UC1 : CV_8UC3,
+                          img.pixels.data(), img.stride()).clone();
+            return Read::Ok;
+        }
         if (kind == CameraSourceKind::ImageFolder) {
             if (nextFile >= files.size()) return Read::End;
             out = cv::imread(files[nextFile++].string(), cv::IMREAD_COLOR);
@@ -184,6 +206,71 @@ struct OpenCvCamera::Impl {
         f.capturedAt = clock.monoNow();
         f.sequence = ++seq;
         return f;
+    }
+
+    // Capture thread: read continuously, keep the newest fresh frame.
+    void captureLoop() {
+        while (!stopping) {
+            cv::Mat m;
+            Read r;
+            try {
+                r = readRaw(m);
+            } catch (...) {
+                r = Read::Failed;
+            }
+            std::unique_lock lock(mu);
+            if (r == Read::End) {
+                ended = true;
+                cv.notify_all();
+                return;
+            }
+            if (r == Read::Failed) {
+                lock.unlock();
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                continue;
+            }
+            ++framesRead;
+            const uint64_t h = frameHash(m);
+            double pos = reader ? -1 : cap.get(cv::CAP_PROP_POS_MSEC);
+            bool fresh = !haveHash || h != lastHash;
+            if (pos > 0 && lastPosMs > 0 && pos <= lastPosMs) fresh = false;  // stalled timestamp
+            lastHash = h;
+            haveHash = true;
+            if (pos > 0) lastPosMs = pos;
+            if (fresh) {
+                latest = std::move(m);
+                ++latestSeq;
+                lastFresh = clock.monoNow();
+                cv.notify_all();
+            }
+        }
+    }
+
+    // Needs mu held (through lock).
+    core::Result<Frame> grabThreaded(std::unique_lock<std::mutex>& lock, core::Millis timeout) {
+        const auto deadline = clock.monoNow() + timeout;
+        for (;;) {
+            if (health.state == DeviceState::Lost) return core::makeError(errc::kLost, cfg.name + ": " + health.detail);
+            if (latestSeq > deliveredSeq) {
+                deliveredSeq = latestSeq;
+                cv::Mat m = latest.clone();
+                if (health.state != DeviceState::Ready) {
+                    health.state = DeviceState::Ready;
+                    health.detail.clear();
+                }
+                return makeFrame(m);
+            }
+            const auto now = clock.monoNow();
+            if (ended) return lost("end of stream");
+            if (now - lastFresh >= cfg.staleAfter) {
+                return lost(framesRead > 0 ? "no fresh frame for " + std::to_string(cfg.staleAfter.count()) +
+                                                 " ms (identical frames, stalled timestamps or a blocked read)"
+                                           : "no frame for " + std::to_string(cfg.staleAfter.count()) + " ms");
+            }
+            if (now >= deadline) return core::makeError(errc::kTimeout, cfg.name + ": no fresh frame within the timeout");
+            auto wait = std::min(deadline - now, cfg.staleAfter - (now - lastFresh));
+            cv.wait_for(lock, std::chrono::duration_cast<std::chrono::milliseconds>(wait) + std::chrono::milliseconds(1));
+        }
     }
 
     core::Result<Frame> grab(core::Millis timeout) {
@@ -243,7 +330,13 @@ struct OpenCvCamera::Impl {
 };
 
 OpenCvCamera::OpenCvCamera(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-OpenCvCamera::~OpenCvCamera() = default;
+OpenCvCamera::~OpenCvCamera() {
+    impl_->stopping = true;
+    if (impl_->capture.joinable()) {
+        // A V4L2 read returns within its own select timeout; a custom reader must return.
+        impl_->capture.join();
+    }
+}
 
 core::Result<std::unique_ptr<OpenCvCamera>> OpenCvCamera::open(const CameraConfig& config, core::Clock& clock) {
     auto impl = std::make_unique<Impl>(config, clock);
@@ -292,13 +385,35 @@ core::Result<std::unique_ptr<OpenCvCamera>> OpenCvCamera::open(const CameraConfi
     }
     impl->lastFresh = clock.monoNow();
     impl->nextDue = clock.monoNow();
+    impl->threaded = impl->kind == CameraSourceKind::Device;
     core::logInfo("device.opened", {{"device", config.name}, {"source_kind", static_cast<int>(impl->kind)}});
-    return std::unique_ptr<OpenCvCamera>(new OpenCvCamera(std::move(impl)));
+    std::unique_ptr<OpenCvCamera> cam(new OpenCvCamera(std::move(impl)));
+    if (cam->impl_->threaded) {
+        Impl* p = cam->impl_.get();
+        p->capture = std::thread([p] { p->captureLoop(); });
+    }
+    return cam;
+}
+
+core::Result<std::unique_ptr<OpenCvCamera>> OpenCvCamera::openReader(const CameraConfig& config, core::Clock& clock,
+                                                                     FrameReader reader) {
+    if (!reader) return core::makeError(errc::kLost, config.name + ": no frame reader");
+    auto impl = std::make_unique<Impl>(config, clock);
+    impl->health.device = config.name;
+    impl->kind = CameraSourceKind::Device;
+    impl->reader = std::move(reader);
+    impl->threaded = true;
+    impl->lastFresh = clock.monoNow();
+    std::unique_ptr<OpenCvCamera> cam(new OpenCvCamera(std::move(impl)));
+    Impl* p = cam->impl_.get();
+    p->capture = std::thread([p] { p->captureLoop(); });
+    return cam;
 }
 
 core::Result<Frame> OpenCvCamera::grab(core::Millis timeout) {
-    std::lock_guard lock(impl_->mu);
+    std::unique_lock lock(impl_->mu);
     try {
+        if (impl_->threaded) return impl_->grabThreaded(lock, timeout);
         return impl_->grab(timeout);
     } catch (const std::exception& e) {
         return impl_->lost(std::string("capture failed: ") + e.what());

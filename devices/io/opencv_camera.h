@@ -2,6 +2,7 @@
 // devices::Camera over OpenCV VideoCapture: a V4L2 device ("/dev/video0" or "0"), a video
 // file, or a folder of images (played in name order). A freshness watchdog treats a
 // stream that keeps "succeeding" with identical frames or a stalled timestamp as lost.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,10 +32,24 @@ struct CameraConfig {
 
 CameraSourceKind cameraSourceKind(const std::string& source);
 
+// What a custom frame reader returns for one read.
+enum class ReadResult { Frame, Failed, End };
+// A custom frame source (a vendor SDK, or a test double); called on the capture thread.
+using FrameReader = std::function<ReadResult(Image& out)>;
+
+// Live devices (and custom readers) are read on a capture thread that keeps only the
+// newest frame, so a read that blocks (a V4L2 device that vanished) cannot outlast the
+// freshness watchdog: grab() reports errc::kLost once nothing fresh arrived for stale_ms,
+// measured on the clock, whatever the read is doing. Files and folders are read on the
+// caller's thread, paced on the clock (deterministic with a FakeClock).
 class OpenCvCamera final : public Camera {
 public:
     // Opens the source; errc::kLost when it cannot be opened.
     static core::Result<std::unique_ptr<OpenCvCamera>> open(const CameraConfig& config, core::Clock& clock);
+    // Frames from a callback, read on a capture thread like a device (config.source is
+    // only a label). Use a real clock: the watchdog waits in real time.
+    static core::Result<std::unique_ptr<OpenCvCamera>> openReader(const CameraConfig& config, core::Clock& clock,
+                                                                  FrameReader reader);
     ~OpenCvCamera() override;
 
     core::Result<Frame> grab(core::Millis timeout) override;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
@@ -203,6 +206,101 @@ TEST(CameraQrScanner, TwoCodesInViewAreRefused) {
     auto r = scanner.waitForCode(core::Millis(1000));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, kQrAmbiguous);
+}
+
+}  // namespace
+}  // namespace kiosk::devices::io
+
+namespace kiosk::devices::io {
+namespace {
+
+Image noiseImage(int seed) {
+    Image img;
+    img.width = 64;
+    img.height = 48;
+    img.format = PixelFormat::Gray8;
+    img.pixels.resize(64 * 48);
+    uint32_t x = static_cast<uint32_t>(seed) * 2654435761u + 1;
+    for (auto& p : img.pixels) {
+        x = x * 1664525u + 1013904223u;
+        p = static_cast<uint8_t>(x >> 24);
+    }
+    return img;
+}
+
+TEST(OpenCvCameraThreaded, LiveReaderDeliversNewestFrames) {
+    core::SystemClock clock;
+    std::atomic<int> n{0};
+    CameraConfig cfg;
+    cfg.source = "test-reader";
+    cfg.width = 0;
+    cfg.height = 0;
+    cfg.staleAfter = core::Millis(1000);
+    auto cam = OpenCvCamera::openReader(cfg, clock, [&](Image& out) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        out = noiseImage(++n);
+        return ReadResult::Frame;
+    });
+    ASSERT_TRUE(cam.ok());
+    uint64_t lastSeq = 0;
+    for (int i = 0; i < 5; ++i) {
+        auto f = (*cam)->grab(core::Millis(1000));
+        ASSERT_TRUE(f.ok()) << f.error().message;
+        EXPECT_GT(f->sequence, lastSeq);
+        lastSeq = f->sequence;
+        EXPECT_EQ(f->image.width, 64);
+    }
+    EXPECT_EQ((*cam)->health().state, DeviceState::Ready);
+}
+
+TEST(OpenCvCameraThreaded, BlockedReadIsLostWithinStaleTime) {
+    // A device that delivers two frames, then its read blocks (unplugged mid-transfer).
+    core::SystemClock clock;
+    std::atomic<int> n{0};
+    std::atomic<bool> release{false};
+    CameraConfig cfg;
+    cfg.source = "blocking-reader";
+    cfg.width = 0;
+    cfg.height = 0;
+    cfg.staleAfter = core::Millis(300);
+    auto cam = OpenCvCamera::openReader(cfg, clock, [&](Image& out) {
+        if (n >= 2) {
+            while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            return ReadResult::Failed;
+        }
+        out = noiseImage(++n);
+        return ReadResult::Frame;
+    });
+    ASSERT_TRUE(cam.ok());
+    ASSERT_TRUE((*cam)->grab(core::Millis(1000)).ok());
+    const auto t0 = std::chrono::steady_clock::now();
+    core::Result<Frame> r = (*cam)->grab(core::Millis(5000));
+    if (r.ok()) r = (*cam)->grab(core::Millis(5000));  // the second frame, if not yet taken
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::kLost);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(2500));
+    EXPECT_EQ((*cam)->health().state, DeviceState::Lost);
+    release = true;
+}
+
+TEST(OpenCvCameraThreaded, IdenticalFramesAreLost) {
+    core::SystemClock clock;
+    CameraConfig cfg;
+    cfg.source = "frozen-reader";
+    cfg.width = 0;
+    cfg.height = 0;
+    cfg.staleAfter = core::Millis(250);
+    auto cam = OpenCvCamera::openReader(cfg, clock, [&](Image& out) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        out = noiseImage(1);  // read() "succeeds" with the same picture forever
+        return ReadResult::Frame;
+    });
+    ASSERT_TRUE(cam.ok());
+    ASSERT_TRUE((*cam)->grab(core::Millis(1000)).ok());
+    auto r = (*cam)->grab(core::Millis(3000));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::kLost);
+    EXPECT_GT((*cam)->framesRead(), 5u);
 }
 
 }  // namespace
