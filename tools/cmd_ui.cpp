@@ -1,13 +1,21 @@
 // kioskctl ui ...: make the officer PIN hash for the configuration, check a PIN against one.
 #ifdef KIOSK_HAVE_UI
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include <termios.h>
 #include <unistd.h>
 
 #include "tools/command.h"
+#include "ui/app.h"
+#include "ui/image_tools.h"
 #include "ui/officer_pin.h"
+#include "ui/samples.h"
 
 namespace kiosk::tools {
 namespace {
@@ -75,6 +83,122 @@ KIOSKCTL_COMMAND({"ui", "check-pin", "--hash HASH [--pin DIGITS]",
                       }
                       bool ok = ui::verifyOfficerPin(readPin(args), hash);
                       std::cout << (ok ? "match" : "no match") << "\n";
+                      return ok ? 0 : 1;
+                  }});
+
+int intOption(const Args& args, const std::string& name, int fallback) {
+    try {
+        return std::stoi(option(args, name, std::to_string(fallback)));
+    } catch (...) {
+        return fallback;
+    }
+}
+
+int uiFail(const core::Error& e) {
+    std::cerr << "error: " << e.code << ": " << e.message << "\n";
+    return e.code == "ui.no_display" ? 3 : 1;
+}
+
+core::Result<std::unique_ptr<ui::App>> openApp(const Args& args) {
+    ui::WindowOptions o;
+    o.mode = flag(args, "--windowed")     ? ui::DisplayMode::Windowed
+             : flag(args, "--fullscreen") ? ui::DisplayMode::Fullscreen
+                                          : ui::DisplayMode::Offscreen;
+    o.width = intOption(args, "--width", 960);
+    o.height = intOption(args, "--height", 540);
+    o.voice = flag(args, "--voice") ? ui::VoiceMode::Espeak : ui::VoiceMode::Off;
+    if (!option(args, "--assets").empty()) o.assetsDir = option(args, "--assets");
+    return ui::App::create(o);
+}
+
+KIOSKCTL_COMMAND({"ui", "render",
+                  "--screen NAME [--language zh-Hant|en|pt] [--lane-id ID] [--officer pin|menu|scan_log|alerts] "
+                  "[--width W --height H] [--windowed] --out FILE.png",
+                  "render one screen with sample content to a PNG (offscreen unless --windowed)",
+                  [](const Args& args) {
+                      auto screen = ui::screenFromName(option(args, "--screen", "welcome"));
+                      auto lang = ui::languageFromTag(option(args, "--language", "zh-Hant"));
+                      std::string out = option(args, "--out");
+                      if (!screen || !lang || out.empty()) {
+                          std::cerr << "error: --screen (welcome, reading, door_open, face, finger, proceed, "
+                                       "see_officer, out_of_service, processing, emergency, timeout), "
+                                       "--language and --out are required\n";
+                          return 2;
+                      }
+                      auto app = openApp(args);
+                      if (!app) return uiFail(app.error());
+                      auto vm = ui::sampleViewModel(*screen, *lang);
+                      if (args.end() != std::find(args.begin(), args.end(), "--lane-id")) vm.laneId = option(args, "--lane-id");
+                      std::string officer = option(args, "--officer");
+                      if (officer == "pin") vm.officer = ui::sampleOfficerOverlay(ui::OfficerMode::PinEntry);
+                      if (officer == "menu") vm.officer = ui::sampleOfficerOverlay(ui::OfficerMode::Menu);
+                      if (officer == "scan_log") vm.officer = ui::sampleOfficerOverlay(ui::OfficerMode::ScanLog);
+                      if (officer == "alerts") vm.officer = ui::sampleOfficerOverlay(ui::OfficerMode::Alerts);
+                      auto r = (*app)->render(vm);
+                      if (!r.ok()) return uiFail(r.error());
+                      auto s = (*app)->screenshot(out);
+                      if (!s.ok()) return uiFail(s.error());
+                      return 0;
+                  }});
+
+KIOSKCTL_COMMAND({"ui", "demo", "[--windowed|--fullscreen] [--width W --height H] [--language L] [--voice] "
+                               "[--screenshots DIR] [--seconds-per-screen S]",
+                  "show every screen with sample content (through the real window with --windowed/--fullscreen)",
+                  [](const Args& args) {
+                      auto app = openApp(args);
+                      if (!app) return uiFail(app.error());
+                      std::string dir = option(args, "--screenshots");
+                      double seconds = 0;
+                      try {
+                          seconds = std::stod(option(args, "--seconds-per-screen", "0"));
+                      } catch (...) {
+                      }
+                      std::vector<ui::Language> langs = {ui::Language::ZhHant, ui::Language::En, ui::Language::Pt};
+                      if (auto l = ui::languageFromTag(option(args, "--language"))) langs = {*l};
+                      int n = 0;
+                      for (ui::Language l : langs) {
+                          for (ui::Screen s : ui::allScreens()) {
+                              auto vm = ui::sampleViewModel(s, l);
+                              vm.voiceEnabled = flag(args, "--voice");
+                              auto r = (*app)->render(vm);
+                              if (!r.ok()) return uiFail(r.error());
+                              if (!dir.empty()) {
+                                  auto path = std::filesystem::path(dir) /
+                                              (std::string(ui::screenName(s)) + "_" + ui::languageTag(l) + ".png");
+                                  auto st = (*app)->screenshot(path);
+                                  if (!st.ok()) return uiFail(st.error());
+                              }
+                              ++n;
+                              auto until = std::chrono::steady_clock::now() +
+                                           std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+                              do {
+                                  for (const auto& e : (*app)->pollEvents())
+                                      if (e.type == ui::UiEventType::Quit) return 0;
+                                  std::this_thread::sleep_for(std::chrono::milliseconds(seconds > 0 ? 20 : 0));
+                              } while (std::chrono::steady_clock::now() < until);
+                          }
+                      }
+                      std::cout << n << " screens rendered at " << (*app)->width() << "x" << (*app)->height() << "\n";
+                      return 0;
+                  }});
+
+KIOSKCTL_COMMAND({"ui", "compare", "A.png B.png [--max-mean 1.5] [--max-fraction 0.005]",
+                  "compare two screenshots like the screenshot tests do; exit 0 when within tolerance",
+                  [](const Args& args) {
+                      if (args.size() < 2) {
+                          std::cerr << "error: two PNG files are required\n";
+                          return 2;
+                      }
+                      auto a = ui::loadPng(args[0]);
+                      auto b = ui::loadPng(args[1]);
+                      if (!a) return uiFail(a.error());
+                      if (!b) return uiFail(b.error());
+                      auto d = ui::compareImages(*a, *b);
+                      double maxMean = std::stod(option(args, "--max-mean", "1.5"));
+                      double maxFraction = std::stod(option(args, "--max-fraction", "0.005"));
+                      bool ok = d.sameSize && d.meanAbsDiff <= maxMean && d.differingFraction <= maxFraction;
+                      std::printf("%s: size %dx%d vs %dx%d, mean abs diff %.3f, differing %.4f\n", ok ? "match" : "DIFFERENT",
+                                  a->width, a->height, b->width, b->height, d.meanAbsDiff, d.differingFraction);
                       return ok ? 0 : 1;
                   }});
 

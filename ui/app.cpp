@@ -97,7 +97,21 @@ public:
         SDL_Quit();
     }
 
+    // The output size can change (fullscreen switch, rotation): layout follows it.
+    void updateSize() {
+        if (window_) SDL_GetRendererOutputSize(renderer_, &w_, &h_);
+        bool portrait = h_ > w_;
+        double s = layout::layoutScale(w_, h_);
+        if (s != s_ || portrait != portrait_) {
+            for (auto& [k, t] : textures_) SDL_DestroyTexture(t.tex);
+            textures_.clear();
+        }
+        portrait_ = portrait;
+        s_ = s;
+    }
+
     core::Status render(const ViewModel& vm) override {
+        updateSize();
         drawFrame(vm, true);
         // Keep what screenshot() needs to redraw this frame (the preview stays in its texture).
         copyWithoutPixels(vm, last_);
@@ -395,7 +409,7 @@ private:
     void drawTopBar(const ViewModel& vm, const ScreenLook& lk, bool record) {
         int barH = px(120);
         // language buttons, right aligned; voice switch left of them
-        int bw = px(portrait_ ? 230 : 250), bh = px(88), gap = px(16);
+        int bw = px(250), bh = px(88), gap = px(16);
         int x = w_ - gap - 3 * bw - 2 * gap;
         int y = (barH - bh) / 2;
         for (Language l : {Language::ZhHant, Language::En, Language::Pt}) {
@@ -414,8 +428,10 @@ private:
             if (sel) outline(r, lk.fg, px(4));
             x += bw + gap;
         }
-        int vw = px(portrait_ ? 250 : 300);
-        SDL_Rect vr{w_ - gap - 3 * bw - 2 * gap - gap - vw, y, vw, bh};
+        // landscape: voice switch left of the language buttons; portrait: on a second row
+        int vw = px(300);
+        SDL_Rect vr = portrait_ ? SDL_Rect{w_ - gap - vw, y + bh + gap, vw, bh}
+                                : SDL_Rect{w_ - gap - 3 * bw - 2 * gap - gap - vw, y, vw, bh};
         fill(vr, palette::kButtonBg);
         icon("speaker", {vr.x + px(10), vr.y + (bh - px(56)) / 2, px(56), px(56)}, palette::kButtonText);
         const std::string& vlabel = str(vm.voiceEnabled ? "ui.voice_on" : "ui.voice_off", vm.language);
@@ -506,7 +522,7 @@ private:
 
     void drawBody(const ViewModel& vm, const ScreenLook& lk, bool record) {
         auto [title, body] = screenText(vm, vm.language);
-        int top = px(140);
+        int top = px(portrait_ ? 240 : 140);
         int bottom = h_ - (vm.staffWarningTrustStale ? px(110) : 0);
         bool withPreview = vm.screen == Screen::FaceCapture && vm.preview;
         SDL_Rect iconArea, textArea;
@@ -845,19 +861,25 @@ core::Result<std::unique_ptr<App>> App::create(const WindowOptions& options) {
         app->renderer_ = SDL_CreateSoftwareRenderer(app->surface_);
     } else {
         Uint32 flags = SDL_WINDOW_SHOWN;
-        if (options.mode == DisplayMode::Fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
-        app->window_ = SDL_CreateWindow("e-Channel", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, options.width,
-                                        options.height, flags);
+        int w = options.width, h = options.height;
+        if (options.mode == DisplayMode::Fullscreen) {
+            flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+            SDL_DisplayMode dm;
+            if (SDL_GetDesktopDisplayMode(0, &dm) == 0) {
+                w = dm.w;
+                h = dm.h;
+            }
+        }
+        app->window_ = SDL_CreateWindow("e-Channel", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
         if (!app->window_) return core::makeError("ui.no_display", std::string("cannot create the window: ") + SDL_GetError());
         SDL_ShowCursor(SDL_DISABLE);
         app->renderer_ = SDL_CreateRenderer(app->window_, -1, SDL_RENDERER_PRESENTVSYNC);
         if (!app->renderer_) app->renderer_ = SDL_CreateRenderer(app->window_, -1, SDL_RENDERER_SOFTWARE);
-        if (app->renderer_) SDL_GetRendererOutputSize(app->renderer_, &app->w_, &app->h_);
+        SDL_PumpEvents();  // let the window manager's size changes reach the renderer
         if (SDL_GetWindowPixelFormat(app->window_) == SDL_PIXELFORMAT_RGB888) app->previewFormat_ = SDL_PIXELFORMAT_RGB888;
     }
     if (!app->renderer_) return core::makeError("ui.sdl", std::string("renderer: ") + SDL_GetError());
-    app->portrait_ = app->h_ > app->w_;
-    app->s_ = layout::layoutScale(app->w_, app->h_);
+    app->updateSize();
 
     TTF_Font* probe = app->font(app->px(52), Weight::Regular);
     if (!probe)

@@ -35,6 +35,20 @@ const char* screenName(Screen s) {
     return "welcome";
 }
 
+const std::vector<Screen>& allScreens() {
+    static const std::vector<Screen> v = {Screen::Welcome,     Screen::Reading,     Screen::DoorOpen,
+                                          Screen::FaceCapture, Screen::Fingerprint, Screen::Proceed,
+                                          Screen::SeeOfficer,  Screen::OutOfService, Screen::Processing,
+                                          Screen::Emergency,   Screen::TimeoutWarning};
+    return v;
+}
+
+std::optional<Screen> screenFromName(const std::string& name) {
+    for (Screen s : allScreens())
+        if (name == screenName(s)) return s;
+    return std::nullopt;
+}
+
 const char* officerActionName(OfficerAction a) {
     switch (a) {
         case OfficerAction::None: return "none";

@@ -29,6 +29,8 @@ enum class Language { ZhHant, En, Pt };
 const char* languageTag(Language l);
 std::optional<Language> languageFromTag(const std::string& tag);
 const char* screenName(Screen s);  // "welcome", "reading", ... (used in string keys)
+std::optional<Screen> screenFromName(const std::string& name);
+const std::vector<Screen>& allScreens();
 
 struct TextTriple {
     std::string zhHant, en, pt;

@@ -9,6 +9,7 @@
 #include "tests/ui/ui_test_support.h"
 #include "ui/app.h"
 #include "ui/image_tools.h"
+#include "ui/layout.h"
 #include "ui/officer_pin.h"
 
 namespace kiosk::ui {
@@ -48,7 +49,7 @@ std::vector<UiEvent> tap(App& app, const std::string& id) {
 TEST(UiInteraction, LanguageButtonsOnEveryScreen) {
     auto app = makeApp();
     ASSERT_TRUE(app);
-    for (Screen s : testing::allScreens()) {
+    for (Screen s : allScreens()) {
         ASSERT_TRUE(app->render(screenModel(s, Language::ZhHant)).ok());
         for (Language l : {Language::ZhHant, Language::En, Language::Pt}) {
             auto ev = tap(*app, std::string("lang.") + languageTag(l));
@@ -61,6 +62,31 @@ TEST(UiInteraction, LanguageButtonsOnEveryScreen) {
         EXPECT_EQ(v[0].type, UiEventType::VoiceToggled);
         // touch targets are large enough (>= 88 px at 1080p = 44 px at this half size)
         for (const auto& t : app->tapTargets()) EXPECT_GE(t.box.h, 44) << t.id;
+    }
+}
+
+TEST(UiInteraction, TapTargetsNeverOverlapEachOtherOrTheOfficerCorner) {
+    for (auto [w, h] : {std::pair{960, 540}, {1920, 1080}, {800, 1280}, {1080, 1920}, {1280, 800}}) {
+        auto app = makeApp("", VoiceMode::Off, "espeak-ng", w, h);
+        ASSERT_TRUE(app);
+        double k = layout::layoutScale(w, h);
+        for (Screen s : allScreens()) {
+            for (Language l : {Language::ZhHant, Language::Pt}) {
+                ASSERT_TRUE(app->render(screenModel(s, l)).ok());
+                auto t = app->tapTargets();
+                for (std::size_t i = 0; i < t.size(); ++i) {
+                    const Box& a = t[i].box;
+                    EXPECT_TRUE(a.x >= 0 && a.y >= 0 && a.x + a.w <= w && a.y + a.h <= h) << t[i].id << " off screen";
+                    // the hidden officer corner is 200x120 reference px at the top left
+                    EXPECT_FALSE(a.x < 200 * k && a.y < 120 * k) << t[i].id << " in the officer corner at " << w << "x" << h;
+                    for (std::size_t j = i + 1; j < t.size(); ++j) {
+                        const Box& b = t[j].box;
+                        bool overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+                        EXPECT_FALSE(overlap) << t[i].id << " overlaps " << t[j].id << " at " << w << "x" << h;
+                    }
+                }
+            }
+        }
     }
 }
 

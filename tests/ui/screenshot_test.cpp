@@ -15,7 +15,6 @@
 namespace kiosk::ui {
 namespace {
 
-using testing::allScreens;
 using testing::screenModel;
 
 // Tolerance: fonts and the software renderer are deterministic on one machine; allow a

@@ -20,7 +20,7 @@ StringTable table() {
 
 TEST(UiStrings, EveryScreenHasTitleAndBodyInThreeLanguages) {
     auto t = table();
-    for (Screen s : testing::allScreens()) {
+    for (Screen s : allScreens()) {
         for (const char* part : {".title", ".body"}) {
             std::string key = std::string(screenName(s)) + part;
             const TextTriple* tt = t.find(key);

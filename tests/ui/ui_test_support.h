@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ui/samples.h"
 #include "ui/view_model.h"
 
 namespace kiosk::ui::testing {
@@ -19,77 +20,8 @@ inline std::filesystem::path buildDir() {
     return env && *env ? std::filesystem::path(env) : std::filesystem::path(KIOSK_UI_TEST_BUILD_DIR);
 }
 
-// A deterministic 640x480 BGR "camera frame": a lit background with a face-like oval.
-inline CameraPreview syntheticPreview(uint64_t sequence = 1) {
-    CameraPreview p;
-    p.width = 640;
-    p.height = 480;
-    p.format = PreviewFormat::Bgr8;
-    p.sequence = sequence;
-    p.pixels.resize(640 * 480 * 3);
-    for (int y = 0; y < 480; ++y)
-        for (int x = 0; x < 640; ++x) {
-            uint8_t* px = &p.pixels[(y * 640 + x) * 3];
-            double dx = (x - 300.0 - static_cast<double>(sequence % 7)) / 110.0, dy = (y - 230.0) / 145.0;
-            bool face = dx * dx + dy * dy <= 1.0;
-            px[0] = face ? 120 : static_cast<uint8_t>(60 + x / 8);   // B
-            px[1] = face ? 160 : static_cast<uint8_t>(70 + y / 8);   // G
-            px[2] = face ? 210 : static_cast<uint8_t>(80);           // R
-        }
-    p.faceBox = Box{190, 85, 220, 290};
-    p.guideBox = Box{180, 60, 280, 340};
-    p.faceOk = false;
-    return p;
-}
-
-inline ViewModel screenModel(Screen s, Language l) {
-    ViewModel vm;
-    vm.screen = s;
-    vm.language = l;
-    vm.laneId = "07";
-    switch (s) {
-        case Screen::FaceCapture:
-            vm.guidanceKey = "face.come_closer";
-            vm.preview = syntheticPreview();
-            break;
-        case Screen::Fingerprint:
-            vm.guidanceKey = "finger.place_right_index";
-            vm.progressStep = 2;
-            vm.progressTotal = 5;
-            break;
-        case Screen::SeeOfficer:
-            vm.reasonText = TextTriple{"您的健康碼不是綠色", "Your health code is not green",
-                                       "O seu código de saúde não é verde"};
-            break;
-        case Screen::TimeoutWarning:
-            vm.timeoutSecondsLeft = 20;
-            break;
-        default:
-            break;
-    }
-    return vm;
-}
-
-inline const std::vector<Screen>& allScreens() {
-    static const std::vector<Screen> v = {Screen::Welcome,      Screen::Reading,    Screen::DoorOpen,
-                                          Screen::FaceCapture,  Screen::Fingerprint, Screen::Proceed,
-                                          Screen::SeeOfficer,   Screen::OutOfService, Screen::Processing,
-                                          Screen::Emergency,    Screen::TimeoutWarning};
-    return v;
-}
-
-inline OfficerOverlay sampleOfficer(OfficerMode mode) {
-    OfficerOverlay o;
-    o.mode = mode;
-    o.laneInService = true;
-    o.door1Open = false;
-    o.door2Open = true;
-    o.scanLog = {{"14:03:12", "QR #3f9a…c2", "passed", ""},
-                 {"13:58:40", "M1234***", "refused", "qr.expired"},
-                 {"13:51:02", "QR #77b0…1e", "refused", "qr.duplicate_scan"}};
-    o.alerts = {{"a1", "13:51:02", "qr.duplicate_scan", "Same QR scanned twice within 5 minutes", false},
-                {"a0", "12:10:44", "lane.tailgating", "Two people sensed in the lane", true}};
-    return o;
-}
+inline CameraPreview syntheticPreview(uint64_t sequence = 1) { return samplePreview(sequence); }
+inline ViewModel screenModel(Screen s, Language l) { return sampleViewModel(s, l); }
+inline OfficerOverlay sampleOfficer(OfficerMode mode) { return sampleOfficerOverlay(mode); }
 
 }  // namespace kiosk::ui::testing
