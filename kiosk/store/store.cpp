@@ -605,7 +605,9 @@ Status Store::setEnrolmentState(const std::string& reference, EnrolmentState sta
 
 // --- Crossings ---------------------------------------------------------------------------
 
-Result<int64_t> Store::appendCrossing(const CrossingRecord& r) {
+Result<int64_t> Store::appendCrossing(const CrossingRecord& r, const std::vector<OutboxMessage>& outbox) {
+    for (const auto& m : outbox)
+        if (m.kind.empty()) return makeError("store.invalid", "outbox message without kind");
     if (r.laneId.empty()) return makeError("store.invalid", "crossing without lane id");
     if (!r.qrHash.empty() && !isHex64(r.qrHash))
         return makeError("store.invalid", "qrHash must be the SHA-256 hex from qrHash(), never the QR text");
@@ -633,6 +635,14 @@ Result<int64_t> Store::appendCrossing(const CrossingRecord& r) {
         for (std::size_t i = 0; i < r.reasons.size(); ++i) {
             rs.bind(1, id).bind(2, static_cast<int64_t>(i)).bind(3, r.reasons[i]);
             KIOSK_TRY(rs.run());
+        }
+        if (!outbox.empty()) {
+            KIOSK_ASSIGN_OR_RETURN(Statement ob,
+                                   s.db->prepare("INSERT INTO outbox(created_at, kind, payload) VALUES(?, ?, ?)"));
+            for (const auto& m : outbox) {
+                ob.bind(1, r.time).bind(2, m.kind).bind(3, m.payload);
+                KIOSK_TRY(ob.run());
+            }
         }
         return {};
     }));
@@ -790,7 +800,9 @@ Status Store::saveReplayEntries(const std::vector<ReplayEntry>& entries) {
         KIOSK_ASSIGN_OR_RETURN(Statement st,
                                s.db->prepare("INSERT INTO replay(cti, expires_at, qr_hash, seen_at) VALUES(?, ?, ?, ?) "
                                              "ON CONFLICT(cti) DO UPDATE SET expires_at = excluded.expires_at, "
-                                             "qr_hash = excluded.qr_hash, seen_at = excluded.seen_at"));
+                                             "qr_hash = excluded.qr_hash, seen_at = excluded.seen_at "
+                                             "WHERE expires_at IS NOT excluded.expires_at OR qr_hash IS NOT "
+                                             "excluded.qr_hash OR seen_at IS NOT excluded.seen_at"));
         for (const auto& e : entries) {
             if (e.cti.empty()) return makeError("store.invalid", "replay entry without cti");
             st.bind(1, e.cti).bind(2, e.expiresAt).bind(3, e.qrHash).bind(4, e.seenAt);

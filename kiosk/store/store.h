@@ -157,6 +157,11 @@ struct TrustState {
     int64_t latestTimeSeen = 0;       // anti clock-rollback high-water mark (never lowered)
 };
 
+struct OutboxMessage {
+    std::string kind;
+    std::string payload;
+};
+
 struct OutboxItem {
     int64_t id = 0;
     int64_t createdAt = 0;  // unix s
@@ -227,7 +232,9 @@ public:
                                    const std::string& actor);
 
     // --- Crossing journal (append-only) -------------------------------------------
-    core::Result<int64_t> appendCrossing(const CrossingRecord& record);
+    // With `outbox`, the messages (e.g. the crossing for the clearance service) are queued
+    // in the same transaction (created_at = record.time): both or neither.
+    core::Result<int64_t> appendCrossing(const CrossingRecord& record, const std::vector<OutboxMessage>& outbox = {});
     core::Result<std::vector<CrossingRecord>> crossings(const CrossingQuery& query = {});
 
     // --- Scan log -----------------------------------------------------------------
@@ -245,7 +252,8 @@ public:
     core::Result<AuditCheck> verifyAuditChain();
 
     // --- Replay cache / trust list -------------------------------------------------
-    // Upserts by cti.
+    // Upserts by cti (rows that did not change are not rewritten, so saving the whole
+    // cache after each scan costs reads, not writes).
     core::Status saveReplayEntries(const std::vector<ReplayEntry>& entries);
     core::Result<std::vector<ReplayEntry>> loadReplayEntries();
     // Drops entries whose expiresAt < nowUnix; returns how many.

@@ -47,6 +47,22 @@ TEST(StoreJournal, CrossingsRoundTripWithReasonsAndDurations) {
     EXPECT_TRUE(s->crossings(q)->empty());
 }
 
+TEST(StoreJournal, CrossingAndItsOutboxMessageAreWrittenTogether) {
+    TempStore t("journal-outbox");
+    auto s = t.open();
+    auto id = s->appendCrossing(crossing(kNow, CrossingOutcome::Passed, {}), {{"crossing", R"({"n":1})"}});
+    ASSERT_TRUE(id.ok());
+    auto items = s->peekOutbox();
+    ASSERT_EQ(items->size(), 1u);
+    EXPECT_EQ((*items)[0].kind, "crossing");
+    EXPECT_EQ((*items)[0].createdAt, kNow);
+    // A bad message refuses the whole thing: no crossing without its message.
+    auto bad = s->appendCrossing(crossing(kNow + 1, CrossingOutcome::Passed, {}), {{"", "x"}});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(s->crossings()->size(), 1u);
+    EXPECT_EQ(s->peekOutbox()->size(), 1u);
+}
+
 TEST(StoreJournal, IsAppendOnlyAndRefusesQrText) {
     TempStore t("journal-ro");
     auto s = t.open();
