@@ -168,8 +168,9 @@ TEST(DccDataset, EveryCaseReproducesItsExpectedFlags) {
                 if (auto img = devices::io::loadImageFile(png, devices::io::ColorMode::Gray); img.ok()) {
                     auto texts = devices::io::decodeQr(*img);
                     decoded = texts.ok() && !texts->empty();
-                    if (decoded && ex.at("EXPECTEDPICTUREDECODE").get<bool>() && !prefixed.empty())
+                    if (decoded && ex.at("EXPECTEDPICTUREDECODE").get<bool>() && !prefixed.empty()) {
                         EXPECT_EQ(texts->front(), prefixed) << where;
+                    }
                 }
                 EXPECT_EQ(decoded, ex.at("EXPECTEDPICTUREDECODE").get<bool>()) << where;
                 ++checked["picture"];
