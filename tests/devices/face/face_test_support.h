@@ -1,0 +1,75 @@
+#pragma once
+// Shared helpers of the face tests: the converted model and the demo set that setup
+// (scripts/setup.d/post-face.sh) writes into the build folder.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "devices/face.h"
+#include "devices/face/dlib_face_engine.h"
+#include "devices/face/face_tools.h"
+#include "tests/support/test_support.h"
+
+namespace kiosk::testing::face {
+
+namespace fs = std::filesystem;
+namespace df = devices::face;
+
+inline fs::path modelPath() { return buildDir() / "models" / "dlib_face_recognition_resnet.dat"; }
+inline fs::path demoDir() { return buildDir() / "demo" / "faces"; }
+
+inline std::string missingSetupMessage(const fs::path& p) {
+    return p.string() + " is missing: scripts/setup (scripts/setup.d/post-face.sh) converts the face model and "
+                        "writes the demo faces into the build folder; run it, or: BUILD_DIR=<build> bash "
+                        "scripts/setup.d/post-face.sh";
+}
+
+inline devices::FaceEngineOptions defaultOptions() {
+    devices::FaceEngineOptions o;
+    o.recognitionModelPath = modelPath().string();
+    return o;
+}
+
+// One engine per options set for the whole test binary (loading costs ~1 s).
+inline core::Result<df::DlibFaceEngine*> engine(int upsample = 0) {
+    static std::unique_ptr<df::DlibFaceEngine> e[2];
+    static core::Error lastError;
+    auto& slot = e[upsample ? 1 : 0];
+    if (!slot) {
+        auto o = defaultOptions();
+        o.detectUpsample = upsample;
+        auto r = df::DlibFaceEngine::create(o);
+        if (!r.ok()) return r.error();
+        slot = std::move(r).value();
+    }
+    return slot.get();
+}
+
+inline devices::Image loadOrDie(const fs::path& p) {
+    auto r = df::loadImageFile(p);
+    if (!r.ok()) ADD_FAILURE() << r.error().message;
+    return r.ok() ? std::move(r).value() : devices::Image{};
+}
+
+inline std::vector<devices::Frame> framesOf(const std::vector<devices::Image>& images) {
+    std::vector<devices::Frame> out;
+    uint64_t seq = 0;
+    for (const auto& img : images) {
+        devices::Frame f;
+        f.image = img;
+        f.sequence = seq++;
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
+}  // namespace kiosk::testing::face
+
+// Fails (not skips) when setup did not produce the model / demo set.
+#define KIOSK_FACE_ENGINE(var, upsample)                                                          \
+    ASSERT_TRUE(std::filesystem::exists(::kiosk::testing::face::modelPath()))                    \
+        << ::kiosk::testing::face::missingSetupMessage(::kiosk::testing::face::modelPath());      \
+    auto var##_r = ::kiosk::testing::face::engine(upsample);                                       \
+    ASSERT_TRUE(var##_r.ok()) << var##_r.error().code << ": " << var##_r.error().message;         \
+    auto* var = *var##_r
