@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
 #include "core/clock.h"
+#include "kiosk/store/journal_report.h"
 #include "kiosk/store/store.h"
 #include "tools/command.h"
 
@@ -45,90 +45,22 @@ core::Result<int64_t> timeOption(const Args& args, const std::string& name, int6
     return core::toUnixSeconds(t);
 }
 
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-    return out.empty() ? "-" : out;
-}
-
 int show(const Args& args) {
     auto s = openExisting(args);
     if (!s.ok()) return fail(s.error());
-    auto& st = **s;
-    const std::string what = option(args, "--what", "crossings");
-    const int limit = std::atoi(option(args, "--limit", "50").c_str());
+    store::JournalReportOptions o;
+    auto view = store::parseJournalView(option(args, "--what", "crossings"));
+    if (!view.ok()) return fail(view.error());
+    o.view = *view;
+    o.limit = std::atoi(option(args, "--limit", "50").c_str());
+    o.laneId = option(args, "--lane");
     auto since = timeOption(args, "--since", INT64_MIN);
     if (!since.ok()) return fail(since.error());
-    if (what == "crossings") {
-        store::CrossingQuery q;
-        q.fromTime = *since;
-        q.laneId = option(args, "--lane");
-        q.limit = limit;
-        auto rows = st.crossings(q);
-        if (!rows.ok()) return fail(rows.error());
-        std::printf("%-8s %-20s %-8s %-8s %-16s %-16s %s\n", "id", "time", "lane", "outcome", "enrolment", "qr", "reasons");
-        for (const auto& c : *rows)
-            std::printf("%-8lld %-20s %-8s %-8s %-16s %-16s %s\n", static_cast<long long>(c.id), iso(c.time).c_str(),
-                        c.laneId.c_str(), store::toString(c.outcome).c_str(),
-                        c.enrolmentReference.empty() ? "-" : c.enrolmentReference.substr(0, 16).c_str(),
-                        c.qrHash.substr(0, 16).c_str(), join(c.reasons).c_str());
-        return 0;
-    }
-    if (what == "scans") {
-        auto rows = st.scansBetween(*since, INT64_MAX);
-        if (!rows.ok()) return fail(rows.error());
-        std::printf("%-8s %-20s %-8s %-16s %s\n", "id", "time", "lane", "qr", "verdict");
-        int n = 0;
-        for (const auto& r : *rows) {
-            if (n++ >= limit) break;
-            std::printf("%-8lld %-20s %-8s %-16s %s\n", static_cast<long long>(r.id), iso(r.time).c_str(),
-                        r.laneId.c_str(), r.qrHash.substr(0, 16).c_str(), r.verdict.c_str());
-        }
-        return 0;
-    }
-    if (what == "audit") {
-        auto rows = st.auditEntries(0, 1 << 30);
-        if (!rows.ok()) return fail(rows.error());
-        std::printf("%-8s %-20s %-12s %-22s %-16s %s\n", "id", "time", "actor", "action", "hash", "detail");
-        const std::size_t from = rows->size() > static_cast<std::size_t>(limit) ? rows->size() - limit : 0;
-        for (std::size_t i = from; i < rows->size(); ++i) {
-            const auto& a = (*rows)[i];
-            if (a.time < *since) continue;
-            std::printf("%-8lld %-20s %-12s %-22s %-16s %s\n", static_cast<long long>(a.id), iso(a.time).c_str(),
-                        a.actor.c_str(), a.action.c_str(), a.hash.substr(0, 16).c_str(), a.detail.c_str());
-        }
-        return 0;
-    }
-    if (what == "outbox") {
-        auto rows = st.peekOutbox(limit);
-        if (!rows.ok()) return fail(rows.error());
-        std::printf("%-8s %-20s %-14s %-8s %s\n", "id", "created", "kind", "attempts", "bytes");
-        for (const auto& o : *rows)
-            std::printf("%-8lld %-20s %-14s %-8d %zu\n", static_cast<long long>(o.id), iso(o.createdAt).c_str(),
-                        o.kind.c_str(), o.attempts, o.payload.size());
-        return 0;
-    }
-    if (what == "stats") {
-        auto c = st.counts();
-        if (!c.ok()) return fail(c.error());
-        auto set = st.settings();
-        if (!set.ok()) return fail(set.error());
-        std::printf("schema version     %d\n", st.schemaVersion());
-        std::printf("journal mode       %s, synchronous=%d, foreign_keys=%d\n", set->journalMode.c_str(),
-                    set->synchronous, set->foreignKeys ? 1 : 0);
-        std::printf("size               %.1f KiB\n", set->pageCount * set->pageSize / 1024.0);
-        std::printf("enrolments         %lld (%lld active)\n", static_cast<long long>(c->enrolments),
-                    static_cast<long long>(c->activeEnrolments));
-        std::printf("crossings          %lld\n", static_cast<long long>(c->crossings));
-        std::printf("scans              %lld\n", static_cast<long long>(c->scans));
-        std::printf("audit rows         %lld\n", static_cast<long long>(c->audit));
-        std::printf("outbox             %lld\n", static_cast<long long>(c->outbox));
-        std::printf("replay entries     %lld\n", static_cast<long long>(c->replay));
-        std::printf("watchlist          %lld\n", static_cast<long long>(c->watchlist));
-        return 0;
-    }
-    std::cerr << "--what must be crossings, scans, audit, outbox or stats\n";
-    return 2;
+    o.since = *since;
+    auto text = store::journalReport(**s, o);
+    if (!text.ok()) return fail(text.error());
+    std::cout << *text;
+    return 0;
 }
 
 KIOSKCTL_COMMAND({"journal", "show",
@@ -159,19 +91,11 @@ KIOSKCTL_COMMAND({"journal", "purge", "--db kiosk.db [--now ISO] [--days 31] [--
                       auto now = timeOption(args, "--now", core::toUnixSeconds(clock.wallNow()));
                       if (!now.ok()) return fail(now.error());
                       const int64_t days = std::atoll(option(args, "--days", std::to_string(store::kRetentionDays)).c_str());
-                      if (days < 1 || days > 3650) {
-                          std::cerr << "--days must be in [1, 3650]\n";
-                          return 2;
-                      }
-                      const int64_t cutoff = *now - days * 24 * 3600;
-                      auto n = (*s)->purgeOlderThan(cutoff);
+                      auto n = store::purgeWithAudit(**s, *now, days, option(args, "--actor", "system"));
                       if (!n.ok()) return fail(n.error());
-                      std::ostringstream detail;
-                      detail << "cutoff=" << iso(cutoff) << " crossings=" << n->crossings << " scans=" << n->scans
-                             << " outbox=" << n->outbox << " replay=" << n->replay << " audit=" << n->audit;
-                      auto a = (*s)->appendAudit(*now, option(args, "--actor", "system"), "retention.purge", detail.str());
-                      if (!a.ok()) return fail(a.error());
-                      std::cout << "purged rows older than " << iso(cutoff) << ": " << detail.str() << "\n";
+                      std::cout << "purged rows older than " << iso(*now - days * 24 * 3600) << ": crossings "
+                                << n->crossings << ", scans " << n->scans << ", outbox " << n->outbox << ", replay "
+                                << n->replay << ", audit " << n->audit << "\n";
                       return 0;
                   }});
 
