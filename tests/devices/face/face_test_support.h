@@ -28,6 +28,8 @@ inline std::string missingSetupMessage(const fs::path& p) {
 inline devices::FaceEngineOptions defaultOptions() {
     devices::FaceEngineOptions o;
     o.recognitionModelPath = modelPath().string();
+    const fs::path sp = buildDir() / "models" / "shape_predictor_68_face_landmarks.dat";  // setup links it
+    if (fs::exists(sp)) o.shapePredictorPath = sp.string();
     return o;
 }
 
