@@ -149,6 +149,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 2000; ++i)
         replay.push_back({"cti-" + std::to_string(i), kNow + 60, store::qrHash(std::to_string(i)), kNow});
     rows.push_back(measure("save 2000 replay entries (1 tx)", 1, [&](int) { check(s->saveReplayEntries(replay).ok(), "replay"); }));
+    rows.push_back(measure("save same 2000 entries again (no change)", 3,
+                           [&](int) { check(s->saveReplayEntries(replay).ok(), "replay again"); }));
     rows.push_back(measure("load 2000 replay entries", 5, [&](int) { check(s->loadReplayEntries()->size() == 2000, "load"); }));
     int64_t verified = 0;
     rows.push_back(measure("verify audit chain (all rows)", 3, [&](int) {

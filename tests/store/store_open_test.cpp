@@ -71,6 +71,24 @@ TEST(StoreOpen, NewerSchemaVersionIsRefused) {
     EXPECT_NE(s.error().message.find("newer"), std::string::npos);
 }
 
+TEST(StoreOpen, FailedMigrationStepRollsBackCompletely) {
+    TempStore t("migfail");
+    // A version-0 file that already has a table the first step creates: the step fails
+    // half-way and must leave nothing behind.
+    rawExec(t.db, "CREATE TABLE enrolments (x INTEGER)");
+    auto s = Store::open(t.db, keyOpts(t.key));
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, "store.migration_failed");
+    EXPECT_NE(s.error().message.find("version 1"), std::string::npos) << s.error().message;
+    EXPECT_EQ(rawInt(t.db, "PRAGMA user_version"), 0);
+    EXPECT_EQ(rawInt(t.db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'meta'"), 0);
+    // Once the obstacle is gone, the migration runs.
+    rawExec(t.db, "DROP TABLE enrolments");
+    auto ok = Store::open(t.db, keyOpts(t.key));
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ((*ok)->schemaVersion(), Store::latestSchemaVersion());
+}
+
 TEST(StoreOpen, RandomBytesAreRefusedAsCorrupt) {
     TempStore t("corrupt");
     {
