@@ -182,24 +182,54 @@ KIOSKCTL_COMMAND({"ui", "demo", "[--windowed|--fullscreen] [--width W --height H
                       return 0;
                   }});
 
-KIOSKCTL_COMMAND({"ui", "compare", "A.png B.png [--max-mean 1.5] [--max-fraction 0.005]",
-                  "compare two screenshots like the screenshot tests do; exit 0 when within tolerance",
+// Compares two PNGs, or every PNG of folder A with the same name in folder B.
+KIOSKCTL_COMMAND({"ui", "compare", "A.png|DIR_A B.png|DIR_B [--max-mean 1.5] [--max-fraction 0.005]",
+                  "compare screenshots like the screenshot tests do; exit 0 when all are within tolerance",
                   [](const Args& args) {
                       if (args.size() < 2) {
-                          std::cerr << "error: two PNG files are required\n";
+                          std::cerr << "error: two PNG files or two folders are required\n";
                           return 2;
                       }
-                      auto a = ui::loadPng(args[0]);
-                      auto b = ui::loadPng(args[1]);
-                      if (!a) return uiFail(a.error());
-                      if (!b) return uiFail(b.error());
-                      auto d = ui::compareImages(*a, *b);
-                      double maxMean = std::stod(option(args, "--max-mean", "1.5"));
-                      double maxFraction = std::stod(option(args, "--max-fraction", "0.005"));
-                      bool ok = d.sameSize && d.meanAbsDiff <= maxMean && d.differingFraction <= maxFraction;
-                      std::printf("%s: size %dx%d vs %dx%d, mean abs diff %.3f, differing %.4f\n", ok ? "match" : "DIFFERENT",
-                                  a->width, a->height, b->width, b->height, d.meanAbsDiff, d.differingFraction);
-                      return ok ? 0 : 1;
+                      double maxMean = 1.5, maxFraction = 0.005;
+                      try {
+                          maxMean = std::stod(option(args, "--max-mean", "1.5"));
+                          maxFraction = std::stod(option(args, "--max-fraction", "0.005"));
+                      } catch (...) {
+                          std::cerr << "error: tolerances must be numbers\n";
+                          return 2;
+                      }
+                      std::vector<std::pair<std::filesystem::path, std::filesystem::path>> pairs;
+                      namespace fs = std::filesystem;
+                      if (fs::is_directory(args[0])) {
+                          std::vector<fs::path> files;
+                          for (const auto& e : fs::directory_iterator(args[0]))
+                              if (e.path().extension() == ".png") files.push_back(e.path());
+                          std::sort(files.begin(), files.end());
+                          for (const auto& f : files) pairs.push_back({f, fs::path(args[1]) / f.filename()});
+                          if (pairs.empty()) {
+                              std::cerr << "error: no PNG in " << args[0] << "\n";
+                              return 1;
+                          }
+                      } else {
+                          pairs.push_back({args[0], args[1]});
+                      }
+                      bool all = true;
+                      for (const auto& [pa, pb] : pairs) {
+                          auto a = ui::loadPng(pa);
+                          auto b = ui::loadPng(pb);
+                          if (!a || !b) {
+                              std::cerr << "error: " << (!a ? a.error().message : b.error().message) << "\n";
+                              all = false;
+                              continue;
+                          }
+                          auto d = ui::compareImages(*a, *b);
+                          bool ok = d.sameSize && d.meanAbsDiff <= maxMean && d.differingFraction <= maxFraction;
+                          all = all && ok;
+                          std::printf("%s: %s: size %dx%d vs %dx%d, mean abs diff %.3f, differing %.4f\n",
+                                      ok ? "match" : "DIFFERENT", pa.filename().string().c_str(), a->width, a->height,
+                                      b->width, b->height, d.meanAbsDiff, d.differingFraction);
+                      }
+                      return all ? 0 : 1;
                   }});
 
 }  // namespace

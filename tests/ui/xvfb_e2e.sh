@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# End-to-end check of the real SDL window under Xvfb.
+#
+#   tests/ui/xvfb_e2e.sh KIOSK_BIN [SCENARIO]     the kiosk plays a scenario in a real window
+#                                                  (--screenshots DIR); key screenshots are
+#                                                  compared with the offscreen renderer's
+#   tests/ui/xvfb_e2e.sh --ui-only KIOSKCTL_BIN    only the UI: every screen through the real
+#                                                  window vs offscreen (ctest: UiXvfbWindowE2E)
+#
+# Env: KIOSKCTL (default: <build>/tools/kioskctl next to the kiosk binary), E2E_LANE_ID (the
+# lane id the kiosk shows, default "LANE 01"), E2E_KEEP=1 keeps the work folder,
+# E2E_SCREEN (Xvfb screen, default 1920x1080x24).
+# Exit: 0 ok, 1 a check failed, 77 skipped (no xvfb-run / binary missing).
+set -euo pipefail
+
+die() { echo "xvfb_e2e: FAIL: $*" >&2; exit 1; }
+skip() { echo "xvfb_e2e: SKIP: $*" >&2; exit 77; }
+
+command -v xvfb-run >/dev/null || skip "xvfb-run not installed (Debian: xvfb xauth)"
+SCREEN=${E2E_SCREEN:-1920x1080x24}
+WORK=$(mktemp -d /tmp/kiosk-xvfb-e2e.XXXXXX)
+if [[ "${E2E_KEEP:-0}" != 1 ]]; then trap 'rm -rf "$WORK"' EXIT; else echo "work folder: $WORK"; fi
+
+png_size() {  # prints "W H" of a PNG (IHDR)
+  python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(*struct.unpack(">II", d[16:24]))' "$1"
+}
+
+ui_only() {
+  local ctl=$1
+  [[ -x "$ctl" ]] || skip "kioskctl not found: $ctl"
+  local w=960 h=540
+  xvfb-run -a -s "-screen 0 ${SCREEN}" "$ctl" ui demo --windowed --width $w --height $h --screenshots "$WORK/window" \
+    || die "kioskctl ui demo in a window under Xvfb failed"
+  "$ctl" ui demo --width $w --height $h --screenshots "$WORK/offscreen" >/dev/null || die "offscreen demo failed"
+  local n=0
+  for f in "$WORK"/window/*.png; do
+    read -r fw fh < <(png_size "$f")
+    [[ "$fw $fh" == "$w $h" ]] || die "$(basename "$f") is ${fw}x${fh}, expected ${w}x${h}"
+    n=$((n + 1))
+  done
+  [[ $n -eq 33 ]] || die "expected 33 screenshots (11 screens x 3 languages), got $n"
+  "$ctl" ui compare "$WORK/window" "$WORK/offscreen" >"$WORK/compare.txt" \
+    || { grep DIFFERENT "$WORK/compare.txt" >&2; die "window and offscreen renderings differ"; }
+  echo "xvfb_e2e: ok: $n screens identical in the real window (Xvfb) and offscreen"
+}
+
+kiosk_run() {
+  local kiosk=$1 scenario=${2:-}
+  [[ -x "$kiosk" ]] || skip "kiosk binary not found: $kiosk"
+  local ctl=${KIOSKCTL:-$(dirname "$kiosk")/../tools/kioskctl}
+  [[ -x "$ctl" ]] || skip "kioskctl not found: $ctl (set KIOSKCTL)"
+  local lane=${E2E_LANE_ID:-LANE 01}
+  local args=(--windowed --screenshots "$WORK/kiosk")
+  [[ -n "$scenario" ]] && args+=(--scenario "$scenario")
+  set +e
+  timeout 600 xvfb-run -a -s "-screen 0 ${SCREEN}" "$kiosk" "${args[@]}" >"$WORK/kiosk.log" 2>&1
+  local rc=$?
+  set -e
+  [[ $rc -eq 0 ]] || { tail -20 "$WORK/kiosk.log" >&2; die "kiosk exited with $rc under Xvfb"; }
+  grep -q "no display" "$WORK/kiosk.log" && die "kiosk did not find the Xvfb display (ran headless)"
+  shopt -s nullglob
+  local shots=("$WORK"/kiosk/*.png)
+  [[ ${#shots[@]} -ge 3 ]] || die "expected screenshots in $WORK/kiosk, got ${#shots[@]}"
+  read -r w h < <(png_size "${shots[0]}")
+  echo "xvfb_e2e: ${#shots[@]} screenshots at ${w}x${h}"
+
+  # Key screens: the first Idle (welcome) and the first AwaitExit/Door2Open (proceed) must be
+  # what the offscreen renderer draws for the same view model (default language zh-Hant).
+  local checked=0
+  for pair in "Idle:welcome" "Door2Open:proceed" "AwaitExit:proceed" "OutOfService:out_of_service"; do
+    local state=${pair%%:*} screen=${pair##*:}
+    local files=("$WORK"/kiosk/*_"$state".png)
+    [[ ${#files[@]} -gt 0 ]] || continue
+    "$ctl" ui render --screen "$screen" --language zh-Hant --lane-id "$lane" --width "$w" --height "$h" \
+      --out "$WORK/ref_$screen.png" || die "kioskctl ui render failed"
+    local out
+    out=$("$ctl" ui compare "${files[0]}" "$WORK/ref_$screen.png") \
+      || die "$(basename "${files[0]}") is not the $screen screen: $out"
+    echo "xvfb_e2e: $(basename "${files[0]}") = $screen ($out)"
+    checked=$((checked + 1))
+  done
+  [[ $checked -ge 1 ]] || die "no key screen (Idle, Door2Open, AwaitExit) among the screenshots"
+  echo "xvfb_e2e: ok"
+}
+
+case "${1:-}" in
+  --ui-only) ui_only "${2:?usage: xvfb_e2e.sh --ui-only KIOSKCTL_BIN}" ;;
+  ""|-h|--help) sed -n 2,16p "$0"; exit 2 ;;
+  *) kiosk_run "$1" "${2:-}" ;;
+esac
