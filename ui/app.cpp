@@ -145,6 +145,11 @@ public:
         return {};
     }
 
+    std::string rendererName() const override {
+        SDL_RendererInfo info{};
+        if (SDL_GetRendererInfo(renderer_, &info) != 0 || !info.name) return "unknown";
+        return info.name;
+    }
     int width() const override { return w_; }
     int height() const override { return h_; }
 

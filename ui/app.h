@@ -64,6 +64,8 @@ public:
     // (tests, scripted demos).
     virtual void injectTap(int x, int y) = 0;
     virtual std::vector<TapTarget> tapTargets() const = 0;
+    // SDL render driver in use: "software" offscreen; "opengl", "opengles2" or "software" in a window.
+    virtual std::string rendererName() const = 0;
     virtual int width() const = 0;
     virtual int height() const = 0;
 };

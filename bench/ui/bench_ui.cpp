@@ -75,7 +75,7 @@ Row run(const std::string& what, DisplayMode mode, int w, int h, Screen screen, 
     }
     std::sort(ms.begin(), ms.end());
     auto pct = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * ms.size()))]; };
-    return {what, pct(0.50), pct(0.99), ms.back(), int(ms.size())};
+    return {what + " [" + (*app)->rendererName() + "]", pct(0.50), pct(0.99), ms.back(), int(ms.size())};
 }
 
 }  // namespace
@@ -90,9 +90,9 @@ int main(int argc, char** argv) {
     if (d && *d) {
         rows.push_back(run("window 1920x1080 face+preview (X)", DisplayMode::Windowed, 1920, 1080, Screen::FaceCapture, frames));
     }
-    std::printf("%-40s %8s %8s %8s %7s\n", "bench_ui (render + pollEvents)", "p50 ms", "p99 ms", "max ms", "frames");
+    std::printf("%-50s %8s %8s %8s %7s\n", "bench_ui (render + pollEvents) [renderer]", "p50 ms", "p99 ms", "max ms", "frames");
     for (const auto& r : rows)
-        std::printf("%-40s %8.2f %8.2f %8.2f %7d\n", r.what.c_str(), r.p50, r.p99, r.max, r.frames);
+        std::printf("%-50s %8.2f %8.2f %8.2f %7d\n", r.what.c_str(), r.p50, r.p99, r.max, r.frames);
     std::printf("target: p99 <= 16 ms at 1920x1080 with the preview streaming\n");
     return 0;
 }
