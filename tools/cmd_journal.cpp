@@ -95,7 +95,8 @@ KIOSKCTL_COMMAND({"journal", "purge", "--db kiosk.db [--now ISO] [--days 31] [--
                       if (!n.ok()) return fail(n.error());
                       std::cout << "purged rows older than " << iso(*now - days * 24 * 3600) << ": crossings "
                                 << n->crossings << ", scans " << n->scans << ", outbox " << n->outbox << ", replay "
-                                << n->replay << ", audit " << n->audit << "\n";
+                                << n->replay << ", audit " << n->audit << ", inactive enrolments " << n->inactiveEnrolments
+                                << "\n";
                       return 0;
                   }});
 

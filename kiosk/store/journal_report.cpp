@@ -122,7 +122,8 @@ core::Result<PurgeCounts> purgeWithAudit(Store& st, int64_t nowUnix, int64_t day
     KIOSK_ASSIGN_OR_RETURN(PurgeCounts n, st.purgeOlderThan(cutoff));
     const std::string detail = "cutoff=" + iso(cutoff) + " crossings=" + std::to_string(n.crossings) +
                                " scans=" + std::to_string(n.scans) + " outbox=" + std::to_string(n.outbox) +
-                               " replay=" + std::to_string(n.replay) + " audit=" + std::to_string(n.audit);
+                               " replay=" + std::to_string(n.replay) + " audit=" + std::to_string(n.audit) +
+                               " inactive_enrolments=" + std::to_string(n.inactiveEnrolments);
     KIOSK_TRY(st.appendAudit(nowUnix, actor.empty() ? "system" : actor, "retention.purge", detail));
     return n;
 }

@@ -110,6 +110,13 @@ CREATE TABLE watchlist (
   added_at      INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+        // 2: when an enrolment stopped being active (replaced or deactivated), so the
+        // retention purge can erase inactive enrolments and their biometrics.
+        R"sql(
+ALTER TABLE enrolments ADD COLUMN deactivated_at INTEGER;
+UPDATE enrolments SET deactivated_at = enrolled_at WHERE active = 0;
+CREATE INDEX enrolments_deactivated ON enrolments(deactivated_at) WHERE active = 0;
+)sql",
     };
     return steps;
 }

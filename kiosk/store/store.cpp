@@ -513,8 +513,9 @@ Result<EnrolResult> Store::enrol(EnrolmentRow row, const std::string& actor) {
             if (found) {
                 const int64_t oldId = q.colInt(0);
                 result.replacedReference = q.colText(1);
-                KIOSK_ASSIGN_OR_RETURN(Statement u, s.db->prepare("UPDATE enrolments SET active = 0 WHERE id = ?"));
-                u.bind(1, oldId);
+                KIOSK_ASSIGN_OR_RETURN(Statement u, s.db->prepare(
+                                                        "UPDATE enrolments SET active = 0, deactivated_at = ? WHERE id = ?"));
+                u.bind(1, row.enrolledAt).bind(2, oldId);
                 KIOSK_TRY(u.run());
                 KIOSK_TRY(s.appendAuditLocked(row.enrolledAt, actor, "enrolment.replace",
                                               "old=" + *result.replacedReference + " new=" + row.reference +
@@ -594,8 +595,14 @@ Status Store::setEnrolmentState(const std::string& reference, EnrolmentState sta
             KIOSK_ASSIGN_OR_RETURN(bool other, c.step());
             if (other) return makeError("store.invalid", "another enrolment of the same document is active");
         }
-        KIOSK_ASSIGN_OR_RETURN(Statement u, s.db->prepare("UPDATE enrolments SET active = ? WHERE reference = ?"));
-        u.bind(1, int64_t{active ? 1 : 0}).bind(2, reference);
+        KIOSK_ASSIGN_OR_RETURN(Statement u, s.db->prepare(
+                                                "UPDATE enrolments SET active = ?, deactivated_at = ? WHERE reference = ?"));
+        u.bind(1, int64_t{active ? 1 : 0});
+        if (active)
+            u.bindNull(2);
+        else
+            u.bind(2, time);
+        u.bind(3, reference);
         KIOSK_TRY(u.run());
         KIOSK_TRY(s.appendAuditLocked(time, actor, active ? "enrolment.activate" : "enrolment.deactivate",
                                       "ref=" + reference));
@@ -984,6 +991,8 @@ Result<PurgeCounts> Store::purgeOlderThan(int64_t cutoffUnix) {
         KIOSK_TRY(del("DELETE FROM scans WHERE time < ?", counts.scans));
         KIOSK_TRY(del("DELETE FROM outbox WHERE created_at < ?", counts.outbox));
         KIOSK_TRY(del("DELETE FROM replay WHERE seen_at < ?", counts.replay));
+        // Fingers go by ON DELETE CASCADE.
+        KIOSK_TRY(del("DELETE FROM enrolments WHERE active = 0 AND deactivated_at < ?", counts.inactiveEnrolments));
 
         // Audit: purge the oldest prefix of the chain (rows before the first one at or
         // after the cutoff), and keep the last purged hash as the new anchor.

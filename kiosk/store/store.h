@@ -172,6 +172,7 @@ struct OutboxItem {
 
 struct PurgeCounts {
     int64_t crossings = 0, scans = 0, outbox = 0, replay = 0, audit = 0;
+    int64_t inactiveEnrolments = 0;  // replaced/deactivated before the cutoff, with their biometrics
 };
 
 struct StoreCounts {
@@ -281,7 +282,8 @@ public:
 
     // --- Retention --------------------------------------------------------------------
     // Erases crossings, scans, outbox rows, replay entries (by seenAt) and audit rows with
-    // time < cutoffUnix (a row exactly at the cutoff stays). The hash of the last purged
+    // time < cutoffUnix (a row exactly at the cutoff stays), and enrolments that became
+    // inactive (replaced or deactivated) before the cutoff, biometrics included. The hash of the last purged
     // audit row becomes the chain anchor, so verifyAuditChain() still passes.
     // Callers pass now - kRetentionSeconds.
     core::Result<PurgeCounts> purgeOlderThan(int64_t cutoffUnix);

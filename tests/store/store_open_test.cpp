@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 
+#include "kiosk/store/migrations.h"
 #include "tests/store/store_test_util.h"
 
 namespace kiosk::store {
@@ -59,6 +60,29 @@ TEST(StoreOpen, ReopenIsANoOpAndKeepsData) {
         EXPECT_EQ((*rows)[0].detail, "one");
     }
     EXPECT_EQ(rawInt(t.db, "SELECT COUNT(*) FROM sqlite_master"), schemaObjects);
+}
+
+TEST(StoreOpen, MigratesAVersion1FileKeepingItsRows) {
+    TempStore t("v1");
+    // Build a version-1 file exactly as the first release wrote it.
+    rawExec(t.db, "PRAGMA journal_mode = WAL");
+    rawExec(t.db, "BEGIN; " + detail::migrations().at(0) + "; PRAGMA user_version = 1; COMMIT;");
+    rawExec(t.db, "INSERT INTO enrolments(reference, document_hash, document_masked, residency, date_of_birth, "
+                  "channel, enrolled_at, active, document_expiry) VALUES ('ref-v1', '" +
+                      documentHash("K1000000") + "', 'K1****00', 'hk_permanent', '1980-01-01', 'office', 5, 0, "
+                      "'2030-01-01')");
+    ASSERT_EQ(rawInt(t.db, "PRAGMA user_version"), 1);
+    auto s = t.open();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->schemaVersion(), Store::latestSchemaVersion());
+    EXPECT_GE(Store::latestSchemaVersion(), 2);
+    auto e = s->findEnrolmentByReference("ref-v1");
+    ASSERT_TRUE(e.ok() && e->has_value()) << (e.ok() ? "missing" : e.error().message);
+    EXPECT_EQ((*e)->channel, EnrolmentChannel::Office);
+    EXPECT_FALSE((*e)->active);
+    // Step 2 back-filled deactivated_at for inactive rows.
+    s.reset();
+    EXPECT_EQ(rawInt(t.db, "SELECT deactivated_at FROM enrolments WHERE reference = 'ref-v1'"), 5);
 }
 
 TEST(StoreOpen, NewerSchemaVersionIsRefused) {

@@ -183,6 +183,28 @@ TEST(StoreWatchlist, LookupAddRemoveReplace) {
     EXPECT_FALSE(s->addToWatchlist("K1000001", kNow).ok());  // clear numbers refused
 }
 
+TEST(StoreRetention, InactiveEnrolmentsGoAfter31DaysWithTheirBiometrics) {
+    TempStore t("retention-enrol");
+    auto s = t.open();
+    const int64_t cutoff = kNow - kRetentionSeconds;
+    // Replaced one second before the cutoff: erased. Deactivated exactly at it: kept.
+    ASSERT_TRUE(s->enrol(makeEnrolment("ref-a1", "K3000001", cutoff - 100 * kDay), "system").ok());
+    ASSERT_TRUE(s->enrol(makeEnrolment("ref-a2", "K3000001", cutoff - 1), "system").ok());
+    ASSERT_TRUE(s->enrol(makeEnrolment("ref-b1", "K3000002", cutoff - 100 * kDay), "system").ok());
+    ASSERT_TRUE(s->setEnrolmentState("ref-b1", EnrolmentState::Inactive, cutoff, "officer-1").ok());
+    EXPECT_EQ(rawInt(t.db, "SELECT COUNT(*) FROM enrolment_fingers"), 6);
+    auto purged = s->purgeOlderThan(cutoff);
+    ASSERT_TRUE(purged.ok()) << purged.error().message;
+    EXPECT_EQ(purged->inactiveEnrolments, 1);
+    EXPECT_FALSE(s->findEnrolmentByReference("ref-a1", Biometrics::Without)->has_value());
+    EXPECT_TRUE(s->findEnrolmentByReference("ref-a2", Biometrics::Without)->has_value());
+    EXPECT_TRUE(s->findEnrolmentByReference("ref-b1", Biometrics::Without)->has_value());
+    EXPECT_EQ(rawInt(t.db, "SELECT COUNT(*) FROM enrolment_fingers"), 4);  // ref-a1's went with it
+    // Reactivated enrolments are never purged.
+    ASSERT_TRUE(s->setEnrolmentState("ref-b1", EnrolmentState::Active, kNow, "officer-1").ok());
+    EXPECT_EQ(s->purgeOlderThan(kNow + 365 * kDay)->inactiveEnrolments, 0);
+}
+
 TEST(StoreRetention, PurgeAtExactly31DaysKeepsTheBoundaryRow) {
     TempStore t("retention");
     auto s = t.open();
@@ -214,7 +236,7 @@ TEST(StoreRetention, PurgeAtExactly31DaysKeepsTheBoundaryRow) {
     EXPECT_EQ(s->peekOutbox(100)->size(), 3u);
     EXPECT_EQ(s->loadReplayEntries()->size(), 3u);
     EXPECT_TRUE(s->verifyAuditChain().ok());
-    // Enrolments are the enrolment cache, not journal data: kept.
+    // Active enrolments are the enrolment cache, not journal data: kept.
     EXPECT_TRUE(s->findEnrolmentByReference("ref-keep", Biometrics::Without)->has_value());
     // Purging again at the same cutoff is a no-op.
     auto again = s->purgeOlderThan(cutoff);
