@@ -1,0 +1,23 @@
+#pragma once
+// WindowOptions from the kiosk configuration's "ui" object (every key optional):
+//   "ui": {
+//     "display": "fullscreen" | "windowed" | "offscreen",   (default fullscreen)
+//     "width": 1920, "height": 1080,                         (windowed / offscreen size)
+//     "officer_pin_hash": "pbkdf2-sha256$...",               (kioskctl ui hash-pin)
+//     "voice": true,                                         (spawn espeak-ng for prompts)
+//     "voice_binary": "espeak-ng",
+//     "font": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+//     "font_bold": "...", "font_face_index": 3,
+//     "assets_dir": ""                                       (default: the source tree's assets/)
+//   }
+// Errors name the key ("config.bad_value: ui.width: ...").
+#include "core/config.h"
+#include "core/result.h"
+#include "ui/app.h"
+
+namespace kiosk::ui {
+
+// `ui` is the "ui" object (or an empty object when the configuration has none).
+core::Result<WindowOptions> windowOptionsFromConfig(const core::ConfigView& ui);
+
+}  // namespace kiosk::ui
