@@ -230,9 +230,15 @@ private:
         const auto& path = w == Weight::Bold ? opt_.boldFontPath : opt_.fontPath;
         TTF_Font* f = TTF_OpenFontIndex(path.string().c_str(), size, opt_.fontFaceIndex);
         if (!f && w == Weight::Bold) f = TTF_OpenFontIndex(opt_.fontPath.string().c_str(), size, opt_.fontFaceIndex);
-        if (f) TTF_SetFontHinting(f, TTF_HINTING_LIGHT);
-        fonts_[key] = f;
-        return f;
+        if (f) {
+            TTF_SetFontHinting(f, TTF_HINTING_LIGHT);
+            fonts_[key] = f;
+            return f;
+        }
+        // should not happen once one size opened; fall back to any open size rather than crash
+        for (auto& [k, other] : fonts_)
+            if (other) return other;
+        return nullptr;
     }
 
     const TextTex* textTexture(const std::string& text, int size, Weight w, Rgb color) {
@@ -291,9 +297,14 @@ private:
     }
 
     // Draws wrapped text in the box [x, x+width); returns the height used.
+    int lineSkip(int size, Weight w) {
+        TTF_Font* f = font(size, w);
+        return f ? TTF_FontLineSkip(f) : size;
+    }
+
     int drawText(const std::string& text, int x, int y, int width, int size, Weight w, Rgb color,
                  Align align = Align::Center) {
-        int lineH = TTF_FontLineSkip(font(size, w));
+        int lineH = lineSkip(size, w);
         int yy = y;
         for (const auto& line : wrap(text, size, w, width)) {
             if (const TextTex* t = textTexture(line, size, w, color)) {
@@ -337,7 +348,7 @@ private:
                 std::function<void(std::vector<UiEvent>&)> onTap, bool record) {
         fill(r, bg);
         size = fitSize(label, size, Weight::Bold, r.w - px(16));
-        int lineH = TTF_FontLineSkip(font(size, Weight::Bold));
+        int lineH = lineSkip(size, Weight::Bold);
         auto lines = wrap(label, size, Weight::Bold, r.w - px(16));
         int total = lineH * static_cast<int>(lines.size());
         drawText(label, r.x + px(8), r.y + (r.h - total) / 2, r.w - px(16), size, Weight::Bold, fg);
@@ -441,7 +452,7 @@ private:
         icon("speaker", {vr.x + px(10), vr.y + (bh - px(56)) / 2, px(56), px(56)}, palette::kButtonText);
         const std::string& vlabel = str(vm.voiceEnabled ? "ui.voice_on" : "ui.voice_off", vm.language);
         int vsize = fitSize(vlabel, px(36), Weight::Bold, vw - px(84));
-        drawText(vlabel, vr.x + px(72), vr.y + (bh - TTF_FontLineSkip(font(vsize, Weight::Bold))) / 2, vw - px(80), vsize,
+        drawText(vlabel, vr.x + px(72), vr.y + (bh - lineSkip(vsize, Weight::Bold)) / 2, vw - px(80), vsize,
                  Weight::Bold, palette::kButtonText);
         if (record)
             hits_.push_back({"voice", vr, [](std::vector<UiEvent>& out) {
@@ -578,7 +589,7 @@ private:
         int size = px(layout::kStaffPx);
         int lines = static_cast<int>(wrap(t, size, Weight::Bold, w_ - px(150)).size());
         if (lines > 1) size = px(30);
-        int lh = TTF_FontLineSkip(font(size, Weight::Bold));
+        int lh = lineSkip(size, Weight::Bold);
         int n = static_cast<int>(wrap(t, size, Weight::Bold, w_ - px(150)).size());
         drawText(t, px(124), r.y + (r.h - n * lh) / 2, w_ - px(150), size, Weight::Bold, palette::kWarningText,
                  Align::Left);
