@@ -35,7 +35,7 @@ VoicePrompter::~VoicePrompter() { stop(); }
 
 void VoicePrompter::stop() {
     if (child_ > 0) {
-        ::kill(child_, SIGTERM);
+        ::kill(child_, SIGKILL);  // never wait on a stuck audio device: rendering must not block
         ::waitpid(child_, nullptr, 0);
         child_ = -1;
     }

@@ -11,6 +11,8 @@
 #include "ui/image_tools.h"
 #include "ui/layout.h"
 #include "ui/officer_pin.h"
+#include "ui/strings.h"
+#include "ui/voice.h"
 
 namespace kiosk::ui {
 namespace {
@@ -221,6 +223,52 @@ TEST(UiInteraction, VoicePromptFollowsScreenAndLanguage) {
     EXPECT_NE(lines[0].find("請前行"), std::string::npos) << lines[0];
     EXPECT_NE(lines[1].find("-v pt"), std::string::npos) << lines[1];
     EXPECT_NE(lines[1].find("Pode avançar"), std::string::npos) << lines[1];
+}
+
+TEST(UiInteraction, EveryScreenIsSpokenInEveryLanguageAndTheCountdownOnce) {
+    auto dir = kiosk::testing::tempDir("ui_all_voice");
+    auto script = dir / "fake-espeak";
+    auto log = dir / "calls.txt";
+    {
+        std::ofstream f(script);
+        f << "#!/bin/sh\necho \"$*\" >> " << log.string() << "\n";
+    }
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    auto app = makeApp("", VoiceMode::Espeak, script.string());
+    ASSERT_TRUE(app);
+    auto table = StringTable::load(testing::sourceDir() / "assets" / "strings" / "strings.json");
+    ASSERT_TRUE(table.ok());
+    std::vector<std::string> expected;
+    for (Language l : {Language::ZhHant, Language::En, Language::Pt}) {
+        for (Screen s : allScreens()) {
+            auto vm = screenModel(s, l);
+            vm.voiceEnabled = true;
+            ASSERT_TRUE(app->render(vm).ok());
+            if (s == Screen::TimeoutWarning) {
+                vm.timeoutSecondsLeft = 19;  // the countdown ticks: not spoken again
+                ASSERT_TRUE(app->render(vm).ok());
+            }
+            // wait for this prompt's (fake) espeak to finish so the next does not stop it early
+            for (int i = 0; i < 200; ++i) {
+                std::ifstream in(log);
+                int n = 0;
+                for (std::string line; std::getline(in, line);) ++n;
+                if (n == static_cast<int>(expected.size()) + 1) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            expected.push_back(std::string("-v ") + espeakVoice(l) + " ") ;
+            expected.back() += "|" + table->get(std::string(screenName(s)) + ".title", l);
+        }
+    }
+    std::ifstream in(log);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), expected.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        auto bar = expected[i].find('|');
+        EXPECT_NE(lines[i].find(expected[i].substr(0, bar)), std::string::npos) << lines[i];
+        EXPECT_NE(lines[i].find(expected[i].substr(bar + 1)), std::string::npos) << lines[i];
+    }
 }
 
 TEST(UiInteraction, NoDisplayIsAClearError) {
