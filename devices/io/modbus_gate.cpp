@@ -38,6 +38,17 @@ bool sameStatus(const GateStatus& a, const GateStatus& b) {
 
 core::Result<GateModbusConfig> GateModbusConfig::fromConfig(const core::ConfigView& cfg) {
     GateModbusConfig c;
+    KIOSK_ASSIGN_OR_RETURN(auto transport, cfg.oneOf("transport", {"tcp", "rtu"}, "tcp"));
+    c.transport = transport == "rtu" ? ModbusTransport::Rtu : ModbusTransport::Tcp;
+    if (c.transport == ModbusTransport::Rtu) {
+        KIOSK_ASSIGN_OR_RETURN(c.serialPort, cfg.string("serial_port"));
+        KIOSK_ASSIGN_OR_RETURN(auto baud, cfg.integerOr("baud", c.baud, 1200, 921600));
+        c.baud = static_cast<int>(baud);
+        KIOSK_ASSIGN_OR_RETURN(auto parity, cfg.oneOf("parity", {"N", "E", "O"}, "E"));
+        c.parity = parity[0];
+        KIOSK_ASSIGN_OR_RETURN(auto stop, cfg.integerOr("stop_bits", c.stopBits, 1, 2));
+        c.stopBits = static_cast<int>(stop);
+    }
     KIOSK_ASSIGN_OR_RETURN(c.host, cfg.stringOr("host", c.host));
     KIOSK_ASSIGN_OR_RETURN(auto port, cfg.integerOr("port", c.port, 1, 65535));
     c.port = static_cast<int>(port);
@@ -115,15 +126,18 @@ struct ModbusGate::Impl {
     // Needs `bus` held.
     core::Status connectLocked() {
         disconnect();
-        ctx = modbus_new_tcp(cfg.host.c_str(), cfg.port);
+        const bool rtu = cfg.transport == ModbusTransport::Rtu;
+        ctx = rtu ? modbus_new_rtu(cfg.serialPort.c_str(), cfg.baud, cfg.parity, 8, cfg.stopBits)
+                  : modbus_new_tcp(cfg.host.c_str(), cfg.port);
         if (!ctx) return core::makeError(errc::kLost, "gate: cannot create Modbus context");
+        const std::string where = rtu ? cfg.serialPort : cfg.host + ":" + std::to_string(cfg.port);
         modbus_set_slave(ctx, cfg.unitId);
         const auto rt = cfg.responseTimeout.count();
         modbus_set_response_timeout(ctx, static_cast<uint32_t>(rt / 1000), static_cast<uint32_t>((rt % 1000) * 1000));
         if (modbus_connect(ctx) == -1) {
             std::string why = modbus_strerror(errno);
             disconnect();
-            return core::makeError(errc::kLost, "gate: cannot connect to " + cfg.host + ":" + std::to_string(cfg.port) + ": " + why);
+            return core::makeError(errc::kLost, "gate: cannot connect to " + where + ": " + why);
         }
         return {};
     }
@@ -336,7 +350,11 @@ core::Result<std::unique_ptr<ModbusGate>> ModbusGate::connect(const GateModbusCo
     KIOSK_ASSIGN_OR_RETURN(auto st, p->readStatus());
     (void)st;
     p->heart = std::thread([p] { p->heartbeatLoop(); });
-    core::logInfo("device.opened", {{"device", "gate"}, {"host", config.host}, {"port", config.port}});
+    if (config.transport == ModbusTransport::Rtu) {
+        core::logInfo("device.opened", {{"device", "gate"}, {"transport", "rtu"}, {"serial_port", config.serialPort}});
+    } else {
+        core::logInfo("device.opened", {{"device", "gate"}, {"transport", "tcp"}, {"host", config.host}, {"port", config.port}});
+    }
     return gate;
 }
 

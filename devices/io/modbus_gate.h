@@ -1,5 +1,6 @@
 #pragma once
-// devices::Gate over Modbus TCP (libmodbus, all calls in modbus_gate.cpp).
+// devices::Gate over Modbus TCP, or Modbus RTU on a serial line (RS-485 adapter) —
+// libmodbus, all client calls in modbus_gate.cpp.
 //
 // Register map (addresses from configuration, see GateModbusConfig):
 //   coils (FC 05 write, FC 01 read)     door 1 / door 2 command: 1 = open, 0 = close
@@ -27,9 +28,16 @@
 
 namespace kiosk::devices::io {
 
+enum class ModbusTransport { Tcp, Rtu };
+
 struct GateModbusConfig {
-    std::string host = "127.0.0.1";
-    int port = 502;
+    ModbusTransport transport = ModbusTransport::Tcp;
+    std::string host = "127.0.0.1";  // TCP
+    int port = 502;                  // TCP
+    std::string serialPort = "/dev/ttyUSB0";  // RTU
+    int baud = 19200;                // RTU
+    char parity = 'E';               // RTU: 'N', 'E' or 'O' (Modbus default: even)
+    int stopBits = 1;                // RTU
     int unitId = 1;
     int door1CommandCoil = 0;
     int door2CommandCoil = 1;
@@ -44,7 +52,8 @@ struct GateModbusConfig {
     core::Millis heartbeatPeriod{500};
     core::Millis pollPeriod{50};
 
-    // Keys: host, port, unit_id, ack_timeout_ms, response_timeout_ms, heartbeat_ms, poll_ms,
+    // Keys: transport ("tcp" | "rtu"), host, port (TCP), serial_port, baud, parity
+    // ("N" | "E" | "O"), stop_bits (RTU), unit_id, ack_timeout_ms, response_timeout_ms, heartbeat_ms, poll_ms,
     // map.{door1_command_coil, door2_command_coil, door1_state_register,
     // door2_state_register, occupancy_register, passage_counter_register,
     // fire_alarm_input, heartbeat_register}.

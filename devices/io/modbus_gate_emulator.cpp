@@ -2,6 +2,9 @@
 #include "devices/io/modbus_gate_emulator.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <termios.h>
 #include <modbus/modbus.h>
 #include <netinet/in.h>
 #include <sys/select.h>
@@ -46,6 +49,10 @@ struct ModbusGateEmulator::Impl {
     modbus_mapping_t* mb = nullptr;
     int listenFd = -1;
     int port = 0;
+    bool rtu = false;
+    int ptyMaster = -1;
+    int ptyHold = -1;  // our own open of the slave side: no hang-up while the client reconnects
+    std::string slavePath;
     std::vector<int> clients;
 
     mutable std::mutex mu;
@@ -71,6 +78,8 @@ struct ModbusGateEmulator::Impl {
         if (th.joinable()) th.join();
         for (int c : clients) ::close(c);
         if (listenFd >= 0) ::close(listenFd);
+        if (ptyHold >= 0) ::close(ptyHold);
+        if (ptyMaster >= 0) ::close(ptyMaster);
         if (mb) modbus_mapping_free(mb);
         if (ctx) modbus_free(ctx);
     }
@@ -122,7 +131,32 @@ struct ModbusGateEmulator::Impl {
         mb->tab_input_bits[map.fireAlarmInput] = fire ? 1 : 0;
     }
 
+    // Modbus RTU on the pty master: one serial line, one request at a time.
+    void loopRtu() {
+        std::vector<uint8_t> query(MODBUS_RTU_MAX_ADU_LENGTH);
+        while (!stop) {
+            {
+                std::lock_guard lock(mu);
+                tick();
+            }
+            fd_set rd;
+            FD_ZERO(&rd);
+            FD_SET(ptyMaster, &rd);
+            timeval tv{0, 5000};
+            if (::select(ptyMaster + 1, &rd, nullptr, nullptr, &tv) <= 0) continue;
+            int len = modbus_receive(ctx, query.data());
+            if (len <= 0) continue;
+            std::lock_guard lock(mu);
+            if (refuse) continue;  // a controller that stopped answering
+            tick();
+            modbus_reply(ctx, query.data(), len, mb);
+            ++served;
+            tick();
+        }
+    }
+
     void loop() {
+        if (rtu) return loopRtu();
         std::vector<uint8_t> query(MODBUS_TCP_MAX_ADU_LENGTH);
         while (!stop) {
             {
@@ -196,6 +230,32 @@ core::Result<std::unique_ptr<ModbusGateEmulator>> ModbusGateEmulator::start(cons
                                   map.passageCounterRegister}) + 1;
     impl->mb = modbus_mapping_new(nBits, nInBits, nRegs, nInRegs);
     if (!impl->mb) return core::makeError("emulator.failed", std::string("modbus_mapping_new: ") + modbus_strerror(errno));
+    if (options.transport == ModbusTransport::Rtu) {
+        impl->rtu = true;
+        impl->ptyMaster = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (impl->ptyMaster < 0 || grantpt(impl->ptyMaster) != 0 || unlockpt(impl->ptyMaster) != 0) {
+            return core::makeError("emulator.failed", std::string("pseudo-terminal: ") + std::strerror(errno));
+        }
+        impl->slavePath = ptsname(impl->ptyMaster);
+        impl->ptyHold = ::open(impl->slavePath.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (impl->ptyHold >= 0) {
+            termios tio{};
+            tcgetattr(impl->ptyHold, &tio);
+            cfmakeraw(&tio);
+            tcsetattr(impl->ptyHold, TCSANOW, &tio);
+        }
+        impl->ctx = modbus_new_rtu(impl->slavePath.c_str(), map.baud, map.parity, 8, map.stopBits);
+        if (!impl->ctx) return core::makeError("emulator.failed", "modbus_new_rtu failed");
+        modbus_set_slave(impl->ctx, map.unitId);
+        modbus_set_socket(impl->ctx, impl->ptyMaster);
+        {
+            std::lock_guard lock(impl->mu);
+            impl->tick();
+        }
+        Impl* p = impl.get();
+        impl->th = std::thread([p] { p->loop(); });
+        return std::unique_ptr<ModbusGateEmulator>(new ModbusGateEmulator(std::move(impl)));
+    }
     impl->ctx = modbus_new_tcp("127.0.0.1", 0);
     if (!impl->ctx) return core::makeError("emulator.failed", "modbus_new_tcp failed");
     modbus_set_slave(impl->ctx, map.unitId);
@@ -217,11 +277,18 @@ core::Result<std::unique_ptr<ModbusGateEmulator>> ModbusGateEmulator::start(cons
 }
 
 int ModbusGateEmulator::port() const { return impl_->port; }
+std::string ModbusGateEmulator::serialPath() const { return impl_->slavePath; }
 
 GateModbusConfig ModbusGateEmulator::clientConfig() const {
     GateModbusConfig c = impl_->map;
-    c.host = "127.0.0.1";
-    c.port = impl_->port;
+    if (impl_->rtu) {
+        c.transport = ModbusTransport::Rtu;
+        c.serialPort = impl_->slavePath;
+    } else {
+        c.transport = ModbusTransport::Tcp;
+        c.host = "127.0.0.1";
+        c.port = impl_->port;
+    }
     return c;
 }
 

@@ -18,6 +18,9 @@ namespace kiosk::devices::io {
 struct GateEmulatorOptions {
     core::Millis doorTravel{150};
     core::Millis heartbeatTimeout{1500};  // 0 = heartbeat not watched
+    // Tcp: listens on 127.0.0.1, ephemeral port. Rtu: serves Modbus RTU on the master side
+    // of a pseudo-terminal; clientConfig() names its slave path as the serial port.
+    ModbusTransport transport = ModbusTransport::Tcp;
 };
 
 class ModbusGateEmulator {
@@ -27,15 +30,16 @@ public:
                                                                    GateEmulatorOptions options = {});
     ~ModbusGateEmulator();
 
-    int port() const;
+    int port() const;                 // TCP
+    std::string serialPath() const;   // RTU: the pty slave the client opens
     // The map with host/port of this emulator, ready for ModbusGate::connect.
     GateModbusConfig clientConfig() const;
 
     // Fault switches.
     void jamDoor(Door door, bool jammed);   // the door stops half way and reports Jammed
     void ignoreCommands(bool ignore);       // commands are accepted but nothing moves
-    void dropConnections();                 // closes every client connection now
-    void refuseConnections(bool refuse);    // closes new connections at once
+    void dropConnections();                 // TCP: closes every client connection now
+    void refuseConnections(bool refuse);    // TCP: closes new connections at once; RTU: stops answering
     void setFireAlarm(bool on);
 
     // The people in the lane.

@@ -220,3 +220,53 @@ TEST(ModbusGate, ConfigMapFromJson) {
 
 }  // namespace
 }  // namespace kiosk::devices::io
+
+namespace kiosk::devices::io {
+namespace {
+
+// Modbus RTU (an RS-485 gate controller) through a pseudo-terminal pair.
+TEST(ModbusGateRtu, RoundTripHeartbeatAndSilentController) {
+    GateModbusConfig map = testMap();
+    map.baud = 115200;
+    GateEmulatorOptions opt{std::chrono::milliseconds(100), std::chrono::milliseconds(1500), ModbusTransport::Rtu};
+    auto emu = ModbusGateEmulator::start(map, opt);
+    ASSERT_TRUE(emu.ok()) << emu.error().message;
+    auto cfg = (*emu)->clientConfig();
+    EXPECT_EQ(cfg.transport, ModbusTransport::Rtu);
+    EXPECT_EQ(cfg.serialPort.rfind("/dev/pts/", 0), 0u);
+    auto gate = ModbusGate::connect(cfg);
+    ASSERT_TRUE(gate.ok()) << gate.error().message;
+    ASSERT_TRUE((*gate)->openDoor(Door::Entry).ok());
+    EXPECT_EQ((*emu)->doorState(Door::Entry), DoorState::Open);
+    ASSERT_TRUE((*gate)->closeDoor(Door::Entry).ok());
+    (*emu)->setOccupancy(1);
+    auto st = (*gate)->waitForChange(std::chrono::milliseconds(1000));
+    ASSERT_TRUE(st.ok());
+    EXPECT_EQ(st->occupancy, 1);
+    EXPECT_TRUE(eventually([&] { return (*gate)->heartbeatsWritten() >= 2; }));
+    // The controller stops answering on the bus: lost.
+    (*emu)->refuseConnections(true);
+    auto lost = (*gate)->status();
+    ASSERT_FALSE(lost.ok());
+    EXPECT_EQ(lost.error().code, errc::kLost);
+    EXPECT_EQ((*gate)->health().state, DeviceState::Lost);
+    (*emu)->refuseConnections(false);
+    EXPECT_TRUE(eventually([&] { return (*gate)->health().state == DeviceState::Ready; }));
+}
+
+TEST(ModbusGateRtu, ConfigKeys) {
+    core::Json j = {{"transport", "rtu"}, {"serial_port", "/dev/ttyUSB1"}, {"baud", 9600}, {"parity", "N"}, {"stop_bits", 2}};
+    auto c = GateModbusConfig::fromConfig(core::ConfigView(j, "devices.gate"));
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->transport, ModbusTransport::Rtu);
+    EXPECT_EQ(c->serialPort, "/dev/ttyUSB1");
+    EXPECT_EQ(c->parity, 'N');
+    EXPECT_EQ(c->stopBits, 2);
+    core::Json missing = {{"transport", "rtu"}};
+    auto m = GateModbusConfig::fromConfig(core::ConfigView(missing, "devices.gate"));
+    ASSERT_FALSE(m.ok());
+    EXPECT_NE(m.error().message.find("devices.gate.serial_port"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kiosk::devices::io
