@@ -34,6 +34,17 @@ std::unique_ptr<App> makeApp(const std::string& pinHash = "", VoiceMode voice = 
     return r.ok() ? std::move(r).value() : nullptr;
 }
 
+// Waits (up to 5 s) until the fake espeak's log has n lines.
+void waitForLines(const std::filesystem::path& log, int n) {
+    for (int i = 0; i < 500; ++i) {
+        std::ifstream in(log);
+        int count = 0;
+        for (std::string line; std::getline(in, line);) ++count;
+        if (count >= n) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
 std::optional<TapTarget> target(const App& app, const std::string& id) {
     for (const auto& t : app.tapTargets())
         if (t.id == id) return t;
@@ -210,10 +221,11 @@ TEST(UiInteraction, VoicePromptFollowsScreenAndLanguage) {
     vm.voiceEnabled = true;
     ASSERT_TRUE(app->render(vm).ok());
     ASSERT_TRUE(app->render(vm).ok());  // same screen: spoken once
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    waitForLines(log, 1);
     vm.language = Language::Pt;
     ASSERT_TRUE(app->render(vm).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    waitForLines(log, 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a third (wrong) call would show up
     app->pollEvents();
     std::ifstream in(log);
     std::vector<std::string> lines;
@@ -249,13 +261,7 @@ TEST(UiInteraction, EveryScreenIsSpokenInEveryLanguageAndTheCountdownOnce) {
                 ASSERT_TRUE(app->render(vm).ok());
             }
             // wait for this prompt's (fake) espeak to finish so the next does not stop it early
-            for (int i = 0; i < 200; ++i) {
-                std::ifstream in(log);
-                int n = 0;
-                for (std::string line; std::getline(in, line);) ++n;
-                if (n == static_cast<int>(expected.size()) + 1) break;
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            }
+            waitForLines(log, static_cast<int>(expected.size()) + 1);
             expected.push_back(std::string("-v ") + espeakVoice(l) + " ") ;
             expected.back() += "|" + table->get(std::string(screenName(s)) + ".title", l);
         }
