@@ -266,7 +266,7 @@ Image enhance(const Image& grayIn, Enhancement e) {
             theta.at<float>(y, x) = static_cast<float>(t);
         }
     const double period = estimatePeriod(c);
-    cv::Mat g = detail::orientedGabor(norm, theta, period, 16, 0.5);
+    cv::Mat g = detail::orientedGabor(norm, theta, period, 12, 0.5);
     cv::Mat fg = foregroundMask(m, 16, 10.0);
     cv::Mat fgS;
     fg.convertTo(fgS, CV_32F, 1.0 / 255);

@@ -385,7 +385,38 @@ struct LibfprintReader::Impl {
     };
     using NextImage = std::function<core::Result<Image>(int index)>;
 
+    static void identifyDone(GObject* src, GAsyncResult* res, gpointer self) {
+        auto* impl = static_cast<Impl*>(self);
+        FpPrint* match = nullptr;
+        GError* err = nullptr;
+        fp_device_identify_finish(FP_DEVICE(src), res, &match, nullptr, &err);
+        std::lock_guard lock(impl->mu);
+        impl->opPrint = match;
+        impl->opMatch = match != nullptr;
+        impl->opError = err;
+        impl->opDone = true;
+        impl->cv.notify_all();
+    }
+
+    core::Result<OpResult> runIdentify(GPtrArray* gallery, const NextImage& next, core::Millis timeout) {
+        return runOp([&] {
+            fp_device_identify(dev, gallery, cancellable, nullptr, nullptr, nullptr, &Impl::identifyDone, this);
+        }, next, timeout);
+    }
+
     core::Result<OpResult> runOp(bool enrol, FpPrint* templ, const NextImage& next, core::Millis timeout) {
+        return runOp([&] {
+            if (enrol) {
+                FpPrint* tmpl = fp_print_new(dev);
+                fp_device_enroll(dev, tmpl, cancellable, &Impl::enrollProgress, this, nullptr, &Impl::enrollDone,
+                                 this);
+            } else {
+                fp_device_verify(dev, templ, cancellable, nullptr, nullptr, nullptr, &Impl::verifyDone, this);
+            }
+        }, next, timeout);
+    }
+
+    core::Result<OpResult> runOp(const std::function<void()>& start, const NextImage& next, core::Millis timeout) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         uint64_t n0;
         {
@@ -401,13 +432,7 @@ struct LibfprintReader::Impl {
         Runtime::get().call([&] {
             g_clear_object(&cancellable);
             cancellable = g_cancellable_new();
-            if (enrol) {
-                FpPrint* tmpl = fp_print_new(dev);
-                fp_device_enroll(dev, tmpl, cancellable, &Impl::enrollProgress, this, nullptr, &Impl::enrollDone,
-                                 this);
-            } else {
-                fp_device_verify(dev, templ, cancellable, nullptr, nullptr, nullptr, &Impl::verifyDone, this);
-            }
+            start();
         });
         core::Status feedError;
         int sent = 0;
@@ -573,12 +598,18 @@ struct Prepared {
 };
 }  // namespace
 
+namespace {
+// One 5-stage libfprint enrolment fed with prepared images; returns the serialised print.
+core::Result<std::vector<uint8_t>> enrolOnce(LibfprintReader::Impl& impl, const std::vector<Image>& ready,
+                                             const FingerprintReader::Progress& progress, core::Millis timeout);
+}  // namespace
+
 core::Result<FingerEnrolment> LibfprintReader::enrollImages(const std::vector<FingerImage>& images,
                                                             const Progress& progress, core::Millis timeout) {
     if (impl_->opt.backend != Backend::VirtualImage)
         return core::makeError(errc::kFault, "image enrolment needs the virtual_image backend");
-    // Gate and prepare every image first; refused images are skipped, libfprint needs 5.
-    std::vector<Image> ready;
+    // Gate every capture first; refused ones are skipped.
+    std::vector<Image> accepted;
     for (const auto& fi : images) {
         KIOSK_ASSIGN_OR_RETURN(Assessment a, assess(fi, impl_->opt.enrolEnhancement));
         if (a.guidance != FingerGuidance::Ok) {
@@ -586,62 +617,87 @@ core::Result<FingerEnrolment> LibfprintReader::enrollImages(const std::vector<Fi
             ++impl_->stats.qualityRefusals;
             continue;
         }
-        ready.push_back(enhance(resampleTo500(toGray(fi.image), fi.ppi), impl_->opt.enrolEnhancement));
+        accepted.push_back(resampleTo500(toGray(fi.image), fi.ppi));
     }
-    if (ready.empty()) return core::makeError("finger.quality", "no enrolment image passed the quality gate");
+    if (accepted.size() < 3)
+        return core::makeError("finger.quality", "fewer than 3 enrolment captures passed the quality gate");
+    // libfprint's image enrolment has 5 stages; with 3-4 usable captures the best ones are
+    // repeated (enroll() re-captures instead, this only matters for fixed image sets).
+    for (std::size_t i = 0; accepted.size() < 5; ++i) accepted.push_back(accepted[i]);
+    std::vector<Enhancement> variants{impl_->opt.enrolEnhancement};
+    for (auto e : impl_->opt.extraEnrolVariants)
+        if (e != impl_->opt.enrolEnhancement) variants.push_back(e);
+    std::vector<std::vector<uint8_t>> prints;
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+        std::vector<Image> ready;
+        for (const auto& img : accepted) ready.push_back(enhance(img, variants[v]));
+        KIOSK_ASSIGN_OR_RETURN(auto blob, enrolOnce(*impl_, ready, v == 0 ? progress : Progress{}, timeout));
+        prints.push_back(std::move(blob));
+    }
+    FingerEnrolment out;
+    if (prints.size() == 1) {
+        out.print = std::move(prints.front());
+    } else {
+        KIOSK_ASSIGN_OR_RETURN(out.print, mergePrints(prints));
+    }
+    std::lock_guard lock(impl_->statMu);
+    ++impl_->stats.enrolments;
+    return out;
+}
+
+namespace {
+core::Result<std::vector<uint8_t>> enrolOnce(LibfprintReader::Impl& implRef, const std::vector<Image>& ready,
+                                             const FingerprintReader::Progress& progress, core::Millis timeout) {
+    auto* impl = &implRef;
     std::size_t next = 0;
     auto provider = [&](int) -> core::Result<Image> {
         if (next >= ready.size()) return core::makeError("finger.quality", "not enough usable enrolment images");
         return ready[next++];
     };
-    return [&]() -> core::Result<FingerEnrolment> {
-        for (int round = 0;; ++round) {
-            next = 0;
-            std::lock_guard opLock(Runtime::get().opMutex());
-            impl_->cancelled = false;
-            {
-                std::lock_guard lock(impl_->mu);
-                impl_->onProgress = [&](int stage) {
-                    if (progress) progress(stage, 5);
-                };
-            }
-            auto r = impl_->runOp(true, nullptr, provider, timeout);
-            {
-                std::lock_guard lock(impl_->mu);
-                impl_->onProgress = nullptr;
-            }
-            if (!r.ok()) return r.error();
-            Impl::OpResult op = r.value();
-            if (op.error) {
-                const bool deviceError = op.error->domain == FP_DEVICE_ERROR;
-                const std::string msg = gerrorText(op.error);
-                g_error_free(op.error);
-                if (op.print) g_object_unref(op.print);
-                if (deviceError && round < impl_->opt.recoverRetries) {
-                    KIOSK_TRY(impl_->recover(msg));
-                    continue;
-                }
-                return core::makeError(errc::kFault, "enrolment failed: " + msg);
-            }
-            guchar* data = nullptr;
-            gsize len = 0;
-            GError* err = nullptr;
-            bool ok = fp_print_serialize(op.print, &data, &len, &err);
-            g_object_unref(op.print);
-            if (!ok) {
-                const std::string msg = gerrorText(err);
-                g_clear_error(&err);
-                return core::makeError(errc::kFault, "cannot serialise the print: " + msg);
-            }
-            FingerEnrolment out;
-            out.print.assign(data, data + len);
-            g_free(data);
-            std::lock_guard lock(impl_->statMu);
-            ++impl_->stats.enrolments;
-            return out;
+    for (int round = 0;; ++round) {
+        next = 0;
+        std::lock_guard opLock(Runtime::get().opMutex());
+        impl->cancelled = false;
+        {
+            std::lock_guard lock(impl->mu);
+            impl->onProgress = [&](int stage) {
+                if (progress) progress(stage, 5);
+            };
         }
-    }();
+        auto r = impl->runOp(true, nullptr, provider, timeout);
+        {
+            std::lock_guard lock(impl->mu);
+            impl->onProgress = nullptr;
+        }
+        if (!r.ok()) return r.error();
+        LibfprintReader::Impl::OpResult op = r.value();
+        if (op.error) {
+            const bool deviceError = op.error->domain == FP_DEVICE_ERROR;
+            const std::string msg = gerrorText(op.error);
+            g_error_free(op.error);
+            if (op.print) g_object_unref(op.print);
+            if (deviceError && round < impl->opt.recoverRetries) {
+                KIOSK_TRY(impl->recover(msg));
+                continue;
+            }
+            return core::makeError(errc::kFault, "enrolment failed: " + msg);
+        }
+        guchar* data = nullptr;
+        gsize len = 0;
+        GError* err = nullptr;
+        bool ok = fp_print_serialize(op.print, &data, &len, &err);
+        g_object_unref(op.print);
+        if (!ok) {
+            const std::string msg = gerrorText(err);
+            g_clear_error(&err);
+            return core::makeError(errc::kFault, "cannot serialise the print: " + msg);
+        }
+        std::vector<uint8_t> out(data, data + len);
+        g_free(data);
+        return out;
+    }
 }
+}  // namespace
 
 core::Result<FingerVerify> LibfprintReader::verifyImage(const std::vector<uint8_t>& print, const FingerImage& probe,
                                                         core::Millis timeout) {
@@ -709,6 +765,73 @@ core::Result<FingerVerify> LibfprintReader::verifyImage(const std::vector<uint8_
     }
     if (out.guidance == FingerGuidance::RemoveAndRetry && out.score > 0) out.guidance = FingerGuidance::Ok;
     return out;
+}
+
+core::Result<std::vector<int>> LibfprintReader::scoreAgainst(const std::vector<std::vector<uint8_t>>& prints,
+                                                             const FingerImage& probe, Enhancement e,
+                                                             core::Millis timeout) {
+    if (impl_->opt.backend != Backend::VirtualImage)
+        return core::makeError(errc::kFault, "scoring needs the virtual_image backend");
+    std::vector<FpPrint*> templ;
+    std::vector<int> impressions;
+    struct Cleanup {
+        std::vector<FpPrint*>& t;
+        ~Cleanup() {
+            for (auto* p : t) g_object_unref(p);
+        }
+    } cleanup{templ};
+    for (const auto& blob : prints) {
+        GError* err = nullptr;
+        FpPrint* p = fp_print_deserialize(blob.data(), blob.size(), &err);
+        if (!p) {
+            g_clear_error(&err);
+            return core::makeError(errc::kBadInput, "an enrolled print cannot be read");
+        }
+        templ.push_back(p);
+        auto n = printImpressions(blob);
+        impressions.push_back(n.ok() && n.value() > 0 ? n.value() : 5);
+    }
+    const Image img = enhance(resampleTo500(toGray(probe.image), probe.ppi), e);
+    std::vector<int> best(prints.size(), 0);
+    std::size_t from = 0;
+    while (from < templ.size()) {
+        GPtrArray* gallery = g_ptr_array_new();
+        for (std::size_t i = from; i < templ.size(); ++i) g_ptr_array_add(gallery, templ[i]);
+        std::lock_guard opLock(Runtime::get().opMutex());
+        impl_->cancelled = false;
+        Runtime::get().resetScores();
+        auto r = impl_->runIdentify(gallery, [&](int) -> core::Result<Image> { return img; }, timeout);
+        g_ptr_array_unref(gallery);
+        if (!r.ok()) return r.error();
+        Impl::OpResult op = r.value();
+        if (op.error) {
+            const bool retry = op.error->domain == FP_DEVICE_RETRY;
+            const std::string msg = gerrorText(op.error);
+            g_error_free(op.error);
+            if (retry) return best;  // too few minutiae: every score 0
+            KIOSK_TRY(impl_->recover(msg));
+            continue;
+        }
+        // Scores come in gallery order, one per impression, stopping at the first >= 40.
+        const auto scores = Runtime::get().scores();
+        std::size_t si = 0, t = from;
+        std::size_t matched = templ.size();
+        for (; t < templ.size() && si < scores.size(); ++t) {
+            for (int k = 0; k < impressions[t] && si < scores.size(); ++k) {
+                const int sc = scores[si++];
+                best[t] = std::max(best[t], sc);
+                if (sc >= 40) {
+                    matched = t;
+                    break;
+                }
+            }
+            if (matched == t) break;
+        }
+        if (op.print) g_object_unref(op.print);
+        if (!op.match || matched >= templ.size()) break;
+        from = matched + 1;
+    }
+    return best;
 }
 
 core::Result<FingerEnrolment> LibfprintReader::enroll(const Progress& progress, core::Millis timeout) {
@@ -799,6 +922,105 @@ core::Result<FingerVerify> LibfprintReader::verify(const std::vector<uint8_t>& p
 }
 
 // ---------------------------------------------------------------------------------
+
+core::Result<std::vector<uint8_t>> mergePrints(const std::vector<std::vector<uint8_t>>& prints) {
+    if (prints.empty()) return core::makeError(errc::kBadInput, "no print to merge");
+    static const GVariantType* kType = G_VARIANT_TYPE("(issbymsmsia{sv}v)");
+    std::vector<GVariant*> values;
+    struct Unref {
+        std::vector<GVariant*>& v;
+        ~Unref() {
+            for (auto* x : v) g_variant_unref(x);
+        }
+    } unref{values};
+    GVariantBuilder sets;
+    g_variant_builder_init(&sets, G_VARIANT_TYPE("a(aiaiai)"));
+    int count = 0;
+    for (const auto& p : prints) {
+        if (p.size() < 4 || std::memcmp(p.data(), "FP3", 3) != 0) {
+            g_variant_builder_clear(&sets);
+            return core::makeError(errc::kBadInput, "not a libfprint print");
+        }
+        GBytes* bytes = g_bytes_new(p.data() + 3, p.size() - 3);
+        GVariant* raw = g_variant_new_from_bytes(kType, bytes, FALSE);
+        g_bytes_unref(bytes);
+        GVariant* v = g_variant_get_normal_form(raw);
+        g_variant_unref(g_variant_ref_sink(raw));
+        values.push_back(g_variant_ref_sink(v));
+        GVariant* boxed = g_variant_get_child_value(v, 9);
+        GVariant* inner = g_variant_get_variant(boxed);     // (a(aiaiai)) for NBIS prints
+        if (!g_variant_is_of_type(inner, G_VARIANT_TYPE("(a(aiaiai))"))) {
+            g_variant_unref(inner);
+            g_variant_unref(boxed);
+            g_variant_builder_clear(&sets);
+            return core::makeError(errc::kBadInput, "only NBIS (image device) prints can be merged");
+        }
+        GVariant* arr = g_variant_get_child_value(inner, 0);  // a(aiaiai)
+        for (gsize i = 0; i < g_variant_n_children(arr); ++i) {
+            GVariant* set = g_variant_get_child_value(arr, i);
+            g_variant_builder_add_value(&sets, set);
+            g_variant_unref(set);
+            ++count;
+        }
+        g_variant_unref(arr);
+        g_variant_unref(inner);
+        g_variant_unref(boxed);
+    }
+    GVariantBuilder nested;
+    g_variant_builder_init(&nested, G_VARIANT_TYPE("(a(aiaiai))"));
+    g_variant_builder_add_value(&nested, g_variant_builder_end(&sets));
+    GVariant* data = g_variant_builder_end(&nested);
+    GVariantBuilder b;
+    g_variant_builder_init(&b, kType);
+    for (gsize i = 0; i < 9; ++i) {
+        GVariant* c = g_variant_get_child_value(values[0], i);
+        g_variant_builder_add_value(&b, c);
+        g_variant_unref(c);
+    }
+    g_variant_builder_add_value(&b, g_variant_new_variant(data));
+    GVariant* result = g_variant_ref_sink(g_variant_builder_end(&b));
+    std::vector<uint8_t> out(3 + g_variant_get_size(result));
+    std::memcpy(out.data(), "FP3", 3);
+    g_variant_get_data(result);  // serialise into aligned memory first (out + 3 is unaligned)
+    g_variant_store(result, out.data() + 3);
+    g_variant_unref(result);
+    // Check through libfprint itself.
+    GError* err = nullptr;
+    FpPrint* check = fp_print_deserialize(out.data(), out.size(), &err);
+    if (!check) {
+        const std::string msg = gerrorText(err);
+        g_clear_error(&err);
+        return core::makeError(errc::kFault, "merged print does not deserialise: " + msg);
+    }
+    g_object_unref(check);
+    (void)count;
+    return out;
+}
+
+core::Result<int> printImpressions(const std::vector<uint8_t>& print) {
+    if (print.size() < 4 || std::memcmp(print.data(), "FP3", 3) != 0)
+        return core::makeError(errc::kBadInput, "not a libfprint print");
+    GBytes* bytes = g_bytes_new(print.data() + 3, print.size() - 3);
+    GVariant* raw = g_variant_ref_sink(g_variant_new_from_bytes(G_VARIANT_TYPE("(issbymsmsia{sv}v)"), bytes, FALSE));
+    g_bytes_unref(bytes);
+    GVariant* v = g_variant_get_normal_form(raw);
+    g_variant_unref(raw);
+    g_variant_ref_sink(v);
+    int n = 0;
+    {
+        GVariant* boxed = g_variant_get_child_value(v, 9);
+        GVariant* inner = g_variant_get_variant(boxed);
+        if (g_variant_is_of_type(inner, G_VARIANT_TYPE("(a(aiaiai))"))) {
+            GVariant* arr = g_variant_get_child_value(inner, 0);
+            n = static_cast<int>(g_variant_n_children(arr));
+            g_variant_unref(arr);
+        }
+        g_variant_unref(inner);
+        g_variant_unref(boxed);
+    }
+    g_variant_unref(v);
+    return n;
+}
 
 namespace {
 core::Result<Enhancement> parseEnhancement(const core::ConfigView& cfg, const std::string& key,

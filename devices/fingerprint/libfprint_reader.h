@@ -42,6 +42,10 @@ struct ReaderOptions {
     // (in order; the first match wins, each is a full libfprint verify). Default: the
     // measured best combination on FVC2000 DB1_B (docs/benchmarks.md).
     Enhancement enrolEnhancement = Enhancement::Clahe;
+    // Further 5-stage libfprint enrolments of the same captures, prepared with these
+    // enhancements; their minutiae sets are merged into the one print (5 impressions per
+    // variant), which gives bozorth more chances to find the genuine finger.
+    std::vector<Enhancement> extraEnrolVariants = {Enhancement::Gabor};
     std::vector<Enhancement> verifyVariants = {Enhancement::Clahe, Enhancement::Gabor};
     int maxCaptureRetries = 3;     // enrol: re-captures per stage after a quality refusal
     int recoverRetries = 1;        // device errors: recreate context and retry this often
@@ -84,6 +88,12 @@ public:
                                                core::Millis timeout);
     core::Result<FingerVerify> verifyImage(const std::vector<uint8_t>& print, const FingerImage& probe,
                                            core::Millis timeout);
+    // Analysis/benchmark: the bozorth score of one probe (prepared with `e`) against each
+    // print, through libfprint's identify (one minutiae detection, the real matcher). Per
+    // print the best impression score, as verify would see it (a print stops being scored
+    // at its first impression >= 40). No quality gate.
+    core::Result<std::vector<int>> scoreAgainst(const std::vector<std::vector<uint8_t>>& prints,
+                                                const FingerImage& probe, Enhancement e, core::Millis timeout);
     // Quality gate only (NBIS minutiae through libfprint's public FpImage API).
     core::Result<Assessment> assess(const FingerImage& image, Enhancement e);
 
@@ -99,6 +109,12 @@ private:
     explicit LibfprintReader(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
+
+// Merges fp_print_serialize blobs of NBIS prints into one blob holding all their
+// minutiae sets (metadata of the first). The result deserialises with fp_print_deserialize.
+core::Result<std::vector<uint8_t>> mergePrints(const std::vector<std::vector<uint8_t>>& prints);
+// Number of minutiae sets (impressions) in a print blob.
+core::Result<int> printImpressions(const std::vector<uint8_t>& print);
 
 // libfprint FpDeviceError codes the tests inject (stable values of libfprint's enum).
 inline constexpr int kFpErrorProto = 5;

@@ -22,8 +22,16 @@ struct Rig {
     std::unique_ptr<fp::LibfprintReader> reader;
     fp::FingerSynth synth{20261122};
 
-    Rig() {
-        auto r = fp::LibfprintReader::create(fp::ReaderOptions{}, sensor);
+    // Most tests use the single-variant (CLAHE) path to stay fast; the first test runs
+    // the default configuration (CLAHE + Gabor enrolment merged, two probe variants).
+    static fp::ReaderOptions fast() {
+        fp::ReaderOptions o;
+        o.extraEnrolVariants = {};
+        o.verifyVariants = {fp::Enhancement::Clahe};
+        return o;
+    }
+    explicit Rig(fp::ReaderOptions o = fast()) {
+        auto r = fp::LibfprintReader::create(o, sensor);
         if (!r.ok()) ADD_FAILURE() << r.error().code << ": " << r.error().message;
         else reader = std::move(r).value();
     }
@@ -41,11 +49,14 @@ struct Rig {
 }  // namespace
 
 TEST(FingerReader, EnrolThenGenuineMatchesAndImpostorDoesNot) {
-    Rig rig;
+    Rig rig(fp::ReaderOptions{});
     ASSERT_TRUE(rig.reader);
     auto print = rig.enrol(0);
     ASSERT_FALSE(print.empty());
-    EXPECT_GT(print.size(), 1000u);  // fp_print_serialize blob with 5 impressions of minutiae
+    EXPECT_GT(print.size(), 1000u);  // fp_print_serialize blob
+    auto n = fp::printImpressions(print);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(n.value(), 10);  // 5 stages x (CLAHE, Gabor) merged into one print
 
     rig.sensor->present(rig.synth.impression(0, 6));
     auto g = rig.reader->verify(print, 10s);
@@ -209,4 +220,18 @@ TEST(FingerTransaction, DeviceLostEndsTransactionWithError) {
     auto r = tx.run({std::vector<uint8_t>(8, 1)});
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, errc::kLost);
+}
+
+TEST(FingerPrintMerge, MergedPrintHoldsAllImpressionsAndRejectsGarbage) {
+    Rig rig;
+    ASSERT_TRUE(rig.reader);
+    auto a = rig.enrol(1);
+    ASSERT_FALSE(a.empty());
+    EXPECT_EQ(fp::printImpressions(a).valueOr(0), 5);
+    auto m = fp::mergePrints({a, a});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_EQ(fp::printImpressions(*m).valueOr(0), 10);
+    auto bad = fp::mergePrints({a, std::vector<uint8_t>(20, 7)});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, errc::kBadInput);
 }
