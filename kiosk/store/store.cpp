@@ -12,6 +12,8 @@
 #include <iterator>
 #include <mutex>
 
+#include <openssl/crypto.h>
+
 #include "core/log.h"
 #include "kiosk/store/crypto.h"
 #include "kiosk/store/migrations.h"
@@ -194,6 +196,10 @@ std::string fingerAad(const std::string& reference, const std::string& finger) {
 // Impl
 
 struct Store::Impl {
+    ~Impl() {
+        if (!key.empty()) OPENSSL_cleanse(key.data(), key.size());
+    }
+
     std::filesystem::path path;
     StoreOptions options;
     std::unique_ptr<Database> db;
@@ -387,8 +393,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, St
     if (!impl->options.keyFile.empty()) {
         KIOSK_ASSIGN_OR_RETURN(impl->key, readKeyFile(impl->options.keyFile));
     }
-    std::error_code ec;
-    const bool existed = std::filesystem::exists(path, ec);
+    // A new file holds personal data (encrypted or hashed): owner only. Creating it here,
+    // empty, before SQLite does means the -wal and -shm files (which SQLite gives the mode
+    // of the database file) are owner-only too. An empty file is an empty database.
+    {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) ::close(fd);
+    }
     KIOSK_ASSIGN_OR_RETURN(impl->db, Database::open(path, Database::Mode::ReadWriteCreate));
     impl->db->setBusyTimeout(impl->options.busyTimeoutMs);
 
@@ -412,9 +423,6 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, St
             return makeError("store.corrupt", "integrity check failed: " + (row ? st.colText(0) : std::string("no result")));
     }
     KIOSK_TRY(migrate(*impl));
-    // A new file holds personal data (encrypted or hashed): owner only. SQLite gives the
-    // -wal and -shm files the same mode as the database file.
-    if (!existed) ::chmod(path.c_str(), 0600);
     return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 

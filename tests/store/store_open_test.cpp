@@ -36,10 +36,14 @@ TEST(StoreOpen, MigratesEmptyFileToLatestVersionInWalMode) {
 
 TEST(StoreOpen, NewDatabaseFileIsOwnerOnly) {
     TempStore t("mode");
-    { ASSERT_TRUE(t.open()); }
-    struct stat st {};
-    ASSERT_EQ(::stat(t.db.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    auto s = t.open();
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->appendAudit(kNow, "system", "x", "").ok());
+    for (const std::string suffix : {"", "-wal", "-shm"}) {
+        struct stat st {};
+        ASSERT_EQ(::stat((t.db.string() + suffix).c_str(), &st), 0) << suffix;
+        EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
+    }
 }
 
 TEST(StoreOpen, ReopenIsANoOpAndKeepsData) {
