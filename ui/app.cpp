@@ -110,8 +110,52 @@ public:
         s_ = s;
     }
 
+    // Everything a frame shows, as one string: an unchanged frame in a window is not drawn
+    // and presented again (a kiosk loop may call render() 30 times a second on a still screen).
+    std::string frameKey(const ViewModel& vm) const {
+        std::string k;
+        k.reserve(256);
+        auto add = [&k](const std::string& s) {
+            k += s;
+            k += '\x1f';
+        };
+        add(std::to_string(static_cast<int>(vm.screen)) + "," + std::to_string(static_cast<int>(vm.language)) + "," +
+            std::to_string(vm.voiceEnabled) + "," + std::to_string(vm.progressStep) + "," +
+            std::to_string(vm.progressTotal) + "," + std::to_string(vm.staffWarningTrustStale) + "," +
+            std::to_string(vm.trustListDaysLeft) + "," + std::to_string(vm.timeoutSecondsLeft.value_or(-99999)) + "," +
+            std::to_string(w_) + "x" + std::to_string(h_) + "," + std::to_string(pinDigits_.size()));
+        if (vm.reasonText) add(vm.reasonText->zhHant + '\x1e' + vm.reasonText->en + '\x1e' + vm.reasonText->pt);
+        add(vm.guidanceKey);
+        add(vm.laneId);
+        if (vm.preview) {
+            const auto& p = *vm.preview;
+            if (p.sequence == 0) return {};  // unnumbered frames: always draw
+            add(std::to_string(p.sequence) + "," + std::to_string(p.width) + "," + std::to_string(p.height) + "," +
+                std::to_string(p.faceOk));
+            for (const auto& b : {p.faceBox, p.guideBox})
+                if (b) add(std::to_string(b->x) + "," + std::to_string(b->y) + "," + std::to_string(b->w) + "," + std::to_string(b->h));
+        }
+        const auto& o = vm.officer;
+        add(std::to_string(static_cast<int>(o.mode)) + "," + std::to_string(o.pinRejected) + "," +
+            std::to_string(o.laneInService) + std::to_string(o.door1Open) + std::to_string(o.door2Open));
+        if (o.mode != OfficerMode::Closed) {
+            for (const auto& r : o.scanLog) add(r.time + '\x1e' + r.credential + '\x1e' + r.outcome + '\x1e' + r.reasonCode);
+            for (const auto& a : o.alerts)
+                add(a.id + '\x1e' + a.time + '\x1e' + a.code + '\x1e' + a.message + (a.acknowledged ? "1" : "0"));
+        }
+        return k;
+    }
+
     core::Status render(const ViewModel& vm) override {
         updateSize();
+        if (window_) {
+            std::string key = frameKey(vm);
+            if (!key.empty() && key == lastFrameKey_ && hasLast_) {
+                speakIfChanged(vm);
+                return {};
+            }
+            lastFrameKey_ = std::move(key);
+        }
         drawFrame(vm, true);
         // Keep what screenshot() needs to redraw this frame (the preview stays in its texture).
         copyWithoutPixels(vm, last_);
@@ -215,6 +259,7 @@ private:
     std::vector<std::pair<int, int>> pendingTaps_;
     ViewModel last_;
     bool hasLast_ = false;
+    std::string lastFrameKey_;
     // Officer PIN pad: digits typed so far (input state, never leaves the UI).
     std::string pinDigits_;
     std::vector<uint32_t> cornerTaps_;  // SDL ticks of taps in the hidden corner
@@ -799,6 +844,9 @@ std::vector<UiEvent> SdlApp::pollEvents() {
                 out.push_back(e);
                 break;
             }
+            case SDL_WINDOWEVENT:
+                lastFrameKey_.clear();  // exposed, resized, moved: draw the next frame in full
+                break;
             case SDL_FINGERDOWN:
                 tap(int(ev.tfinger.x * w_), int(ev.tfinger.y * h_), out);
                 break;

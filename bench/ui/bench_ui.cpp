@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
     const char* d = std::getenv("DISPLAY");
     if (d && *d) {
         rows.push_back(run("window 1920x1080 face+preview (X)", DisplayMode::Windowed, 1920, 1080, Screen::FaceCapture, frames));
+        rows.push_back(run("window 1920x1080 welcome, unchanged (X)", DisplayMode::Windowed, 1920, 1080, Screen::Welcome, frames));
     }
     std::printf("%-50s %8s %8s %8s %9s %9s %7s\n", "bench_ui (render + pollEvents) [renderer]", "p50 ms", "p99 ms",
                 "max ms", "cpu p50", "cpu p99", "frames");
