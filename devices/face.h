@@ -138,7 +138,7 @@ struct LivenessOptions {
     LivenessChallenge challenge = LivenessChallenge::Blink;
     int minFrames = 3;
     double earOpen = 0.22;          // eye aspect ratio seen as open (both eyes' mean)
-    double earClosedRatio = 0.75;   // a blink: EAR drops below this fraction of the open level
+    double earClosedRatio = 0.78;   // a blink: EAR drops below this fraction of the open level
     double minHeadTurn = 0.25;      // yaw change (same unit as maxYaw) for the head-turn challenge
     double minFrameMotion = 0.4;    // mean |grey difference| inside the face box between frames
     double minTexture = 15;         // variance of the Laplacian of the face chip (flat print/screen)

@@ -47,14 +47,15 @@ KIOSKCTL_COMMAND({"face", "convert-model", "--manifest M.json --weights W.bin --
                       return 0;
                   }});
 
-KIOSKCTL_COMMAND({"face", "demo-set", "--samples DIR --out DIR [--people N]",
+KIOSKCTL_COMMAND({"face", "demo-set", "--samples DIR --out DIR [--people N] [--model M.dat]",
                   "write demo faces (enrol/probe/still per person) from face-api's demo/sample*.jpg",
                   [](const Args& args) -> int {
                       face::DemoSetOptions o;
                       o.samplesDir = option(args, "--samples");
                       o.outDir = option(args, "--out");
                       o.shapePredictorPath = option(args, "--shape-predictor", o.shapePredictorPath);
-                      o.people = std::atoi(option(args, "--people", "8").c_str());
+                      o.recognitionModelPath = option(args, "--model", "");
+                      o.people = std::atoi(option(args, "--people", "6").c_str());
                       if (o.samplesDir.empty() || o.outDir.empty() || o.people <= 0) {
                           std::cerr << "usage: kioskctl face demo-set --samples DIR --out DIR [--people N]\n";
                           return 2;

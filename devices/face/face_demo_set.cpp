@@ -15,6 +15,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "devices/face/face_geometry.h"
+#include "devices/face/face_net.h"
 #include "devices/face/face_tools.h"
 
 namespace kiosk::devices::face {
@@ -99,12 +100,22 @@ void closeEye(cv::Mat& img, const Landmarks68& p, int b, double closure) {
             cv::Vec3b a = src.at<cv::Vec3b>(iy, x), c = src.at<cv::Vec3b>(iy + 1, x);
             cv::Vec3b o;
             for (int k = 0; k < 3; ++k) o[k] = cv::saturate_cast<uint8_t>(a[k] * (1 - f) + c[k] * f);
-            // lash line where the lids meet
+            // lash line where the lids meet, thickest in the middle of the eye
             const double d = std::abs(y - (nt + nb) / 2);
-            if (closure > 0.5 && cx > P(0).x && cx < P(3).x && d < std::max(1.0, 0.04 * w))
-                for (int k = 0; k < 3; ++k) o[k] = static_cast<uint8_t>(o[k] * 0.55);
+            const double along = (cx - P(0).x) / std::max(1e-6, P(3).x - P(0).x);
+            const double thick = std::max(1.0, 0.07 * w * std::sin(M_PI * std::clamp(along, 0.0, 1.0)));
+            if (closure > 0.5 && along > 0 && along < 1 && d < thick)
+                for (int k = 0; k < 3; ++k) o[k] = static_cast<uint8_t>(o[k] * 0.35);
             img.at<cv::Vec3b>(y, x) = o;
         }
+    }
+    // Blend the seams of the warp.
+    const cv::Rect roi = cv::Rect(x0, static_cast<int>(std::min(P(1).y, P(2).y) - band),
+                                  x1 - x0 + 1, static_cast<int>(2 * band + std::abs(P(5).y - P(1).y) + 2)) &
+                         cv::Rect(0, 0, img.cols, img.rows);
+    if (roi.area() > 0) {
+        cv::Mat part = img(roi);
+        cv::GaussianBlur(part, part, cv::Size(3, 3), 0);
     }
 }
 
@@ -251,8 +262,37 @@ core::Result<DemoSetSummary> writeFaceDemoSet(const DemoSetOptions& o) {
     }
     std::stable_sort(found.begin(), found.end(),
                      [](const Found& a, const Found& b) { return a.box.eyeDistance > b.box.eyeDistance; });
+    // The sample photos show some people more than once: keep one face per person.
+    if (!o.recognitionModelPath.empty()) {
+        KIOSK_ASSIGN_OR_RETURN(FaceNet net, FaceNet::load(o.recognitionModelPath));
+        std::vector<FaceDescriptor> kept;
+        std::vector<Found> unique;
+        for (const Found& f : found) {
+            Chip chip;
+            try {
+                cv::Mat grey;
+                const Image& photo = samples[static_cast<std::size_t>(f.sample - 1)];
+                const cv::Mat bgr = toMat(photo);
+                cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+                dlib::cv_image<unsigned char> g(grey);
+                const dlib::rectangle r(f.box.x, f.box.y, f.box.x + f.box.width - 1, f.box.y + f.box.height - 1);
+                const auto shape = maker.impl_->sp(g, r);
+                dlib::extract_image_chip(dlib::cv_image<dlib::bgr_pixel>(bgr), dlib::get_face_chip_details(shape, 150, 0.25),
+                                         chip);
+            } catch (const std::exception& e) {
+                return err("face.demo_failed", std::string("demo chip: ") + e.what());
+            }
+            KIOSK_ASSIGN_OR_RETURN(auto d, net.describe({chip}));
+            bool same = false;
+            for (const auto& k : kept) same = same || faceDistance(k, d.front()) < 0.6;
+            if (same) continue;
+            kept.push_back(d.front());
+            unique.push_back(f);
+        }
+        found = unique;
+    }
     if (static_cast<int>(found.size()) < o.people)
-        return err("face.demo_missing", "only " + std::to_string(found.size()) + " frontal faces in the samples");
+        return err("face.demo_missing", "only " + std::to_string(found.size()) + " distinct frontal faces in the samples");
     for (int n = 0; n < o.people; ++n) {
         const Found& f = found[static_cast<std::size_t>(n)];
         KIOSK_ASSIGN_OR_RETURN(PersonFrames pf, maker.make(samples[static_cast<std::size_t>(f.sample - 1)], f.box,

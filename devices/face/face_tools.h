@@ -28,7 +28,9 @@ struct DemoSetOptions {
     std::filesystem::path samplesDir;   // holds sample1.jpg .. sample6.jpg (face-api demo/)
     std::filesystem::path outDir;       // $BUILD_DIR/demo/faces
     std::string shapePredictorPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
-    int people = 8;                     // p1..pN, the largest faces across the samples
+    std::string recognitionModelPath;   // when set, faces of one person seen in two samples are
+                                        // kept once (descriptor distance < 0.6)
+    int people = 6;                     // p1..pN, the largest faces across the samples
     int crop = 400;                     // enrol.png / probe / still size (square)
 };
 
@@ -59,6 +61,7 @@ public:
     core::Result<PersonFrames> make(const Image& photo, const FaceBoxPx& face, int crop, uint32_t seed);
 
 private:
+    friend core::Result<DemoSetSummary> writeFaceDemoSet(const DemoSetOptions& options);
     struct Impl;
     explicit DemoFaceMaker(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

@@ -70,11 +70,11 @@ say "model $MODEL"
 
 # ---- 4. demo faces ----
 STAMP=$DEMO/.stamp
-want="face-api-$VER people=8 v1"
+want="face-api-$VER people=6 v3"
 if [ ! -f "$DEMO/p1/enrol.png" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   say "writing demo faces to $DEMO"
   rm -rf "$DEMO"
-  "$KIOSKCTL" face demo-set --samples "$PKG_DIR/package/demo" --out "$DEMO" --people 8 --shape-predictor "$SP"
+  "$KIOSKCTL" face demo-set --samples "$PKG_DIR/package/demo" --out "$DEMO" --people 6 --shape-predictor "$SP" --model "$MODEL"
   echo "$want" > "$STAMP"
 fi
 say "demo faces $DEMO"
