@@ -1,6 +1,7 @@
 #include "devices/io/device_factory.h"
 
 #include "core/log.h"
+#include "devices/io/hid_qr_scanner.h"
 #include "devices/io/modbus_gate.h"
 #include "devices/io/opencv_camera.h"
 #include "devices/io/qr_decoder.h"
@@ -122,7 +123,7 @@ core::Result<DeviceSet> createDevices(const core::ConfigView& devicesConfig, cor
     // QR scanner.
     {
         KIOSK_ASSIGN_OR_RETURN(auto cfg, section(devicesConfig, "qr"));
-        KIOSK_ASSIGN_OR_RETURN(auto backend, cfg.oneOf("backend", {"sim", "camera", "serial"}, "sim"));
+        KIOSK_ASSIGN_OR_RETURN(auto backend, cfg.oneOf("backend", {"sim", "camera", "serial", "hid"}, "sim"));
         if (backend == "sim") {
             auto qr = std::make_unique<sim::SimQrScanner>(clock);
             set.simQr = qr.get();
@@ -149,6 +150,15 @@ core::Result<DeviceSet> createDevices(const core::ConfigView& devicesConfig, cor
             opt.confirmFrames = static_cast<int>(confirm);
             KIOSK_ASSIGN_OR_RETURN(opt.decode.tryInverted, cfg.booleanOr("try_inverted", true));
             set.qr = std::make_unique<CameraQrScanner>(*cam, clock, opt);
+        } else if (backend == "hid") {
+            KIOSK_ASSIGN_OR_RETURN(auto hc, HidScannerConfig::fromConfig(cfg));
+            auto hid = HidQrScanner::open(hc, "qr");
+            if (hid.ok()) {
+                set.qr = std::move(hid).value();
+            } else {
+                logUnavailable("qr", hid.error());
+                set.qr = std::make_unique<UnavailableQrScanner>("qr", hid.error());
+            }
         } else {
             KIOSK_ASSIGN_OR_RETURN(auto sc, SerialConfig::fromConfig(cfg));
             auto port = SerialPort::open(sc);

@@ -2,8 +2,9 @@
 // Builds the lane's devices from the "devices" section of the configuration, choosing a
 // simulated or a real driver per device:
 //   "camera":   {"backend": "sim"|"opencv", "source": "/dev/video0"|file|folder, "width", "height", "fps", "stale_ms"}
-//   "qr":       {"backend": "sim"|"camera"|"serial", "camera": {...own camera...}, "roi": [x,y,w,h],
-//                "port", "baud"}     ("camera" without its own camera shares the main camera)
+//   "qr":       {"backend": "sim"|"camera"|"serial"|"hid", "camera": {...own camera...}, "roi": [x,y,w,h],
+//                "port", "baud" (serial), "device" (hid: evdev node of a keyboard-mode scanner)}
+//               ("camera" without its own camera shares the main camera)
 //   "document": {"backend": "sim"|"serial", "port": "/dev/ttyUSB0", "baud": 9600, "inter_line_ms": 500}
 //   "gate":     {"backend": "sim"|"modbus", "host", "port", "unit_id", "map": {...}, "ack_timeout_ms", ...}
 // A missing section means "sim". Face/fingerprint engines are created elsewhere.
