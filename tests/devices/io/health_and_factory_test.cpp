@@ -1,3 +1,7 @@
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <opencv2/core.hpp>
@@ -104,6 +108,42 @@ TEST(DeviceFactory, RealBackends) {
     EXPECT_EQ((*emu)->doorState(Door::Entry), DoorState::Open);
     set->health->refresh();
     EXPECT_TRUE(set->health->laneReady()) << set->health->toJson().dump();
+}
+
+TEST(DeviceFactory, SerialBackendsThroughPty) {
+    core::FakeClock clock;
+    int master[2];
+    std::string path[2];
+    for (int i = 0; i < 2; ++i) {
+        master[i] = posix_openpt(O_RDWR | O_NOCTTY);
+        ASSERT_GE(master[i], 0);
+        ASSERT_EQ(grantpt(master[i]), 0);
+        ASSERT_EQ(unlockpt(master[i]), 0);
+        path[i] = ptsname(master[i]);
+    }
+    core::Json j = {
+        {"qr", {{"backend", "serial"}, {"port", path[0]}, {"baud", 115200}}},
+        {"document", {{"backend", "serial"}, {"port", path[1]}, {"baud", 9600}, {"inter_line_ms", 200}}},
+    };
+    auto set = createDevices(core::ConfigView(j, "devices"), clock);
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    EXPECT_EQ(set->simQr, nullptr);
+    EXPECT_EQ(set->simDocument, nullptr);
+    const std::string qr = "HKMO1:ABC123";
+    ASSERT_EQ(::write(master[0], (qr + "\r\n").data(), qr.size() + 2), static_cast<ssize_t>(qr.size() + 2));
+    auto code = set->qr->waitForCode(core::Millis(500));
+    ASSERT_TRUE(code.ok()) << code.error().message;
+    EXPECT_EQ(code->value_or(""), qr);
+    const std::string mrz = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10\n";
+    ASSERT_EQ(::write(master[1], mrz.data(), mrz.size()), static_cast<ssize_t>(mrz.size()));
+    auto doc = set->document->waitForMrz(core::Millis(500));
+    ASSERT_TRUE(doc.ok()) << doc.error().message;
+    ASSERT_TRUE(doc->has_value());
+    EXPECT_EQ((*doc)->size(), 2u);
+    set->health->refresh();
+    EXPECT_TRUE(set->health->laneReady());
+    ::close(master[0]);
+    ::close(master[1]);
 }
 
 TEST(DeviceFactory, UnreachableDevicesStartLostNotCrash) {
