@@ -31,7 +31,7 @@ CrossingRecord numbered(const std::string& lane, int64_t i) {
     return c;
 }
 
-// Child body: never returns. Reports each committed crossing number on `fd`; with
+// Child body: never returns. Reports 0 once open, then each committed crossing number on `fd`; with
 // stallAt > 0 it reports -stallAt from inside that crossing's open transaction and waits.
 [[noreturn]] void childWriter(const TempStore& t, const std::string& lane, int fd, int64_t stallAt) {
     StoreOptions o;
@@ -48,6 +48,8 @@ CrossingRecord numbered(const std::string& lane, int64_t i) {
         };
     auto s = Store::open(t.db, std::move(o));
     if (!s.ok()) ::_exit(3);
+    const int64_t ready = 0;  // the parent starts its kill timer now
+    if (::write(fd, &ready, sizeof ready) != sizeof ready) ::_exit(5);
     for (current = 1; current < 1000000; ++current) {
         if (!(*s)->appendCrossing(numbered(lane, current)).ok()) ::_exit(4);
         if (::write(fd, &current, sizeof current) != sizeof current) ::_exit(5);
@@ -78,9 +80,13 @@ ChildRun runAndKill(const TempStore& t, const std::string& lane, std::chrono::mi
                 run.sawStall = true;
                 break;
             }
-            run.reported.push_back(v);
+            if (v > 0) run.reported.push_back(v);
         }
     } else {
+        int64_t v = -1;
+        while (v != 0 && ::read(fds[0], &v, sizeof v) == sizeof v) {
+        }
+        EXPECT_EQ(v, 0) << "writer never became ready";
         std::this_thread::sleep_for(killAfter);
     }
     ::kill(pid, SIGKILL);
@@ -124,7 +130,7 @@ TEST(StoreCrash, SigkillAtRandomPointsLosesNoCommittedCrossing) {
     { ASSERT_TRUE(t.open()); }
     std::random_device rd;
     std::mt19937 rng(rd());
-    std::uniform_int_distribution<int> delayUs(2000, 250000);
+    std::uniform_int_distribution<int> delayUs(1000, 150000);
     int64_t totalCommitted = 0;
     for (int round = 0; round < 6; ++round) {
         const std::string lane = "lane-" + std::to_string(round);

@@ -125,6 +125,23 @@ TEST(StoreEnrolment, TamperedCiphertextIsDetected) {
     EXPECT_EQ(got.error().code, "store.decrypt_failed");
 }
 
+TEST(StoreEnrolment, TruncatedOrEmptiedBlobIsAnErrorNotACrash) {
+    TempStore t("enrol-trunc");
+    {
+        auto s = t.open();
+        ASSERT_TRUE(s->enrol(makeEnrolment("ref-tr", "K3333335"), "system").ok());
+    }
+    for (const char* sql : {"UPDATE enrolments SET face_descriptors = substr(face_descriptors, 1, 20)",
+                            "UPDATE enrolments SET face_descriptors = X''",
+                            "UPDATE enrolments SET face_descriptors = X'01'"}) {
+        rawExec(t.db, sql);
+        auto s = t.open();
+        auto got = s->findEnrolmentByReference("ref-tr");
+        ASSERT_FALSE(got.ok()) << sql;
+        EXPECT_EQ(got.error().code, "store.decrypt_failed") << sql;
+    }
+}
+
 TEST(StoreEnrolment, TamperedFingerTemplateIsDetected) {
     TempStore t("enrol-tamper-f");
     {
