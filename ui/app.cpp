@@ -46,10 +46,11 @@ std::vector<std::string> breakUnits(const std::string& text) {
     while (i < text.size()) {
         unsigned char c = static_cast<unsigned char>(text[i]);
         std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+        len = std::min(len, text.size() - i);  // truncated UTF-8 at the end
         std::string cp = text.substr(i, len);
         uint32_t code = 0;
-        if (len == 3) code = ((c & 0x0F) << 12) | ((text[i + 1] & 0x3F) << 6) | (text[i + 2] & 0x3F);
-        bool wide = len >= 3 && code >= 0x2E80 && !(code >= 0xFF01 && code <= 0xFF0F && false);
+        if (len == 3 && (c >> 4) == 0xE) code = ((c & 0x0F) << 12) | ((text[i + 1] & 0x3F) << 6) | (text[i + 2] & 0x3F);
+        bool wide = len == 4 || code >= 0x2E80;  // CJK, fullwidth forms, supplementary planes
         bool closingPunct = code == 0x3002 || code == 0xFF0C || code == 0xFF1A || code == 0xFF1F ||
                             code == 0x3001 || code == 0x300D || code == 0xFF01;
         if (wide) {
@@ -92,9 +93,9 @@ public:
         if (renderer_) SDL_DestroyRenderer(renderer_);
         if (surface_) SDL_FreeSurface(surface_);
         if (window_) SDL_DestroyWindow(window_);
-        IMG_Quit();
-        TTF_Quit();
-        SDL_Quit();
+        if (ttfInit_) TTF_Quit();  // reference counted by SDL_ttf
+        if (sdlFlags_) SDL_QuitSubSystem(sdlFlags_);  // reference counted: other Apps keep theirs
+        // IMG_Init(PNG) stays for the process: IMG_Quit is not reference counted.
     }
 
     // The output size can change (fullscreen switch, rotation): layout follows it.
@@ -259,6 +260,8 @@ private:
     std::vector<std::pair<int, int>> pendingTaps_;
     ViewModel last_;
     bool hasLast_ = false;
+    Uint32 sdlFlags_ = 0;  // subsystems this App initialised
+    bool ttfInit_ = false;
     std::string lastFrameKey_;
     // Officer PIN pad: digits typed so far (input state, never leaves the UI).
     std::string pinDigits_;
@@ -900,8 +903,9 @@ core::Result<std::unique_ptr<App>> App::create(const WindowOptions& options) {
     SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
     SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
     if (offscreen) {
-        if (SDL_Init(SDL_INIT_EVENTS) != 0)
+        if (SDL_InitSubSystem(SDL_INIT_EVENTS) != 0)
             return core::makeError("ui.sdl", std::string("SDL_Init(events): ") + SDL_GetError());
+        app->sdlFlags_ = SDL_INIT_EVENTS;
     } else {
         const char* drv = std::getenv("SDL_VIDEODRIVER");
         const char* x11 = std::getenv("DISPLAY");
@@ -911,10 +915,12 @@ core::Result<std::unique_ptr<App>> App::create(const WindowOptions& options) {
             return core::makeError("ui.no_display",
                                    "no display: neither DISPLAY nor WAYLAND_DISPLAY is set (run with --headless, "
                                    "or under xvfb-run)");
-        if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
+        if (SDL_InitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
             return core::makeError("ui.no_display", std::string("cannot open the display: ") + SDL_GetError());
+        app->sdlFlags_ = SDL_INIT_VIDEO | SDL_INIT_EVENTS;
     }
     if (TTF_Init() != 0) return core::makeError("ui.sdl", std::string("TTF_Init: ") + TTF_GetError());
+    app->ttfInit_ = true;
     IMG_Init(IMG_INIT_PNG);
 
     if (offscreen) {
