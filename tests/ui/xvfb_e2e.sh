@@ -41,7 +41,15 @@ ui_only() {
   [[ $n -eq 33 ]] || die "expected 33 screenshots (11 screens x 3 languages), got $n"
   "$ctl" ui compare "$WORK/window" "$WORK/offscreen" >"$WORK/compare.txt" \
     || { grep DIFFERENT "$WORK/compare.txt" >&2; die "window and offscreen renderings differ"; }
-  echo "xvfb_e2e: ok: $n screens identical in the real window (Xvfb) and offscreen"
+  # Fullscreen takes the whole (portrait) display and lays out for it.
+  xvfb-run -a -s "-screen 0 800x1280x24" "$ctl" ui render --fullscreen --screen face --language en \
+    --out "$WORK/fullscreen_face.png" || die "fullscreen render under Xvfb failed"
+  read -r fw fh < <(png_size "$WORK/fullscreen_face.png")
+  [[ "$fw $fh" == "800 1280" ]] || die "fullscreen window is ${fw}x${fh}, expected the 800x1280 display"
+  "$ctl" ui render --screen face --language en --width 800 --height 1280 --out "$WORK/offscreen_face.png"
+  "$ctl" ui compare "$WORK/fullscreen_face.png" "$WORK/offscreen_face.png" >/dev/null \
+    || die "fullscreen and offscreen renderings differ"
+  echo "xvfb_e2e: ok: $n screens identical in the real window (Xvfb) and offscreen; fullscreen portrait ok"
 }
 
 kiosk_run() {
