@@ -36,6 +36,10 @@ std::vector<ColorPair> textPairs() {
         {"warning text on warning banner", kWarningText, kWarningBg},
         {"text on officer overlay", kText, kOverlayBg},
         {"accent on officer overlay", kAccent, kOverlayBg},
+        {"muted text on officer overlay", kTextMuted, kOverlayBg},
+        {"in-service status on officer overlay", kGood, kOverlayBg},
+        {"lane label on proceed", kText, kProceedBg},
+        {"button text on selected language (accent)", kButtonText, kAccent},
     };
 }
 
