@@ -10,7 +10,9 @@ function(kiosk_add_test_folder name)
   endif()
   add_executable(${name}_tests ${srcs})
   target_link_libraries(${name}_tests PRIVATE ${ARG_LIBS} kiosk_test_support GTest::gtest GTest::gtest_main GTest::gmock)
-  set(env "KIOSK_SHARED_DIR=${KIOSK_SHARED_DIR};KIOSK_SOURCE_DIR=${CMAKE_SOURCE_DIR};KIOSK_BUILD_DIR=${CMAKE_BINARY_DIR}")
+  # The folders reach the tests as compile-time defaults of kiosk_test_support (an env
+  # var of the same name overrides them); ctest's ENVIRONMENT cannot carry a list here.
+  set(env "KIOSK_SHARED_DIR=${KIOSK_SHARED_DIR}")
   gtest_discover_tests(${name}_tests
     TEST_FILTER "-*Dataset*"
     DISCOVERY_MODE PRE_TEST

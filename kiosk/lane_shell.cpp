@@ -110,7 +110,7 @@ void LaneShell::execute(const Command& c) {
     if (std::holds_alternative<cmd::CheckDevices>(c)) {
         out = checkDevices();
     } else if (auto* v = std::get_if<cmd::VerifyCredential>(&c)) {
-        credentialHash_ = core::hashForLog(v->text);
+        credentialHash_ = core::sha256Hex(v->text);  // the journal keeps the hash, never the text
         out = services_.verifyCredential(v->kind, v->text, wallNow);
     } else if (auto* ce = std::get_if<cmd::CheckEligibility>(&c)) {
         out = services_.checkEligibility(ce->subject, std::max(1, state_.occupancy), wallNow);

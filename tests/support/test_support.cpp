@@ -10,7 +10,7 @@ namespace fs = std::filesystem;
 
 std::optional<fs::path> sharedDataDir() {
     const char* env = std::getenv("KIOSK_SHARED_DIR");
-    fs::path p = env ? fs::path(env) : sourceDir() / ".." / "shared";
+    fs::path p = env ? fs::path(env) : fs::path(KIOSK_SHARED_DIR_DEFAULT);
     p /= "data";
     std::error_code ec;
     if (fs::is_directory(p, ec)) return fs::weakly_canonical(p, ec);
@@ -19,12 +19,12 @@ std::optional<fs::path> sharedDataDir() {
 
 fs::path sourceDir() {
     const char* env = std::getenv("KIOSK_SOURCE_DIR");
-    return env ? fs::path(env) : fs::current_path();
+    return env ? fs::path(env) : fs::path(KIOSK_SOURCE_DIR_DEFAULT);
 }
 
 fs::path buildDir() {
     const char* env = std::getenv("KIOSK_BUILD_DIR");
-    return env ? fs::path(env) : fs::current_path();
+    return env ? fs::path(env) : fs::path(KIOSK_BUILD_DIR_DEFAULT);
 }
 
 namespace {

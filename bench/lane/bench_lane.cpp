@@ -1,0 +1,88 @@
+// bench_lane: N simulated crossings through the whole lane — state machine, shell,
+// credential signing and verification (ES256), replay cache, policies, SQLite journal
+// (WAL, synchronous=FULL) — on simulated devices and a fake clock. The biometric engines
+// are scripted here (their own cost is measured by bench_face and bench_fingerprint), so
+// the figure is the lane's own machine time per crossing.
+//   bench_lane [--crossings N]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "kiosk/scenario.h"
+#include "tests/kiosk/lane_doubles.h"
+
+using namespace kiosk;
+
+int main(int argc, char** argv) {
+    int n = 10000;
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::strcmp(argv[i], "--crossings") == 0) n = std::atoi(argv[i + 1]);
+
+    core::Json s = core::Json::parse(R"J({
+      "start_time": "2026-11-22T06:00:00+08:00",
+      "enrolments": [
+        {"reference": "A", "document": "K1234567(4)", "residency": "hk_permanent", "date_of_birth": "1985-03-04",
+         "channel": "machine", "enrolled": "-40d", "document_expiry": "2031-03-04", "face": ["x"], "finger": ["y"]},
+        {"reference": "KID", "document": "R7654321(0)", "residency": "hk_permanent", "date_of_birth": "2020-06-01",
+         "channel": "office", "enrolled": "-30d", "document_expiry": "2030-06-01"}
+      ],
+      "travellers": [
+        {"name": "pass", "qr": {"enrolment": "A"}, "face": ["p"], "finger": ["f"], "expect": {"outcome": "passed"}},
+        {"name": "pass", "qr": {"enrolment": "A"}, "face": ["p"], "finger": ["f"], "expect": {"outcome": "passed"}},
+        {"name": "pass", "qr": {"enrolment": "A"}, "face": ["p"], "finger": ["f"], "expect": {"outcome": "passed"}},
+        {"name": "rogue", "qr": {"enrolment": "A", "rogue_key": true}, "expect": {"outcome": "refused"}},
+        {"name": "kid", "qr": {"enrolment": "KID"}, "expect": {"outcome": "refused"}}
+      ]
+    })J");
+    const int perRound = static_cast<int>(s["travellers"].size());
+
+    testing::ScriptedFaceEngine face;
+    testing::ScriptedFingerReader finger;
+    lane::ScenarioEnvironment env;
+    env.face = &face;
+    env.finger = &finger;
+    env.presentFingers = [](const auto&) { return core::Status{}; };
+    env.loadImage = [](const std::filesystem::path&) -> core::Result<devices::Image> {
+        return devices::Image{640, 480, devices::PixelFormat::Gray8, std::vector<uint8_t>(640 * 480, 128)};
+    };
+    env.workDir = std::filesystem::temp_directory_path() / "kiosk-bench-lane";
+
+    std::vector<double> machine, lane;
+    lane::ScenarioOptions o;
+    o.repeat = (n + perRound - 1) / perRound;
+    int bad = 0;
+    o.onTraveller = [&](const lane::TravellerResult& r) {
+        machine.push_back(r.machineMs);
+        lane.push_back(double(r.laneMs));
+        bad += !r.ok;
+    };
+    auto run = lane::runScenario(s, env, o);
+    std::error_code ec;
+    std::filesystem::remove_all(env.workDir, ec);
+    if (!run.ok()) {
+        std::fprintf(stderr, "bench_lane: %s\n", run.error().message.c_str());
+        return 1;
+    }
+    auto pct = [](std::vector<double> v, double p) {
+        std::sort(v.begin(), v.end());
+        return v[std::min(v.size() - 1, static_cast<std::size_t>(p * double(v.size())))];
+    };
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    std::printf("bench_lane: %zu simulated crossings (3/5 pass, 2/5 refused), %d unexpected outcomes\n",
+                machine.size(), bad);
+    std::printf("| metric | p50 | p99 | max |\n|---|---|---|---|\n");
+    std::printf("| machine time per crossing (ms) | %.2f | %.2f | %.2f |\n", pct(machine, 0.5), pct(machine, 0.99),
+                pct(machine, 1.0));
+    std::printf("| simulated lane time per crossing (ms) | %.0f | %.0f | %.0f |\n", pct(lane, 0.5), pct(lane, 0.99),
+                pct(lane, 1.0));
+    std::printf("| peak RSS (MiB) | %.1f | | |\n", double(ru.ru_maxrss) / 1024.0);
+    std::printf("journal rows: %lld\n", static_cast<long long>(run->journalRows));
+    return bad ? 1 : 0;
+}

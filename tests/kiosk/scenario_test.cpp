@@ -1,0 +1,134 @@
+// The lane end to end on simulated devices: real credentials (signed tokens), real
+// policies, a real SQLite store. Biometric steps use scripted engines here; the demo
+// scenario test (DemoScenarioHeadless) runs the real dlib and libfprint pipelines.
+#include "kiosk/scenario.h"
+
+#include <gtest/gtest.h>
+
+#include "kiosk/store/store.h"
+#include "tests/kiosk/lane_doubles.h"
+#include "tests/support/test_support.h"
+
+namespace kiosk::lane {
+namespace {
+
+core::Json scenario() {
+    return core::Json::parse(R"J({
+      "start_time": "2026-11-22T08:30:00+08:00",
+      "enrolments": [
+        {"reference": "A", "document": "K1234567(4)", "residency": "hk_permanent", "date_of_birth": "1985-03-04",
+         "channel": "machine", "enrolled": "-40d", "document_expiry": "2031-03-04"},
+        {"reference": "KID", "document": "R7654321(0)", "residency": "hk_permanent", "date_of_birth": "2020-06-01",
+         "channel": "office", "enrolled": "-30d", "document_expiry": "2030-06-01"},
+        {"reference": "NEW", "document": "Z5551234(1)", "residency": "hk_permanent", "date_of_birth": "1979-12-12",
+         "channel": "machine", "enrolled": "-1h", "document_expiry": "2029-12-12"},
+        {"reference": "NP", "document": "Q1111111(1)", "residency": "hk_non_permanent", "date_of_birth": "1979-12-12",
+         "channel": "office", "enrolled": "-9d", "document_expiry": "2020-12-12"}
+      ],
+      "travellers": [
+        {"name": "rogue", "qr": {"enrolment": "A", "rogue_key": true}, "expect": {"outcome": "refused", "reason": "qr.bad_signature"}},
+        {"name": "garbage", "qr_text": "HKMO1:%%%", "expect": {"outcome": "refused", "reason": "qr.malformed"}},
+        {"name": "other prefix", "qr_text": "HC1:NCFOXN", "expect": {"outcome": "refused", "reason": "qr.unknown_prefix"}},
+        {"name": "expired", "qr": {"enrolment": "A", "age_seconds": 120}, "expect": {"outcome": "refused", "reason": "qr.expired"}},
+        {"name": "kid", "qr": {"enrolment": "KID"}, "expect": {"outcome": "refused", "reason": "elig.under_minimum_age"}},
+        {"name": "new", "qr": {"enrolment": "NEW"}, "expect": {"outcome": "refused", "reason": "elig.registration_delay"}},
+        {"name": "np", "qr": {"enrolment": "NP"}, "expect": {"outcome": "refused", "reason": "elig.not_permanent_resident"}},
+        {"name": "unknown", "qr": {"enrolment": "NOBODY"}, "expect": {"outcome": "refused", "reason": "elig.not_enrolled"}},
+        {"name": "tailgate", "qr": {"enrolment": "A"}, "lane": {"entrants": 2}, "officer_release_after_ms": 4000,
+         "expect": {"outcome": "refused", "reason": "lane.tailgating"}},
+        {"name": "nobody enters", "qr": {"enrolment": "A"}, "lane": {"entrants": 0}, "expect": {"outcome": "refused", "reason": "lane.no_entry"}},
+        {"name": "camera lost", "qr": {"enrolment": "A"}, "fault": {"device": "camera", "kind": "lost", "at": "CaptureFace"},
+         "expect": {"outcome": "fault", "reason": "device.lost"}},
+        {"name": "gate lost", "qr": {"enrolment": "A"}, "fault": {"device": "gate", "kind": "lost", "at": "AwaitEntry"},
+         "expect": {"outcome": "fault", "reason": "device.lost"}},
+        {"name": "replay", "replay_of": 8, "expect": {"outcome": "refused", "reason": "qr.duplicate_scan"}},
+        {"name": "bad mrz", "mrz": ["I<HKGK123456749<<<<<<<<<<<<<<<", "8503046M3103049CHN<<<<<<<<<<<8", "CHAN<<TAI<MAN<<<<<<<<<<<<<<<<<"],
+         "expect": {"outcome": "refused", "reason": "mrz.invalid"}}
+      ]
+    })J");
+}
+
+ScenarioEnvironment env(const std::string& tag) {
+    static testing::ScriptedFaceEngine face;
+    static testing::ScriptedFingerReader finger;
+    ScenarioEnvironment e;
+    e.face = &face;
+    e.finger = &finger;
+    e.presentFingers = [](const auto&) { return core::Status{}; };
+    e.loadImage = [](const std::filesystem::path&) -> core::Result<devices::Image> {
+        return devices::Image{2, 2, devices::PixelFormat::Gray8, {0, 0, 0, 0}};
+    };
+    e.workDir = kiosk::testing::tempDir(tag);
+    return e;
+}
+
+TEST(Scenario, EveryRefusalAndFaultGivesItsReasonCode) {
+    auto e = env("scn");
+    std::vector<std::string> lines;
+    ScenarioOptions o;
+    o.onTraveller = [&](const TravellerResult& r) { lines.push_back(formatTravellerLine(lines.size() + 1, r)); };
+    auto run = runScenario(scenario(), e, o);
+    ASSERT_TRUE(run.ok()) << run.error().message;
+    for (auto& t : run->travellers)
+        EXPECT_TRUE(t.ok) << t.name << ": got " << t.outcome << " " << (t.reasons.empty() ? "" : t.reasons[0]);
+    EXPECT_EQ(run->travellers.size(), 14u);
+    // Every traveller is in the journal (the fault crossings too).
+    EXPECT_EQ(run->journalRows, 14);
+    EXPECT_GE(run->alerts, 3u);  // tailgating, duplicate, device faults
+    for (auto& l : lines) EXPECT_EQ(l.find("K1234567"), std::string::npos) << "no document numbers in output";
+}
+
+TEST(Scenario, NoEnrolledFaceNeverPasses) {
+    auto e = env("noface");
+    auto j = scenario();
+    j["travellers"] = core::Json::parse(R"J([
+        {"name": "ok", "qr": {"enrolment": "A"}, "face": ["probe.png"], "expect": {"outcome": "refused", "reason": "face.no_match"}}
+    ])J");
+    auto run = runScenario(j, e);
+    ASSERT_TRUE(run.ok()) << run.error().message;
+    EXPECT_TRUE(run->travellers[0].ok) << run->travellers[0].outcome;
+}
+
+TEST(Scenario, PassingTravellerIsRecordedAndTheLaneReturnsToWelcome) {
+    auto e = env("pass");
+    auto j = scenario();
+    j["enrolments"][0]["face"] = core::Json::array({"enrol.png"});
+    j["enrolments"][0]["finger"] = core::Json::array({"f1.png"});
+    j["travellers"] = core::Json::parse(R"J([
+        {"name": "ok", "qr": {"enrolment": "A"}, "face": ["probe.png"], "finger": ["f6.png"], "expect": {"outcome": "passed"}},
+        {"name": "ok again", "qr": {"enrolment": "A"}, "face": ["probe.png"], "finger": ["f7.png"], "expect": {"outcome": "passed"}}
+    ])J");
+    auto run = runScenario(j, e);
+    ASSERT_TRUE(run.ok()) << run.error().message;
+    for (auto& t : run->travellers) {
+        EXPECT_TRUE(t.ok) << t.name << " " << t.outcome << " " << (t.reasons.empty() ? "" : t.reasons[0]);
+        // QR shown after 0.8 s, doors, 1.5 s to walk in, capture, 1.5 s to walk out.
+        EXPECT_GT(t.laneMs, 3000);
+        EXPECT_LT(t.laneMs, 20000);
+    }
+    EXPECT_EQ(run->journalRows, 2);
+}
+
+TEST(Scenario, ExpectationMismatchIsReported) {
+    auto e = env("mismatch");
+    auto j = scenario();
+    j["travellers"] = core::Json::parse(R"J([
+        {"name": "rogue", "qr": {"enrolment": "A", "rogue_key": true}, "expect": {"outcome": "passed"}}
+    ])J");
+    auto run = runScenario(j, e);
+    ASSERT_TRUE(run.ok());
+    EXPECT_FALSE(run->allOk());
+    EXPECT_NE(formatTravellerLine(1, run->travellers[0]).find("EXPECTED passed"), std::string::npos);
+}
+
+TEST(Scenario, BadScenarioValueNamesTheKey) {
+    auto e = env("bad");
+    auto j = scenario();
+    j["travellers"][0]["lane"] = core::Json::parse(R"J({"entrants": "two"})J");
+    auto run = runScenario(j, e);
+    ASSERT_FALSE(run.ok());
+    EXPECT_NE(run.error().message.find("travellers[0].lane.entrants"), std::string::npos) << run.error().message;
+}
+
+}  // namespace
+}  // namespace kiosk::lane
