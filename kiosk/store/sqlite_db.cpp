@@ -13,6 +13,11 @@ core::Error sqliteError(sqlite3* db, int rc, const std::string& context) {
     }
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
         return core::makeError("store.corrupt", context + ": database file is corrupt or not a database: " + text);
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        return core::makeError("store.busy", context + ": database is locked by another writer: " + text);
+    if (primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_READONLY ||
+        primary == SQLITE_CANTOPEN)
+        return core::makeError("store.io", context + ": " + text);
     return core::makeError("store.sql", context + ": " + text);
 }
 
@@ -101,7 +106,7 @@ core::Result<std::unique_ptr<Database>> Database::open(const std::filesystem::pa
     const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
     if (rc != SQLITE_OK) {
         core::Error e = sqliteError(db, rc, "open " + path.filename().string());
-        if (e.code == "store.sql") e.code = "store.open_failed";
+        if (e.code != "store.corrupt") e.code = "store.open_failed";
         sqlite3_close(db);
         return e;
     }

@@ -33,6 +33,10 @@ namespace kiosk::store {
 //   store.bad_key         key file missing, unreadable, or not exactly 32 bytes
 //   store.no_key          a biometric column was needed but no key file was configured
 //   store.decrypt_failed  wrong key or tampered ciphertext
+//   store.key_exists      createKeyFile(): the file already exists (never overwritten)
+//   store.busy            another process held the write lock longer than busyTimeoutMs
+//   store.io              disk full, I/O error, read-only file system
+//   store.crypto          the crypto library failed (random source, cipher setup)
 //   store.sql             any other SQLite failure (message has the SQLite text)
 //   store.not_found       the row named does not exist
 //   store.invalid         a bad argument (empty reference, wrong blob size, ...)

@@ -68,3 +68,30 @@ TEST(StoreConcurrency, OneStoreSharedByThreads) {
 
 }  // namespace
 }  // namespace kiosk::store
+
+namespace kiosk::store {
+namespace {
+using namespace testutil;
+
+TEST(StoreConcurrency, WriterBlockedPastTheBusyTimeoutGetsStoreBusy) {
+    TempStore t("busy");
+    { ASSERT_TRUE(t.open()); }
+    // Another connection holds the write lock.
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(t.db.c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    StoreOptions o = keyOpts(t.key);
+    o.busyTimeoutMs = 100;
+    o.integrityCheck = IntegrityCheck::None;
+    auto s = Store::open(t.db, o);
+    ASSERT_TRUE(s.ok()) << s.error().message;  // reading needs no write lock
+    auto r = (*s)->appendAudit(kNow, "system", "x", "");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "store.busy") << r.error().message;
+    ASSERT_EQ(sqlite3_exec(h, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(h);
+    EXPECT_TRUE((*s)->appendAudit(kNow, "system", "x", "").ok());
+}
+
+}  // namespace
+}  // namespace kiosk::store
