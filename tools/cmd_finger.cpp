@@ -49,7 +49,7 @@ int synth(const Args& args) {
     }
     fp::FingerSynth gen(seed);
     for (int f = 0; f < fingers; ++f) {
-        char name[8];
+        char name[16];
         std::snprintf(name, sizeof name, "f%02d", f + 1);
         const fs::path dir = fs::path(out) / name;
         std::error_code ec;

@@ -167,10 +167,11 @@ bool runSet(fp::LibfprintReader& reader, const fs::path& dir, const Config& cfg,
 
 int main(int argc, char** argv) {
     fs::path data = fs::path(KIOSK_SHARED_DIR) / "data" / "fingerprints";
-    bool quick = false;
+    bool quick = false, all = false;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
         if (!std::strcmp(argv[i], "--quick")) quick = true;
+        if (!std::strcmp(argv[i], "--all")) all = true;
     }
     if (!fs::is_directory(data)) {
         std::printf("bench_fingerprint: %s is absent, nothing to measure\n", data.c_str());
@@ -178,8 +179,9 @@ int main(int argc, char** argv) {
     }
     std::vector<Config> configs;
     const fp::ReaderOptions def;
-    if (!quick) {
-        configs.push_back({"libfprint alone (raw)", fp::Enhancement::None, {fp::Enhancement::None}, false});
+    if (!quick)
+        configs.push_back({"libfprint alone (raw, no gate)", fp::Enhancement::None, {fp::Enhancement::None}, false});
+    if (all) {
         configs.push_back({"stretch", fp::Enhancement::Stretch, {fp::Enhancement::Stretch}, true});
         configs.push_back({"clahe", fp::Enhancement::Clahe, {fp::Enhancement::Clahe}, true});
     }
@@ -196,7 +198,10 @@ int main(int argc, char** argv) {
             o.enrolEnhancement = cfg.enrol;
             o.verifyVariants = cfg.probe;
             o.extraEnrolVariants = cfg.extraEnrol;
-            if (!cfg.gate) o.minMinutiae = 0;
+            if (!cfg.gate) {
+                o.minMinutiae = 0;
+                o.quality = fp::QualityThresholds{0, 0, 0};
+            }
             auto reader = fp::LibfprintReader::create(o, std::make_shared<fp::SimFingerSensor>());
             if (!reader.ok()) {
                 std::fprintf(stderr, "bench_fingerprint: %s\n", reader.error().message.c_str());

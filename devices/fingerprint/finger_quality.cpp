@@ -205,7 +205,7 @@ ImageQuality assessImage(const Image& gray, const QualityThresholds& t) {
     q.contrast = q.foreground > 0 ? percentile(m, 0.99, fg) - percentile(m, 0.01, fg)
                                   : percentile(m, 0.99) - percentile(m, 0.01);
     q.coherence = q.foreground > 0 ? cv::mean(coh, fg)[0] : 0.0;
-    if (q.contrast < t.minContrast || q.foreground < 0.02) {
+    if (q.contrast < t.minContrast || q.foreground < std::min(0.02, t.minForeground)) {
         q.guidance = FingerGuidance::PressHarder;
         q.detail = "blank or faint image";
     } else if (q.coherence < t.minCoherence) {
