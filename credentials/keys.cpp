@@ -73,6 +73,23 @@ bool setupPss(EVP_PKEY_CTX* pctx) {
            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0 && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) > 0;
 }
 
+std::optional<Algorithm> naturalAlgorithmOf(EVP_PKEY* pkey) {
+    if (!pkey) return std::nullopt;
+    switch (EVP_PKEY_get_base_id(pkey)) {
+        case EVP_PKEY_EC: {
+            const int bits = EVP_PKEY_get_bits(pkey);
+            if (bits == 256) return Algorithm::ES256;
+            if (bits == 384) return Algorithm::ES384;
+            if (bits == 521) return Algorithm::ES512;
+            return std::nullopt;
+        }
+        case EVP_PKEY_ED25519: return Algorithm::EdDSA;
+        case EVP_PKEY_RSA:
+        case EVP_PKEY_RSA_PSS: return Algorithm::PS256;
+        default: return std::nullopt;
+    }
+}
+
 }  // namespace
 
 int64_t coseAlgorithmId(Algorithm alg) {
@@ -206,6 +223,13 @@ core::Result<PublicKey> PublicKey::fromEcCoordinates(std::string_view curve, std
     k.impl_ = std::make_shared<Impl>();
     k.impl_->pkey = pkey;
     return k;
+}
+
+std::optional<Algorithm> PublicKey::naturalAlgorithm() const {
+    return impl_ ? naturalAlgorithmOf(impl_->pkey) : std::nullopt;
+}
+std::optional<Algorithm> PrivateKey::naturalAlgorithm() const {
+    return impl_ ? naturalAlgorithmOf(impl_->pkey) : std::nullopt;
 }
 
 std::string PublicKey::toPem() const {

@@ -46,6 +46,9 @@ public:
     static core::Result<PublicKey> fromEcCoordinates(std::string_view curve, std::string_view x, std::string_view y);
 
     bool valid() const { return impl_ != nullptr; }
+    // The algorithm this key type implies: P-256 ES256, P-384 ES384, P-521 ES512,
+    // Ed25519 EdDSA, RSA PS256.
+    std::optional<Algorithm> naturalAlgorithm() const;
     std::string toPem() const;
     // Verifies a COSE-format signature (ECDSA raw r||s, RSA-PSS, Ed25519) over `message`.
     // Error codes: `qr.bad_signature`, `qr.unsupported_alg` (key type does not fit alg).
@@ -68,6 +71,7 @@ public:
     PrivateKey& operator=(PrivateKey&&) noexcept;
 
     static core::Result<PrivateKey> fromPem(std::string_view pem);
+    std::optional<Algorithm> naturalAlgorithm() const;
     // Produces a COSE-format signature (ECDSA: raw r||s).
     core::Result<std::string> sign(Algorithm alg, std::string_view message) const;
 
