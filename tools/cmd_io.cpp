@@ -2,6 +2,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <thread>
 
@@ -48,18 +49,38 @@ int qrDecode(const Args& args) {
 int gateEmulator(const Args& args) {
     devices::io::GateModbusConfig map;
     devices::io::GateEmulatorOptions opt;
-    opt.heartbeatTimeout = core::Millis(std::stoi(option(args, "--heartbeat-timeout-ms", "1500")));
+    try {
+        opt.heartbeatTimeout = core::Millis(std::stoi(option(args, "--heartbeat-timeout-ms", "1500")));
+    } catch (const std::exception&) {
+        std::fprintf(stderr, "io gate-emulator: --heartbeat-timeout-ms must be a number\n");
+        return 2;
+    }
+    if (flag(args, "--rtu")) opt.transport = devices::io::ModbusTransport::Rtu;
     auto emu = devices::io::ModbusGateEmulator::start(map, opt);
     if (!emu.ok()) {
         std::fprintf(stderr, "io gate-emulator: %s\n", emu.error().message.c_str());
         return 1;
     }
-    std::printf("gate controller emulator listening on 127.0.0.1:%d (default register map); Ctrl-C stops\n", (*emu)->port());
-    std::printf("config: \"gate\": {\"backend\": \"modbus\", \"host\": \"127.0.0.1\", \"port\": %d}\n", (*emu)->port());
+    if (opt.transport == devices::io::ModbusTransport::Rtu) {
+        std::printf("gate controller emulator on Modbus RTU, serial line %s (default register map); Ctrl-C stops\n",
+                    (*emu)->serialPath().c_str());
+        std::printf("config: \"gate\": {\"backend\": \"modbus\", \"transport\": \"rtu\", \"serial_port\": \"%s\", "
+                    "\"baud\": %d, \"parity\": \"%c\"}\n",
+                    (*emu)->serialPath().c_str(), map.baud, map.parity);
+    } else {
+        std::printf("gate controller emulator listening on 127.0.0.1:%d (default register map); Ctrl-C stops\n", (*emu)->port());
+        std::printf("config: \"gate\": {\"backend\": \"modbus\", \"host\": \"127.0.0.1\", \"port\": %d}\n", (*emu)->port());
+    }
     std::fflush(stdout);
     std::signal(SIGINT, [](int) { gStop = 1; });
     std::signal(SIGTERM, [](int) { gStop = 1; });
-    const int seconds = std::stoi(option(args, "--seconds", "0"));
+    int seconds = 0;
+    try {
+        seconds = std::stoi(option(args, "--seconds", "0"));
+    } catch (const std::exception&) {
+        std::fprintf(stderr, "io gate-emulator: --seconds must be a number\n");
+        return 2;
+    }
     auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     while (!gStop && (seconds == 0 || std::chrono::steady_clock::now() < end)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -101,8 +122,9 @@ int health(const Args& args) {
 }
 
 KIOSKCTL_COMMAND({"io", "qr-decode", "--image FILE", "decode the QR code(s) in an image file with the kiosk's decoder", qrDecode});
-KIOSKCTL_COMMAND({"io", "gate-emulator", "[--seconds N] [--heartbeat-timeout-ms MS]",
-                  "run the Modbus gate controller emulator on 127.0.0.1 (bring-up and demos)", gateEmulator});
+KIOSKCTL_COMMAND({"io", "gate-emulator", "[--rtu] [--seconds N] [--heartbeat-timeout-ms MS]",
+                  "run the Modbus gate controller emulator: TCP on 127.0.0.1, or RTU on a pseudo-terminal (bring-up, demos)",
+                  gateEmulator});
 KIOSKCTL_COMMAND({"io", "health", "--config FILE [--section devices]",
                   "open the configured devices once and print their health (exit 1 when not ready)", health});
 
