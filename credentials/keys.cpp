@@ -44,12 +44,17 @@ core::Error keyError(const std::string& what) {
     return core::makeError("qr.malformed", "key: " + what);
 }
 
+// Explicitly fetched once (OpenSSL 3 would otherwise fetch the implementation on every init).
+const EVP_MD* fetched(const char* name) { return EVP_MD_fetch(nullptr, name, nullptr); }
 const EVP_MD* digestFor(Algorithm alg) {
+    static const EVP_MD* sha256 = fetched("SHA256");
+    static const EVP_MD* sha384 = fetched("SHA384");
+    static const EVP_MD* sha512 = fetched("SHA512");
     switch (alg) {
         case Algorithm::ES256:
-        case Algorithm::PS256: return EVP_sha256();
-        case Algorithm::ES384: return EVP_sha384();
-        case Algorithm::ES512: return EVP_sha512();
+        case Algorithm::PS256: return sha256;
+        case Algorithm::ES384: return sha384;
+        case Algorithm::ES512: return sha512;
         case Algorithm::EdDSA: return nullptr;
     }
     return nullptr;
