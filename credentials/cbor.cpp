@@ -1,5 +1,6 @@
 #include "credentials/cbor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -249,7 +250,7 @@ public:
             case 4: {
                 if (arg > remaining()) return fail("array longer than the input");
                 std::vector<CborValue> v;
-                v.reserve(static_cast<std::size_t>(arg));
+                v.reserve(static_cast<std::size_t>(std::min<uint64_t>(arg, 64)));
                 for (uint64_t i = 0; i < arg; ++i) {
                     auto r = item(depth + 1);
                     if (!r) return r.error();
@@ -260,7 +261,7 @@ public:
             case 5: {
                 if (arg > remaining() / 2) return fail("map longer than the input");
                 std::vector<CborValue::MapEntry> v;
-                v.reserve(static_cast<std::size_t>(arg));
+                v.reserve(static_cast<std::size_t>(std::min<uint64_t>(arg, 64)));
                 for (uint64_t i = 0; i < arg; ++i) {
                     auto k = item(depth + 1);
                     if (!k) return k.error();

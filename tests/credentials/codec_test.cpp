@@ -66,6 +66,17 @@ TEST(Cbor, StrictRefusals) {
     EXPECT_FALSE(cborDecode(std::string("\x84\x01\x02\x03\x04", 5), small).ok());
 }
 
+TEST(Cbor, HugeDeclaredCountsFailWithoutHugeAllocations) {
+    // Array of 1 000 000 declared items backed by 1 000 000 bytes: refused at the item limit.
+    std::string in("\x9a\x00\x0f\x42\x40", 5);
+    in.append(1000000, '\x00');
+    const auto r = cborDecode(in);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("items"), std::string::npos) << r.error().message;
+    // Map declaring more pairs than bytes left.
+    EXPECT_FALSE(cborDecode(std::string("\xbb\x00\x00\x00\x01\x00\x00\x00\x00\x01\x02", 11)).ok());
+}
+
 TEST(Cose, SignVerifyEveryAlgorithmWithOwnKeys) {
     for (auto alg : {Algorithm::ES256, Algorithm::EdDSA, Algorithm::PS256, Algorithm::ES384, Algorithm::ES512}) {
         const auto kp = generateIssuerKey(alg, "k").value();
