@@ -147,7 +147,7 @@ struct LivenessOptions {
 struct FaceEngineOptions {
     std::string shapePredictorPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
     std::string recognitionModelPath;   // converted model: $BUILD_DIR/models/dlib_face_recognition_resnet.dat
-    double matchThreshold = 0.50;       // Euclidean; stricter than dlib's 0.6 (docs/face.md)
+    double matchThreshold = 0.55;       // Euclidean; stricter than dlib's 0.6 (docs/face.md)
     int detectUpsample = 0;             // HOG pyramid upsampling steps (1 finds faces >= 40 px)
     int detectMaxSide = 320;            // frames are shrunk to this longest side for detection (0 = off)
     int maxFrames = 5;                  // verify: at most this many frames get a descriptor
