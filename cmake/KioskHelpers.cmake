@@ -22,5 +22,5 @@ function(kiosk_add_test_folder name)
     TEST_FILTER "*Dataset*"
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "${env}" LABELS "${name};dataset")
+    PROPERTIES ENVIRONMENT "${env}" LABELS dataset)
 endfunction()

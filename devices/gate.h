@@ -1,4 +1,5 @@
 #pragma once
+#include "core/clock.h"
 #include "core/result.h"
 #include "devices/device.h"
 

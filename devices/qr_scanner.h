@@ -2,6 +2,7 @@
 #include <optional>
 #include <string>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "devices/device.h"
 
