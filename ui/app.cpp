@@ -587,7 +587,7 @@ private:
     void drawBody(const ViewModel& vm, const ScreenLook& lk, bool record) {
         auto [title, body] = screenText(vm, vm.language);
         int top = px(portrait_ ? 240 : 140);
-        int bottom = h_ - (vm.staffWarningTrustStale ? px(110) : 0);
+        int bottom = h_ - (vm.staffWarningTrustStale ? px(110) : 0) - (timeoutBanner(vm) ? px(140) : 0);
         bool withPreview = vm.screen == Screen::FaceCapture && vm.preview;
         SDL_Rect iconArea, textArea;
         if (withPreview) {
@@ -600,9 +600,11 @@ private:
             }
             drawPreview(*vm.preview, iconArea);
         } else {
-            int iconSize = px(vm.screen == Screen::TimeoutWarning ? 200 : 260);
-            int iy = portrait_ ? top + (bottom - top) / 5 : top + px(50);
-            icon(lk.icon, {(w_ - iconSize) / 2, iy, iconSize, iconSize}, lk.fg);
+            // with the countdown banner on a landscape screen there is no room for the icon
+            bool compact = timeoutBanner(vm) && !portrait_;
+            int iconSize = compact ? 0 : px(vm.screen == Screen::TimeoutWarning ? 200 : 260);
+            int iy = portrait_ ? top + (bottom - top) / 5 : top + px(compact ? 0 : 50);
+            if (iconSize > 0) icon(lk.icon, {(w_ - iconSize) / 2, iy, iconSize, iconSize}, lk.fg);
             textArea = {px(80), iy + iconSize + px(40), w_ - px(160), bottom - iy - iconSize - px(40)};
         }
         int y = textArea.y;
@@ -626,6 +628,33 @@ private:
                    },
                    record);
         }
+    }
+
+    // A timed step on any other screen (WCAG 2.2.1): countdown + Continue above the staff banner.
+    static bool timeoutBanner(const ViewModel& vm) {
+        return vm.timeoutSecondsLeft && vm.screen != Screen::TimeoutWarning && vm.screen != Screen::Emergency &&
+               vm.screen != Screen::OutOfService;
+    }
+
+    void drawTimeoutBanner(const ViewModel& vm, bool record) {
+        if (!timeoutBanner(vm)) return;
+        int bh = px(140);
+        SDL_Rect r{0, h_ - (vm.staffWarningTrustStale ? px(110) : 0) - bh, w_, bh};
+        fill(r, palette::kButtonBg);
+        std::string t = replaceAll(str("timeout.seconds_left", vm.language), "{seconds}",
+                                   std::to_string(*vm.timeoutSecondsLeft));
+        int bw = px(420);
+        int size = fitSize(t, px(layout::kBodyPx), Weight::Bold, w_ - bw - px(100));
+        drawText(t, px(40), r.y + (bh - lineSkip(size, Weight::Bold)) / 2, w_ - bw - px(100), size, Weight::Bold,
+                 palette::kButtonText, Align::Left);
+        button("continue", {w_ - bw - px(30), r.y + px(15), bw, bh - px(30)}, str("ui.continue", vm.language),
+               px(layout::kBodyPx), palette::kAccent, palette::kButtonText,
+               [](std::vector<UiEvent>& out) {
+                   UiEvent e;
+                   e.type = UiEventType::ContinuePressed;
+                   out.push_back(e);
+               },
+               record);
     }
 
     void drawStaffBanner(const ViewModel& vm) {
@@ -802,6 +831,7 @@ private:
         if (vm.officer.mode == OfficerMode::Closed) {
             drawTopBar(vm, lk, record);
             drawBody(vm, lk, record);
+            drawTimeoutBanner(vm, record);
             drawStaffBanner(vm);
         }
         drawOfficer(vm, record);

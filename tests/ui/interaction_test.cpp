@@ -112,6 +112,18 @@ TEST(UiInteraction, ContinueOnlyOnTheTimeoutWarning) {
     auto ev = tap(*app, "continue");
     ASSERT_EQ(ev.size(), 1u);
     EXPECT_EQ(ev[0].type, UiEventType::ContinuePressed);
+    // a timed step on another screen shows the countdown with its own Continue button
+    auto face = screenModel(Screen::FaceCapture, Language::Pt);
+    face.timeoutSecondsLeft = 25;
+    ASSERT_TRUE(app->render(face).ok());
+    auto ev2 = tap(*app, "continue");
+    ASSERT_EQ(ev2.size(), 1u);
+    EXPECT_EQ(ev2[0].type, UiEventType::ContinuePressed);
+    auto emergency = screenModel(Screen::Emergency, Language::En);
+    emergency.timeoutSecondsLeft = 25;  // nothing to continue in an emergency
+    ASSERT_TRUE(app->render(emergency).ok());
+    EXPECT_FALSE(target(*app, "continue").has_value());
+    ASSERT_TRUE(app->render(screenModel(Screen::TimeoutWarning, Language::En)).ok());
     // a tap on empty background emits nothing
     app->injectTap(app->width() / 2, app->height() - 5);
     EXPECT_TRUE(app->pollEvents().empty());

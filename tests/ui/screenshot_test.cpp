@@ -112,6 +112,14 @@ TEST(UiScreenshotExtra, PortraitWelcome) {
     checkGolden("portrait_welcome_zh", vm, 800, 1280);
 }
 
+TEST(UiScreenshotExtra, TimeoutBannerOnFingerprint) {
+    auto vm = screenModel(Screen::Fingerprint, Language::ZhHant);
+    vm.timeoutSecondsLeft = 24;
+    vm.staffWarningTrustStale = true;
+    vm.trustListDaysLeft = 6;
+    checkGolden("finger_timeout_banner_zh", vm, 960, 540);
+}
+
 TEST(UiScreenshotExtra, StaffTrustWarning) {
     auto vm = screenModel(Screen::Welcome, Language::Pt);
     vm.staffWarningTrustStale = true;
