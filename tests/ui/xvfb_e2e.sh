@@ -9,7 +9,8 @@
 #
 # Env: KIOSKCTL (default: <build>/tools/kioskctl next to the kiosk binary), E2E_LANE_ID (the
 # lane id the kiosk shows, default "LANE 01"), E2E_KEEP=1 keeps the work folder,
-# E2E_SCREEN (Xvfb screen, default 1920x1080x24).
+# E2E_SCREEN (Xvfb screen, default 1920x1080x24), E2E_KIOSK_ARGS (extra kiosk arguments,
+# e.g. "--config /path/kiosk.json").
 # Exit: 0 ok, 1 a check failed, 77 skipped (no xvfb-run / binary missing).
 set -euo pipefail
 
@@ -60,6 +61,8 @@ kiosk_run() {
   local lane=${E2E_LANE_ID:-LANE 01}
   local args=(--windowed --screenshots "$WORK/kiosk")
   [[ -n "$scenario" ]] && args+=(--scenario "$scenario")
+  # shellcheck disable=SC2206
+  [[ -n "${E2E_KIOSK_ARGS:-}" ]] && args+=(${E2E_KIOSK_ARGS})
   set +e
   timeout 600 xvfb-run -a -s "-screen 0 ${SCREEN}" "$kiosk" "${args[@]}" >"$WORK/kiosk.log" 2>&1
   local rc=$?
