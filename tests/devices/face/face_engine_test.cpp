@@ -27,7 +27,7 @@ devices::FaceDescriptor enrolDescriptor(df::DlibFaceEngine* e, const std::string
     return d.ok() ? d->analysis.descriptor : devices::FaceDescriptor{};
 }
 
-TEST(FaceEngine, EnrolImageIsGoodQuality) {
+void EnrolImageIsGoodQuality() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     auto a = e->analyze(loadOrDie(demoDir() / "p1" / "enrol.png"));
@@ -38,7 +38,7 @@ TEST(FaceEngine, EnrolImageIsGoodQuality) {
     EXPECT_GT(a->box.width, 60);
 }
 
-TEST(FaceEngine, GenuineLiveSequenceMatches) {
+void GenuineLiveSequenceMatches() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     const auto enrolled = enrolDescriptor(e, "p1");
@@ -51,7 +51,7 @@ TEST(FaceEngine, GenuineLiveSequenceMatches) {
     EXPECT_GE(m->framesUsed, 1);
 }
 
-TEST(FaceEngine, ImpostorIsRefused) {
+void ImpostorIsRefused() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     // p2's live sequence against p1's (and p3's) enrolment.
@@ -64,7 +64,7 @@ TEST(FaceEngine, ImpostorIsRefused) {
     EXPECT_GT(m->distance, e->options().matchThreshold);
 }
 
-TEST(FaceEngine, AllDemoPeopleAreMutualImpostors) {
+void AllDemoPeopleAreMutualImpostors() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     std::vector<devices::FaceDescriptor> d;
@@ -76,7 +76,7 @@ TEST(FaceEngine, AllDemoPeopleAreMutualImpostors) {
             EXPECT_GT(devices::faceDistance(d[i], d[j]), e->options().matchThreshold) << "p" << i + 1 << " p" << j + 1;
 }
 
-TEST(FaceEngine, StillPhotoReplayedIsRefusedByLiveness) {
+void StillPhotoReplayedIsRefusedByLiveness() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     const auto enrolled = enrolDescriptor(e, "p1");
@@ -89,7 +89,7 @@ TEST(FaceEngine, StillPhotoReplayedIsRefusedByLiveness) {
     EXPECT_EQ(m->framesUsed, 0);  // refused before any descriptor
 }
 
-TEST(FaceEngine, LiveSequenceWithoutBlinkIsRefused) {
+void LiveSequenceWithoutBlinkIsRefused() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     // The same frames minus the two with closed eyes: moving, but no blink.
@@ -101,7 +101,7 @@ TEST(FaceEngine, LiveSequenceWithoutBlinkIsRefused) {
     EXPECT_EQ(v->detail, "no_blink");
 }
 
-TEST(FaceEngine, BlinkSequencePassesLiveness) {
+void BlinkSequencePassesLiveness() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     for (const char* p : {"p1", "p2", "p3"}) {
@@ -112,7 +112,7 @@ TEST(FaceEngine, BlinkSequencePassesLiveness) {
     }
 }
 
-TEST(FaceEngine, NoFaceInAnEmptyScene) {
+void NoFaceInAnEmptyScene() {
     KIOSK_FACE_ENGINE(e, 0);
     devices::Image img;
     img.width = 640;
@@ -133,7 +133,7 @@ TEST(FaceEngine, NoFaceInAnEmptyScene) {
     EXPECT_EQ(m->reason, "face.no_face");
 }
 
-TEST(FaceEngine, TwoFacesAreRefusedAsMultipleFaces) {
+void TwoFacesAreRefusedAsMultipleFaces() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     const auto a = loadOrDie(demoDir() / "p1" / "enrol.png");
@@ -155,7 +155,7 @@ TEST(FaceEngine, TwoFacesAreRefusedAsMultipleFaces) {
     EXPECT_FALSE(r->hasDescriptor);
 }
 
-TEST(FaceEngine, SmallFaceAsksToComeCloserAndDarkFrameIsTooDark) {
+void SmallFaceAsksToComeCloserAndDarkFrameIsTooDark() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     const auto src = loadOrDie(demoDir() / "p1" / "enrol.png");
@@ -184,7 +184,7 @@ TEST(FaceEngine, SmallFaceAsksToComeCloserAndDarkFrameIsTooDark) {
     else EXPECT_EQ(d->guidance, FaceGuidance::NoFace);
 }
 
-TEST(FaceEngine, EnrolCollectsSeveralDescriptors) {
+void EnrolCollectsSeveralDescriptors() {
     KIOSK_FACE_ENGINE(e, 0);
     REQUIRE_DEMO_SET();
     auto d = e->enrol(framesOf({loadOrDie(demoDir() / "p4" / "enrol.png"), loadOrDie(demoDir() / "p4" / "probe_0.png"),
@@ -193,6 +193,62 @@ TEST(FaceEngine, EnrolCollectsSeveralDescriptors) {
     ASSERT_TRUE(d.ok()) << d.error().message;
     EXPECT_EQ(d->size(), 3u);
     EXPECT_LT(devices::faceDistance((*d)[0], (*d)[1]), 0.4);
+}
+
+
+// One test per area (each ctest test is its own process and loads the 125 MB of models
+// once); each step is a named function above.
+TEST(FaceEngine, GenuineMatchesImpostorRefusedEnrolKeepsSeveral) {
+    {
+        SCOPED_TRACE("GenuineLiveSequenceMatches");
+        GenuineLiveSequenceMatches();
+    }
+    {
+        SCOPED_TRACE("ImpostorIsRefused");
+        ImpostorIsRefused();
+    }
+    {
+        SCOPED_TRACE("AllDemoPeopleAreMutualImpostors");
+        AllDemoPeopleAreMutualImpostors();
+    }
+    {
+        SCOPED_TRACE("EnrolCollectsSeveralDescriptors");
+        EnrolCollectsSeveralDescriptors();
+    }
+}
+
+TEST(FaceEngine, LivenessBlinkPassesStillPhotoAndNoBlinkRefused) {
+    {
+        SCOPED_TRACE("BlinkSequencePassesLiveness");
+        BlinkSequencePassesLiveness();
+    }
+    {
+        SCOPED_TRACE("StillPhotoReplayedIsRefusedByLiveness");
+        StillPhotoReplayedIsRefusedByLiveness();
+    }
+    {
+        SCOPED_TRACE("LiveSequenceWithoutBlinkIsRefused");
+        LiveSequenceWithoutBlinkIsRefused();
+    }
+}
+
+TEST(FaceEngine, CaptureQualityNoFaceTwoFacesDistanceExposure) {
+    {
+        SCOPED_TRACE("EnrolImageIsGoodQuality");
+        EnrolImageIsGoodQuality();
+    }
+    {
+        SCOPED_TRACE("NoFaceInAnEmptyScene");
+        NoFaceInAnEmptyScene();
+    }
+    {
+        SCOPED_TRACE("TwoFacesAreRefusedAsMultipleFaces");
+        TwoFacesAreRefusedAsMultipleFaces();
+    }
+    {
+        SCOPED_TRACE("SmallFaceAsksToComeCloserAndDarkFrameIsTooDark");
+        SmallFaceAsksToComeCloserAndDarkFrameIsTooDark();
+    }
 }
 
 }  // namespace
