@@ -204,3 +204,39 @@ TEST(CrossingQrIssue, FitsInASmallQr) {
 
 }  // namespace
 }  // namespace kiosk::credentials
+
+#include <atomic>
+#include <thread>
+
+namespace kiosk::credentials {
+namespace {
+using namespace kiosk::credentials::testing;
+
+TEST(CrossingQrThreads, ConcurrentVerificationsShareOneTrustListAndCache) {
+    const auto trust = trustBoth();
+    std::vector<std::string> texts;
+    for (int i = 0; i < 40; ++i) {
+        auto c = sampleClaims();
+        char cti[8];
+        std::snprintf(cti, sizeof cti, "%04x", i);
+        c.tokenId = cti;
+        texts.push_back(issueCrossingQr(c, i % 2 ? es256Key() : eddsaKey()).value());
+    }
+    ReplayCache cache;
+    std::atomic<int> ok{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (const auto& text : texts) {
+                const auto c = verifyCrossingQr(text, trust, kNow + 1);
+                ASSERT_TRUE(c.ok());
+                (cache.check(*c, text, kNow + 1).ok() ? ok : refused)++;
+            }
+        });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(ok.load(), 40);        // each token accepted exactly once
+    EXPECT_EQ(refused.load(), 120);  // the other threads' scans are duplicates
+}
+
+}  // namespace
+}  // namespace kiosk::credentials
