@@ -53,7 +53,7 @@ public:
 
 struct ShellTuning {
     core::Millis pollSlice{250};      // one wait on a scanner or the gate
-    int faceFramesPerAttempt = 5;     // live sequence for liveness + best match
+    int faceFramesPerAttempt = 6;     // live sequence for liveness + best match
     core::Millis frameTimeout{1000};
     core::Millis fingerTimeout{8000};
 };

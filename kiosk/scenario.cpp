@@ -121,6 +121,7 @@ private:
     Millis finishedLaneTime_{0};
     std::string faultAt_, faultDevice_, faultKind_;
     std::optional<core::MonoTime> releaseAt_;
+    std::vector<devices::Image> faceFrames_;
     Millis releaseAfter_{0};
 };
 
@@ -187,6 +188,9 @@ core::Status Runner::setUp() {
 
     ShellObserver obs;
     obs.onTransition = [this](const LaneState& before, const Event&, const LaneState& after) {
+        // Each face attempt (a re-entry too) the screen prompts the challenge again and the
+        // traveller performs it.
+        if (before.epoch != after.epoch && after.state == State::CaptureFace) camera_->play(faceFrames_);
         if (before.epoch != after.epoch && before.state != after.state) {
             if (opt_.onState) opt_.onState(after);
             if (!faultAt_.empty() && faultAt_ == toString(after.state)) {
@@ -328,8 +332,8 @@ core::Result<TravellerResult> Runner::traveller(const ConfigView& t, std::size_t
         lb.exitDelay = Millis(xd);
     }
     gate_->setBehaviour(lb);
-    KIOSK_ASSIGN_OR_RETURN(auto frames, loadImages(t, "face"));
-    camera_->play(std::move(frames));
+    KIOSK_ASSIGN_OR_RETURN(faceFrames_, loadImages(t, "face"));
+    camera_->play(faceFrames_);
     if (t.has("finger") && env_.presentFingers) {
         std::vector<fs::path> files;
         for (auto& f : t.json()["finger"]) files.push_back(resolve(f.get<std::string>()));
