@@ -438,7 +438,11 @@ struct LibfprintReader::Impl {
         int sent = 0;
         std::unique_lock lock(mu);
         while (!opDone) {
-            if (!cv.wait_until(lock, deadline, [&] { return opDone || needCount > n0 + sent || cancelled; })) break;
+            // A USB reader captures by itself: nothing to feed, only wait for the result.
+            const bool feeds = opt.backend == Backend::VirtualImage;
+            if (!cv.wait_until(lock, deadline,
+                               [&] { return opDone || (feeds && needCount > n0 + sent) || cancelled; }))
+                break;
             if (opDone) break;
             if (cancelled) {
                 feedError = core::makeError("device.cancelled", "cancelled");
