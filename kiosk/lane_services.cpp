@@ -55,8 +55,10 @@ Event LaneServices::verifyQr(const std::string& text, int64_t t) {
         out = ev::CredentialRejected{verdict};
     } else {
         out = ev::CredentialAccepted{claims->subject, {}};
+        // Persist only what this scan added (the cache itself stays in memory).
         std::vector<store::ReplayEntry> rows;
         for (const auto& e : replay_.exportEntries()) {
+            if (e.seenAt != t) continue;
             const bool textKind = e.kind == credentials::ReplayEntryKind::Text;
             rows.push_back({textKind ? "text:" + e.key : e.key, e.expiresAt, textKind ? e.key : "", e.seenAt});
         }
@@ -156,6 +158,13 @@ core::Status LaneServices::record(const Record& r, core::WallTime now) {
     c.durations = {{"total", r.laneTime.count()}};
     auto id = store_.appendCrossing(c);
     if (!id.ok()) return id.error();
+    // Records older than 31 days are erased; checked at most hourly, after a crossing.
+    if (c.time - lastPurge_ >= 3600) {
+        lastPurge_ = c.time;
+        auto purged = store_.purgeOlderThan(c.time - store::kRetentionSeconds);
+        if (!purged.ok()) core::logError("lane.purge_failed", {{"code", purged.error().code}});
+        (void)store_.dropExpiredReplayEntries(c.time);
+    }
     return {};
 }
 

@@ -52,6 +52,7 @@ private:
     credentials::TrustStore& trust_;
     credentials::ReplayCache& replay_;
     int64_t latestSeen_ = 0;
+    int64_t lastPurge_ = 0;
     std::vector<OfficerAlert> alerts_;
     std::function<void(const OfficerAlert&)> alertSink_;
 };

@@ -27,14 +27,14 @@ struct Args {
     fs::path scenario;
     bool headless = false;
     int repeat = 1;
-    bool loop = false;
+    bool loop = true;  // with a screen: play the demo in a loop until the window closes
     fs::path screenshots;
     bool windowed = false;
     bool verbose = false;
 };
 
 int usage() {
-    std::cerr << "usage: kiosk [--config FILE] [--headless] [--scenario FILE] [--repeat N] [--loop]\n"
+    std::cerr << "usage: kiosk [--config FILE] [--headless] [--scenario FILE] [--repeat N] [--once]\n"
                  "             [--windowed] [--screenshots DIR] [--verbose]\n";
     return 2;
 }
@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
         else if (s == "--headless") a.headless = true;
         else if (s == "--repeat") a.repeat = std::atoi(next().c_str());
         else if (s == "--loop") a.loop = true;
+        else if (s == "--once") a.loop = false;
         else if (s == "--windowed") a.windowed = true;
         else if (s == "--screenshots") a.screenshots = next();
         else if (s == "--verbose") a.verbose = true;
@@ -131,7 +132,14 @@ int main(int argc, char** argv) {
 
     std::unique_ptr<lane::UiBridge> ui;
     if (!a.headless) {
-        auto u = lane::UiBridge::create(a.windowed, a.screenshots);
+        static const core::Json emptyUi = core::Json::object();
+        auto uiCfg = cfg.has("ui") ? cfg.child("ui") : core::Result<core::ConfigView>(core::ConfigView(emptyUi, "ui"));
+        if (!uiCfg.ok()) {
+            std::cerr << "kiosk: " << uiCfg.error().message << "\n";
+            return 2;
+        }
+        auto laneId = cfg.stringOr("lane_id", "01");
+        auto u = lane::UiBridge::create(*uiCfg, a.windowed, a.screenshots, laneId.valueOr("01"));
         if (!u.ok()) {
             std::cerr << "kiosk: " << u.error().message << "\n"
                       << "kiosk: no display here, so the lane runs headless (use --headless to skip this "
@@ -167,6 +175,6 @@ int main(int argc, char** argv) {
                   << std::endl;
         failures += bad;
         if (ui && ui->quitRequested()) break;
-    } while (a.loop && !a.headless);
+    } while (a.loop && ui && a.screenshots.empty() && !ui->quitRequested());
     return failures ? 1 : 0;
 }

@@ -5,6 +5,7 @@
 
 #include "policies/reasons.h"
 #include "ui/app.h"
+#include "ui/ui_config.h"
 
 namespace kiosk::lane {
 
@@ -41,18 +42,21 @@ ui::ViewModel viewModelFor(const LaneState& s, ui::Language language) {
         case State::Emergency: vm.screen = ui::Screen::Emergency; break;
     }
     vm.officer.laneInService = s.state != State::OutOfService && !s.officerOutOfService;
-    vm.laneId = "LANE 01";
     return vm;
 }
 
-core::Result<std::unique_ptr<UiBridge>> UiBridge::create(bool windowed, std::filesystem::path screenshots) {
-    ui::WindowOptions wo;
-    wo.mode = windowed ? ui::DisplayMode::Windowed : ui::DisplayMode::Fullscreen;
+core::Result<std::unique_ptr<UiBridge>> UiBridge::create(const core::ConfigView& uiConfig, bool windowed,
+                                                         std::filesystem::path screenshots, std::string laneId) {
+    KIOSK_ASSIGN_OR_RETURN(ui::WindowOptions wo, ui::windowOptionsFromConfig(uiConfig));
+    if (windowed) wo.mode = ui::DisplayMode::Windowed;
+    // Screenshots are compared across runs: no voice process needed for them.
+    if (!screenshots.empty()) wo.voice = ui::VoiceMode::Off;
     auto app = ui::App::create(wo);
     if (!app.ok()) return app.error();
     std::unique_ptr<UiBridge> b(new UiBridge());
     b->app_ = std::move(*app);
     b->screenshots_ = std::move(screenshots);
+    b->laneId_ = std::move(laneId);
     if (!b->screenshots_.empty()) std::filesystem::create_directories(b->screenshots_);
     return b;
 }
@@ -60,8 +64,13 @@ core::Result<std::unique_ptr<UiBridge>> UiBridge::create(bool windowed, std::fil
 UiBridge::~UiBridge() = default;
 
 void UiBridge::show(const LaneState& s) {
-    const auto vm = viewModelFor(s, language_);
-    (void)app_->render(vm);
+    auto model = [&] {
+        auto vm = viewModelFor(s, language_);
+        vm.voiceEnabled = voice_;
+        vm.laneId = laneId_;
+        return vm;
+    };
+    (void)app_->render(model());
     if (!screenshots_.empty()) {
         char name[64];
         std::snprintf(name, sizeof name, "%03d_%s.png", ++shot_, toString(s.state));
@@ -72,9 +81,10 @@ void UiBridge::show(const LaneState& s) {
     while (std::chrono::steady_clock::now() < until) {
         for (auto& e : app_->pollEvents()) {
             if (e.type == ui::UiEventType::Quit) quit_ = true;
-            if (e.type == ui::UiEventType::LanguageSelected) {
-                language_ = e.language;
-                (void)app_->render(viewModelFor(s, language_));
+            if (e.type == ui::UiEventType::LanguageSelected || e.type == ui::UiEventType::VoiceToggled) {
+                if (e.type == ui::UiEventType::LanguageSelected) language_ = e.language;
+                else voice_ = !voice_;
+                (void)app_->render(model());
             }
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));

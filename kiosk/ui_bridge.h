@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/config.h"
 #include "core/result.h"
 #include "kiosk/lane_machine.h"
 #include "ui/view_model.h"
@@ -19,7 +20,9 @@ ui::ViewModel viewModelFor(const LaneState& s, ui::Language language);
 
 class UiBridge {
 public:
-    static core::Result<std::unique_ptr<UiBridge>> create(bool windowed, std::filesystem::path screenshots);
+    // `uiConfig`: the "ui" object of the kiosk configuration (window, fonts, voice, officer PIN hash).
+    static core::Result<std::unique_ptr<UiBridge>> create(const core::ConfigView& uiConfig, bool windowed,
+                                                          std::filesystem::path screenshots, std::string laneId);
     ~UiBridge();
     void show(const LaneState& s);
     bool quitRequested() const { return quit_; }
@@ -29,6 +32,8 @@ private:
     std::unique_ptr<ui::App> app_;
     std::filesystem::path screenshots_;
     ui::Language language_ = ui::Language::ZhHant;
+    bool voice_ = false;
+    std::string laneId_;
     int shot_ = 0;
     bool quit_ = false;
 };
