@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <atomic>
+#include <csignal>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -14,6 +16,7 @@
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/image_file.h"
+#include "kiosk/live.h"
 #include "kiosk/scenario.h"
 #include "kiosk/ui_bridge.h"
 
@@ -31,11 +34,16 @@ struct Args {
     fs::path screenshots;
     bool windowed = false;
     bool verbose = false;
+    bool live = false;
 };
+
+std::atomic<bool> gStop{false};
+void onSignal(int) { gStop = true; }
 
 int usage() {
     std::cerr << "usage: kiosk [--config FILE] [--headless] [--scenario FILE] [--repeat N] [--once]\n"
-                 "             [--windowed] [--screenshots DIR] [--verbose]\n";
+                 "             [--windowed] [--screenshots DIR] [--verbose] [--live]\n"
+                 "  --live: run the lane on the devices of the configuration (no scenario)\n";
     return 2;
 }
 
@@ -61,6 +69,7 @@ int main(int argc, char** argv) {
         else if (s == "--windowed") a.windowed = true;
         else if (s == "--screenshots") a.screenshots = next();
         else if (s == "--verbose") a.verbose = true;
+        else if (s == "--live") a.live = true;
         else if (s == "--help" || s == "-h") return usage(), 0;
         else return usage();
     }
@@ -118,6 +127,13 @@ int main(int argc, char** argv) {
         return 3;
     }
 
+    auto mode = cfg.oneOf("mode", {"demo", "live"}, "demo");
+    if (!mode.ok()) {
+        std::cerr << "kiosk: " << mode.error().message << "\n";
+        return 2;
+    }
+    if (*mode == "live") a.live = true;
+
     lane::ScenarioEnvironment env;
     env.face = face->get();
     env.finger = finger->get();
@@ -148,6 +164,33 @@ int main(int argc, char** argv) {
         } else {
             ui = std::move(*u);
         }
+    }
+
+    if (a.live) {
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        std::unique_ptr<devices::FingerprintReader> liveFinger;
+        if (cfg.has("fingerprint")) {
+            auto fc = cfg.child("fingerprint");
+            if (!fc.ok()) {
+                std::cerr << "kiosk: " << fc.error().message << "\n";
+                return 2;
+            }
+            auto r = devices::fingerprint::makeFingerprintReader(*fc, sensor);
+            if (!r.ok()) {
+                std::cerr << "kiosk: fingerprint: " << r.error().message << "\n";
+                return 3;
+            }
+            liveFinger = std::move(*r);
+        }
+        lane::LiveOptions lo;
+        lo.configDir = configDir;
+        lo.face = face->get();
+        lo.finger = liveFinger ? liveFinger.get() : finger->get();
+        if (ui) ui->setPacing(0);
+        lo.ui = ui.get();
+        lo.stop = &gStop;
+        return lane::runLive(cfg, lo);
     }
 
     lane::ScenarioOptions so;

@@ -77,8 +77,8 @@ void UiBridge::show(const LaneState& s) {
         (void)app_->screenshot(screenshots_ / name);
     }
     // The lane runs on simulated time; give a person watching the screen a moment.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(screenshots_.empty() ? 700 : 50);
-    while (std::chrono::steady_clock::now() < until) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(screenshots_.empty() ? pacingMs_ : 50);
+    do {
         for (auto& e : app_->pollEvents()) {
             if (e.type == ui::UiEventType::Quit) quit_ = true;
             if (e.type == ui::UiEventType::LanguageSelected || e.type == ui::UiEventType::VoiceToggled) {
@@ -87,8 +87,8 @@ void UiBridge::show(const LaneState& s) {
                 (void)app_->render(model());
             }
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+        if (std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < until);
 }
 
 }  // namespace kiosk::lane

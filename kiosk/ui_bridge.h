@@ -26,6 +26,8 @@ public:
     ~UiBridge();
     void show(const LaneState& s);
     bool quitRequested() const { return quit_; }
+    // How long each state stays on screen before the (simulated) lane goes on; 0 in live mode.
+    void setPacing(int ms) { pacingMs_ = ms; }
 
 private:
     UiBridge() = default;
@@ -36,6 +38,7 @@ private:
     std::string laneId_;
     int shot_ = 0;
     bool quit_ = false;
+    int pacingMs_ = 700;
 };
 
 }  // namespace kiosk::lane

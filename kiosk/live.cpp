@@ -1,0 +1,119 @@
+#include "kiosk/live.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "credentials/replay_cache.h"
+#include "credentials/trust_list.h"
+#include "devices/io/device_factory.h"
+#include "kiosk/lane_services.h"
+#include "kiosk/lane_shell.h"
+#include "kiosk/store/store.h"
+#include "kiosk/ui_bridge.h"
+#include "policies/policy_config.h"
+
+namespace kiosk::lane {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+core::Result<std::string> readText(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return core::makeError("config.unreadable", "cannot read " + p.string());
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+int fail(const core::Error& e) {
+    std::cerr << "kiosk: " << e.code << ": " << e.message << "\n";
+    return 2;
+}
+
+}  // namespace
+
+int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
+    auto rel = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : opt.configDir / p; };
+    core::SystemClock clock;
+
+    static const core::Json empty = core::Json::object();
+    auto section = [&](const char* key) -> core::Result<core::ConfigView> {
+        if (!cfg.has(key)) return core::ConfigView(empty, key);
+        return cfg.child(key);
+    };
+    auto devCfg = section("devices");
+    if (!devCfg.ok()) return fail(devCfg.error());
+    auto devs = devices::io::createDevices(*devCfg, clock);
+    if (!devs.ok()) return fail(devs.error());
+
+    auto storeCfg = section("store");
+    if (!storeCfg.ok()) return fail(storeCfg.error());
+    auto dbPath = storeCfg->stringOr("path", "kiosk-data/kiosk.sqlite");
+    auto keyPath = storeCfg->stringOr("key_file", "kiosk-data/biometrics.key");
+    if (!dbPath.ok()) return fail(dbPath.error());
+    if (!keyPath.ok()) return fail(keyPath.error());
+    const fs::path db = rel(*dbPath), key = rel(*keyPath);
+    std::error_code ec;
+    fs::create_directories(db.parent_path(), ec);
+    if (!fs::exists(key)) {
+        if (auto st = store::Store::createKeyFile(key); !st.ok()) return fail(st.error());
+    }
+    store::StoreOptions so;
+    so.keyFile = key;
+    auto st = store::Store::open(db, so);
+    if (!st.ok()) return fail(st.error());
+
+    // Trust list: the signed file named in the configuration; without one every crossing
+    // QR is refused (qr.unknown_issuer) and the officer is told.
+    credentials::TrustStore trust;
+    auto trustCfg = section("trust");
+    if (!trustCfg.ok()) return fail(trustCfg.error());
+    if (trustCfg->has("file")) {
+        auto file = trustCfg->string("file");
+        auto signer = trustCfg->string("signer_public_key");
+        if (!file.ok()) return fail(file.error());
+        if (!signer.ok()) return fail(signer.error());
+        auto pem = readText(rel(*signer));
+        if (!pem.ok()) return fail(pem.error());
+        auto list = credentials::TrustList::loadSignedFile(rel(*file), *pem);
+        if (!list.ok()) return fail(list.error());
+        if (auto r = trust.replace(std::move(*list)); !r.ok()) return fail(r.error());
+    } else {
+        core::logWarn("lane.no_trust_list", {{"hint", "set trust.file and trust.signer_public_key"}});
+    }
+    credentials::ReplayCache replay;
+
+    LaneServicesConfig sc;
+    auto laneId = cfg.stringOr("lane_id", "LANE-01");
+    if (!laneId.ok()) return fail(laneId.error());
+    sc.laneId = *laneId;
+    auto policy = policies::loadPolicyConfigFromRoot(cfg.json());
+    if (!policy.ok()) return fail(policy.error());
+    sc.policy = *policy;
+    LaneServices services(sc, **st, trust, replay);
+
+    ShellObserver obs;
+    obs.onTransition = [&](const LaneState& before, const Event&, const LaneState& after) {
+        if (opt.ui && before.state != after.state) opt.ui->show(after);
+    };
+    obs.onFinished = [&](Outcome o, const std::vector<std::string>& reasons, core::Millis laneTime) {
+        std::cout << "crossing: " << toString(o) << " " << (reasons.empty() ? "-" : reasons.front()) << " "
+                  << laneTime.count() << " ms" << std::endl;
+    };
+    LaneDevices dev{devs->qr.get(), devs->document.get(), devs->camera.get(), opt.face, opt.finger, devs->gate.get()};
+    LaneShell shell(LaneConfig{}, ShellTuning{}, dev, services, clock, obs);
+    std::cout << "kiosk: lane " << sc.laneId << " running on its configured devices (Ctrl-C stops)" << std::endl;
+    shell.run([&] { return (opt.stop && opt.stop->load()) || (opt.ui && opt.ui->quitRequested()); });
+    // Leaving: doors closed.
+    if (devs->gate) {
+        (void)devs->gate->closeDoor(devices::Door::Entry);
+        (void)devs->gate->closeDoor(devices::Door::Exit);
+    }
+    return 0;
+}
+
+}  // namespace kiosk::lane
