@@ -199,7 +199,12 @@ int main(int argc, char** argv) {
     so.onTraveller = [&](const lane::TravellerResult& r) {
         std::cout << lane::formatTravellerLine(++n, r) << std::endl;
     };
-    if (ui) so.onState = [&](const lane::LaneState& s) { ui->show(s); };
+    if (ui) {
+        so.onState = [&](const lane::LaneState& s) { ui->show(s); };
+        so.onFace = [&](const lane::LaneState& s, const devices::Frame& f, const devices::FaceMatch& m) {
+            ui->showFace(s, f, m);
+        };
+    }
 
     int failures = 0;
     do {

@@ -211,6 +211,9 @@ core::Status Runner::setUp() {
         finishedReasons_ = reasons;
         finishedLaneTime_ = laneTime;
     };
+    obs.onFace = [this](const devices::Frame& f, const devices::FaceMatch& m) {
+        if (opt_.onFace) opt_.onFace(shell_->state(), f, m);
+    };
     LaneConfig lc;
     LaneDevices dev{qr_.get(), doc_.get(), camera_.get(), env_.face, env_.finger, gate_.get()};
     shell_ = std::make_unique<LaneShell>(lc, ShellTuning{}, dev, *services_, *clock_, obs);

@@ -53,6 +53,8 @@ struct ScenarioOptions {
     int repeat = 1;                      // play the traveller queue this many times
     std::function<void(const TravellerResult&)> onTraveller;
     std::function<void(const LaneState&)> onState;  // every state entry (UI, screenshots)
+    // The last frame of each face attempt (camera preview on the screen).
+    std::function<void(const LaneState&, const devices::Frame&, const devices::FaceMatch&)> onFace;
 };
 
 core::Result<ScenarioRun> runScenario(const core::Json& scenario, ScenarioEnvironment& env,

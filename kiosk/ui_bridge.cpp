@@ -1,5 +1,6 @@
 #include "kiosk/ui_bridge.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -63,9 +64,29 @@ core::Result<std::unique_ptr<UiBridge>> UiBridge::create(const core::ConfigView&
 
 UiBridge::~UiBridge() = default;
 
-void UiBridge::show(const LaneState& s) {
+void UiBridge::show(const LaneState& s) { present(viewModelFor(s, language_), s); }
+
+void UiBridge::showFace(const LaneState& s, const devices::Frame& frame, const devices::FaceMatch& match) {
+    auto vm = viewModelFor(s, language_);
+    ui::CameraPreview p;
+    p.width = frame.image.width;
+    p.height = frame.image.height;
+    p.format = frame.image.format == devices::PixelFormat::Gray8 ? ui::PreviewFormat::Gray8 : ui::PreviewFormat::Bgr8;
+    p.pixels = frame.image.pixels;
+    p.sequence = frame.sequence;
+    const int side = std::min(p.width, p.height) * 3 / 5;
+    p.guideBox = ui::Box{(p.width - side) / 2, (p.height - side) / 2, side, side};
+    p.faceOk = match.match;
+    vm.preview = std::move(p);
+    if (!match.match && match.lastGuidance != devices::FaceGuidance::Ok)
+        vm.guidanceKey = std::string("face.") + devices::toString(match.lastGuidance);
+    present(vm, s);
+}
+
+void UiBridge::present(const ui::ViewModel& base, const LaneState& s) {
     auto model = [&] {
-        auto vm = viewModelFor(s, language_);
+        auto vm = base;
+        vm.language = language_;
         vm.voiceEnabled = voice_;
         vm.laneId = laneId_;
         return vm;

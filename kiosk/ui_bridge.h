@@ -5,6 +5,7 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "devices/face.h"
 #include "kiosk/lane_machine.h"
 #include "ui/view_model.h"
 
@@ -25,12 +26,15 @@ public:
                                                           std::filesystem::path screenshots, std::string laneId);
     ~UiBridge();
     void show(const LaneState& s);
+    // The face screen with the camera frame the lane just analysed.
+    void showFace(const LaneState& s, const devices::Frame& frame, const devices::FaceMatch& match);
     bool quitRequested() const { return quit_; }
     // How long each state stays on screen before the (simulated) lane goes on; 0 in live mode.
     void setPacing(int ms) { pacingMs_ = ms; }
 
 private:
     UiBridge() = default;
+    void present(const ui::ViewModel& vm, const LaneState& s);
     std::unique_ptr<ui::App> app_;
     std::filesystem::path screenshots_;
     ui::Language language_ = ui::Language::ZhHant;
