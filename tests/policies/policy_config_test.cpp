@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "tests/support/test_support.h"
+
 #include <string>
 
 #include "core/config.h"
@@ -80,9 +82,7 @@ TEST(PolicyConfig, LoadsEveryKey) {
 
 // The sample shipped next to the code loads and says what the docs say.
 TEST(PolicyConfig, SampleFileLoads) {
-    // Located from this file's path: ctest's ENVIRONMENT may not carry KIOSK_SOURCE_DIR.
-    const std::filesystem::path sample =
-        std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "policies" / "policy.sample.json";
+    const std::filesystem::path sample = kiosk::testing::sourceDir() / "policies" / "policy.sample.json";
     auto j = core::loadJsonFile(sample);
     ASSERT_TRUE(j.ok()) << j.error().message;
     auto r = loadPolicyConfigFromRoot(*j);
