@@ -105,7 +105,10 @@ StepResult finish(LaneState s, Outcome o, const LaneConfig& c, std::vector<Comma
 
 StepResult toOutOfService(LaneState s, const std::string& reason, const LaneConfig& c) {
     if (std::find(s.reasons.begin(), s.reasons.end(), reason) == s.reasons.end()) s.reasons.push_back(reason);
-    const bool inProgress = travellerInProgress(s) && !s.recorded;
+    // A traveller still in the lane did not complete the crossing, whatever was recorded
+    // before (e.g. passed, then the exit door jammed): the journal gets a fault row too.
+    const bool inProgress = travellerInProgress(s);
+    s.recorded = false;
     auto r = enter(std::move(s), State::OutOfService, c);
     if (inProgress) r.next.finished = Outcome::Fault;
     return r;
@@ -208,7 +211,8 @@ StepResult step(const LaneState& current, const Event& e, const LaneConfig& c) {
     }
     if (s.state == State::Emergency) {
         // Life safety first: doors stay open whatever else happens.
-        if (std::holds_alternative<ev::Timeout>(e)) return rearm(s, {cmd::OpenDoor{1}, cmd::OpenDoor{2}}, c);
+        if (std::holds_alternative<ev::Timeout>(e))
+            return rearm(s, {cmd::OpenDoor{1}, cmd::OpenDoor{2}, cmd::CheckDevices{}}, c);
         return stay(s);
     }
     if (auto* o = std::get_if<ev::OfficerSetInService>(&e)) {
@@ -362,7 +366,10 @@ StepResult step(const LaneState& current, const Event& e, const LaneConfig& c) {
         case State::OutOfService:
             if (std::holds_alternative<ev::DevicesReady>(e)) {
                 if (s.officerOutOfService || s.occupancy > 0) return stay(s);
+                // Closing may have failed while the device was gone: close again before
+                // the next traveller.
                 auto r = enter(s, State::Idle, c);
+                r.commands.insert(r.commands.begin(), {cmd::CloseDoor{1}, cmd::CloseDoor{2}});
                 return r;
             }
             if (std::holds_alternative<ev::Timeout>(e)) return rearm(s, {cmd::CheckDevices{}}, c);

@@ -41,6 +41,11 @@ void LaneShell::run(const std::function<bool()>& stop) {
 }
 
 void LaneShell::turn() {
+    // The fire alarm input is watched in every state, not only while polling the gate.
+    if (clock_.monoNow() - lastAlarmCheck_ >= tuning_.pollSlice) {
+        lastAlarmCheck_ = clock_.monoNow();
+        checkFireAlarm();
+    }
     {
         std::lock_guard lock(externalMu_);
         while (!external_.empty()) {
@@ -150,6 +155,8 @@ std::optional<Event> LaneShell::runActivity(const Command& c) {
 std::optional<Event> LaneShell::checkDevices() {
     const devices::Device* all[] = {dev_.qr, dev_.document, dev_.camera, dev_.finger, dev_.gate};
     for (const auto* d : all) {
+        // During a fire alarm only the alarm input matters (the gate reports it as a fault).
+        if (state_.fireAlarm && d == dev_.gate) continue;
         if (!d) continue;
         const auto h = d->health();
         if (h.state == devices::DeviceState::Lost || h.state == devices::DeviceState::Fault)
@@ -160,7 +167,7 @@ std::optional<Event> LaneShell::checkDevices() {
         return ev::DeviceFault{"lane", "device.fault"};
     auto st = dev_.gate->status();
     if (!st.ok()) return ev::DeviceFault{"gate", st.error().code};
-    if (st->fireAlarm) return ev::FireAlarm{true};
+    if (st->fireAlarm || state_.fireAlarm) return ev::FireAlarm{st->fireAlarm};
     if (st->occupancy != state_.occupancy) queue_.push_back(ev::LaneOccupancy{st->occupancy, false});
     lastOccupancy_ = st->occupancy;
     return ev::DevicesReady{};
@@ -168,6 +175,7 @@ std::optional<Event> LaneShell::checkDevices() {
 
 void LaneShell::checkFireAlarm() {
     if (!dev_.gate) return;
+    if (state_.state == State::OutOfService && !state_.fireAlarm) return;  // device check covers it
     auto st = dev_.gate->status();
     if (!st.ok()) {
         queue_.push_back(ev::DeviceFault{"gate", st.error().code});
@@ -180,8 +188,6 @@ void LaneShell::checkFireAlarm() {
 }
 
 std::optional<Event> LaneShell::readCredential() {
-    checkFireAlarm();
-    if (!queue_.empty()) return std::nullopt;
     auto q = dev_.qr->waitForCode(tuning_.pollSlice);
     if (!q.ok()) {
         if (q.error().code == "qr.ambiguous") {

@@ -109,6 +109,7 @@ private:
     std::string credentialHash_;
     int lastOccupancy_ = 0;
     bool lastFire_ = false;
+    core::MonoTime lastAlarmCheck_{};
 };
 
 }  // namespace kiosk::lane

@@ -198,8 +198,9 @@ core::Status Runner::setUp() {
                                                  : faultDevice_ == "qr"   ? &qr_->faults()
                                                  : faultDevice_ == "gate" ? &gate_->faults()
                                                                           : nullptr;
-                if (f) (faultKind_ == "timeout" ? f->timeout : f->lost) = true;
                 if (faultDevice_ == "gate" && faultKind_ == "jam") gate_->jamDoor(devices::Door::Exit);
+                else if (faultDevice_ == "gate" && faultKind_ == "fire") gate_->setFireAlarm(true);
+                else if (f) (faultKind_ == "timeout" ? f->timeout : f->lost) = true;
                 faultAt_.clear();
             }
             if (after.state == State::Refused && after.holdForOfficer && releaseAfter_.count() > 0)
@@ -346,7 +347,7 @@ core::Result<TravellerResult> Runner::traveller(const ConfigView& t, std::size_t
     if (t.has("fault")) {
         KIOSK_ASSIGN_OR_RETURN(ConfigView f, t.child("fault"));
         KIOSK_ASSIGN_OR_RETURN(faultDevice_, f.oneOf("device", {"camera", "qr", "gate"}));
-        KIOSK_ASSIGN_OR_RETURN(faultKind_, f.oneOf("kind", {"lost", "timeout", "jam"}));
+        KIOSK_ASSIGN_OR_RETURN(faultKind_, f.oneOf("kind", {"lost", "timeout", "jam", "fire"}));
         KIOSK_ASSIGN_OR_RETURN(faultAt_, f.string("at"));
     }
     KIOSK_ASSIGN_OR_RETURN(int64_t rel, t.integerOr("officer_release_after_ms", 0, 0, 600000));
@@ -383,6 +384,11 @@ core::Result<TravellerResult> Runner::traveller(const ConfigView& t, std::size_t
         gate_->faults().lost = gate_->faults().timeout = false;
         gate_->jamDoor(std::nullopt);
         gate_->setOccupancy(0);
+        if (*finished_ == Outcome::Aborted) {
+            // Everyone left through the open doors; the alarm is reset later.
+            runUntil([&] { return false; }, Millis(3000));
+            gate_->setFireAlarm(false);
+        }
     }
     clearInputs();
     bool reasonOk = r.expectedReason.empty();

@@ -12,6 +12,11 @@ void SimGate::setBehaviour(const LaneBehaviour& b) {
 void SimGate::jamDoor(std::optional<Door> door) {
     std::lock_guard lock(mu_);
     jammed_ = door;
+    // Clearing the jam: the technician frees the door and it closes.
+    if (!door) {
+        if (st_.entry == DoorState::Jammed) st_.entry = DoorState::Closed;
+        if (st_.exit == DoorState::Jammed) st_.exit = DoorState::Closed;
+    }
 }
 
 void SimGate::setFireAlarm(bool on) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/log.h"
 #include "kiosk/store/store.h"
 #include "tests/kiosk/lane_doubles.h"
 #include "tests/support/test_support.h"
@@ -17,7 +18,7 @@ core::Json scenario() {
       "start_time": "2026-11-22T08:30:00+08:00",
       "enrolments": [
         {"reference": "A", "document": "K1234567(4)", "residency": "hk_permanent", "date_of_birth": "1985-03-04",
-         "channel": "machine", "enrolled": "-40d", "document_expiry": "2031-03-04"},
+         "channel": "machine", "enrolled": "-40d", "document_expiry": "2031-03-04", "face": ["e.png"], "finger": ["f.png"]},
         {"reference": "KID", "document": "R7654321(0)", "residency": "hk_permanent", "date_of_birth": "2020-06-01",
          "channel": "office", "enrolled": "-30d", "document_expiry": "2030-06-01"},
         {"reference": "NEW", "document": "Z5551234(1)", "residency": "hk_permanent", "date_of_birth": "1979-12-12",
@@ -36,12 +37,16 @@ core::Json scenario() {
         {"name": "unknown", "qr": {"enrolment": "NOBODY"}, "expect": {"outcome": "refused", "reason": "elig.not_enrolled"}},
         {"name": "tailgate", "qr": {"enrolment": "A"}, "lane": {"entrants": 2}, "officer_release_after_ms": 4000,
          "expect": {"outcome": "refused", "reason": "lane.tailgating"}},
+        {"name": "replay", "replay_of": 8, "expect": {"outcome": "refused", "reason": "qr.duplicate_scan"}},
         {"name": "nobody enters", "qr": {"enrolment": "A"}, "lane": {"entrants": 0}, "expect": {"outcome": "refused", "reason": "lane.no_entry"}},
         {"name": "camera lost", "qr": {"enrolment": "A"}, "fault": {"device": "camera", "kind": "lost", "at": "CaptureFace"},
          "expect": {"outcome": "fault", "reason": "device.lost"}},
         {"name": "gate lost", "qr": {"enrolment": "A"}, "fault": {"device": "gate", "kind": "lost", "at": "AwaitEntry"},
          "expect": {"outcome": "fault", "reason": "device.lost"}},
-        {"name": "replay", "replay_of": 8, "expect": {"outcome": "refused", "reason": "qr.duplicate_scan"}},
+        {"name": "fire alarm", "qr": {"enrolment": "A"}, "face": ["p.png"], "fault": {"device": "gate", "kind": "fire", "at": "CaptureFace"},
+         "expect": {"outcome": "aborted", "reason": "lane.fire_alarm"}},
+        {"name": "exit door jams", "qr": {"enrolment": "A"}, "face": ["p.png"], "fault": {"device": "gate", "kind": "jam", "at": "Decide"},
+         "expect": {"outcome": "fault", "reason": "device.door_jam"}},
         {"name": "bad mrz", "mrz": ["I<HKGK123456749<<<<<<<<<<<<<<<", "8503046M3103049CHN<<<<<<<<<<<8", "CHAN<<TAI<MAN<<<<<<<<<<<<<<<<<"],
          "expect": {"outcome": "refused", "reason": "mrz.invalid"}}
       ]
@@ -67,13 +72,15 @@ TEST(Scenario, EveryRefusalAndFaultGivesItsReasonCode) {
     std::vector<std::string> lines;
     ScenarioOptions o;
     o.onTraveller = [&](const TravellerResult& r) { lines.push_back(formatTravellerLine(lines.size() + 1, r)); };
+    if (std::getenv("KIOSK_DEBUG")) core::Logger::instance().setLevel(core::LogLevel::Debug);
     auto run = runScenario(scenario(), e, o);
     ASSERT_TRUE(run.ok()) << run.error().message;
     for (auto& t : run->travellers)
         EXPECT_TRUE(t.ok) << t.name << ": got " << t.outcome << " " << (t.reasons.empty() ? "" : t.reasons[0]);
-    EXPECT_EQ(run->travellers.size(), 14u);
-    // Every traveller is in the journal (the fault crossings too).
-    EXPECT_EQ(run->journalRows, 14);
+    EXPECT_EQ(run->travellers.size(), 16u);
+    // Every traveller is in the journal (the fault crossings too); the jammed exit door
+    // adds a fault row after the passed one.
+    EXPECT_EQ(run->journalRows, 17);
     EXPECT_GE(run->alerts, 3u);  // tailgating, duplicate, device faults
     for (auto& l : lines) EXPECT_EQ(l.find("K1234567"), std::string::npos) << "no document numbers in output";
 }
@@ -81,6 +88,7 @@ TEST(Scenario, EveryRefusalAndFaultGivesItsReasonCode) {
 TEST(Scenario, NoEnrolledFaceNeverPasses) {
     auto e = env("noface");
     auto j = scenario();
+    j["enrolments"][0].erase("face");
     j["travellers"] = core::Json::parse(R"J([
         {"name": "ok", "qr": {"enrolment": "A"}, "face": ["probe.png"], "expect": {"outcome": "refused", "reason": "face.no_match"}}
     ])J");
@@ -92,8 +100,6 @@ TEST(Scenario, NoEnrolledFaceNeverPasses) {
 TEST(Scenario, PassingTravellerIsRecordedAndTheLaneReturnsToWelcome) {
     auto e = env("pass");
     auto j = scenario();
-    j["enrolments"][0]["face"] = core::Json::array({"enrol.png"});
-    j["enrolments"][0]["finger"] = core::Json::array({"f1.png"});
     j["travellers"] = core::Json::parse(R"J([
         {"name": "ok", "qr": {"enrolment": "A"}, "face": ["probe.png"], "finger": ["f6.png"], "expect": {"outcome": "passed"}},
         {"name": "ok again", "qr": {"enrolment": "A"}, "face": ["probe.png"], "finger": ["f7.png"], "expect": {"outcome": "passed"}}
