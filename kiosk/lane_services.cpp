@@ -171,9 +171,25 @@ core::Status LaneServices::record(const Record& r, core::WallTime now) {
 void LaneServices::alertOfficer(const std::string& reason, core::WallTime now) {
     OfficerAlert a{core::toUnixSeconds(now), reason};
     alerts_.push_back(a);
+    acknowledged_.push_back(false);
     core::logWarn("lane.alert", {{"lane", config_.laneId}, {"reason", reason}});
     (void)store_.enqueueOutbox(a.time, "alert", nlohmann::json{{"lane", config_.laneId}, {"reason", reason}}.dump());
     if (alertSink_) alertSink_(a);
+}
+
+}  // namespace kiosk::lane
+
+namespace kiosk::lane {
+
+core::Status LaneServices::audit(const std::string& actor, const std::string& action, const std::string& detail,
+                                 core::WallTime now) {
+    auto id = store_.appendAudit(core::toUnixSeconds(now), actor, action, detail);
+    if (!id.ok()) return id.error();
+    return {};
+}
+
+core::Result<std::vector<store::ScanRecord>> LaneServices::recentScans(core::WallTime now) {
+    return store_.scansLast12Hours(core::toUnixSeconds(now));
 }
 
 }  // namespace kiosk::lane

@@ -41,6 +41,16 @@ public:
     void alertOfficer(const std::string& reason, core::WallTime now) override;
 
     const std::vector<OfficerAlert>& alerts() const { return alerts_; }
+    store::Store& store() { return store_; }
+    void acknowledgeAlert(std::size_t index) {
+        if (index < acknowledged_.size()) acknowledged_[index] = true;
+    }
+    bool acknowledged(std::size_t index) const { return index < acknowledged_.size() && acknowledged_[index]; }
+    // Officer actions go to the audit log (hash-chained); no personal data in `detail`.
+    core::Status audit(const std::string& actor, const std::string& action, const std::string& detail,
+                       core::WallTime now);
+    // The scan log of the last 12 hours, newest first (QR hashes only).
+    core::Result<std::vector<store::ScanRecord>> recentScans(core::WallTime now);
     void onAlert(std::function<void(const OfficerAlert&)> f) { alertSink_ = std::move(f); }
 
 private:
@@ -54,6 +64,7 @@ private:
     int64_t latestSeen_ = 0;
     int64_t lastPurge_ = 0;
     std::vector<OfficerAlert> alerts_;
+    std::vector<bool> acknowledged_;
     std::function<void(const OfficerAlert&)> alertSink_;
 };
 

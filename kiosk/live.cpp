@@ -12,6 +12,7 @@
 #include "kiosk/lane_services.h"
 #include "kiosk/lane_shell.h"
 #include "kiosk/store/store.h"
+#include "kiosk/officer.h"
 #include "kiosk/ui_bridge.h"
 #include "policies/policy_config.h"
 
@@ -106,8 +107,12 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     };
     LaneDevices dev{devs->qr.get(), devs->document.get(), devs->camera.get(), opt.face, opt.finger, devs->gate.get()};
     LaneShell shell(LaneConfig{}, ShellTuning{}, dev, services, clock, obs);
+    if (opt.ui) opt.ui->setOfficerHooks(makeOfficerHooks(services, shell, devs->gate.get(), clock));
     std::cout << "kiosk: lane " << sc.laneId << " running on its configured devices (Ctrl-C stops)" << std::endl;
-    shell.run([&] { return (opt.stop && opt.stop->load()) || (opt.ui && opt.ui->quitRequested()); });
+    shell.run([&] {
+        if (opt.ui) opt.ui->tick();
+        return (opt.stop && opt.stop->load()) || (opt.ui && opt.ui->quitRequested());
+    });
     // Leaving: doors closed.
     if (devs->gate) {
         (void)devs->gate->closeDoor(devices::Door::Entry);

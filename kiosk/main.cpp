@@ -17,6 +17,7 @@
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/image_file.h"
 #include "kiosk/live.h"
+#include "kiosk/officer.h"
 #include "kiosk/scenario.h"
 #include "kiosk/ui_bridge.h"
 
@@ -200,6 +201,9 @@ int main(int argc, char** argv) {
         std::cout << lane::formatTravellerLine(++n, r) << std::endl;
     };
     if (ui) {
+        so.onStarted = [&](lane::LaneServices& sv, lane::LaneShell& sh, devices::Gate& g, core::Clock& c) {
+            ui->setOfficerHooks(lane::makeOfficerHooks(sv, sh, &g, c));
+        };
         so.onState = [&](const lane::LaneState& s) { ui->show(s); };
         so.onFace = [&](const lane::LaneState& s, const devices::Frame& f, const devices::FaceMatch& m) {
             ui->showFace(s, f, m);

@@ -218,6 +218,7 @@ core::Status Runner::setUp() {
     LaneConfig lc;
     LaneDevices dev{qr_.get(), doc_.get(), camera_.get(), env_.face, env_.finger, gate_.get()};
     shell_ = std::make_unique<LaneShell>(lc, ShellTuning{}, dev, *services_, *clock_, obs);
+    if (opt_.onStarted) opt_.onStarted(*services_, *shell_, *gate_, *clock_);
     return {};
 }
 

@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "devices/face.h"
 #include "devices/fingerprint.h"
+#include "devices/gate.h"
 #include "devices/image.h"
 #include "kiosk/lane_machine.h"
 
@@ -49,7 +50,12 @@ struct ScenarioRun {
     bool allOk() const;
 };
 
+class LaneServices;
+class LaneShell;
+
 struct ScenarioOptions {
+    // Once the lane is built: the officer overlay hooks onto the services and the shell.
+    std::function<void(LaneServices&, LaneShell&, devices::Gate&, core::Clock&)> onStarted;
     int repeat = 1;                      // play the traveller queue this many times
     std::function<void(const TravellerResult&)> onTraveller;
     std::function<void(const LaneState&)> onState;  // every state entry (UI, screenshots)

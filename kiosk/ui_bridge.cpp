@@ -83,31 +83,84 @@ void UiBridge::showFace(const LaneState& s, const devices::Frame& frame, const d
     present(vm, s);
 }
 
-void UiBridge::present(const ui::ViewModel& base, const LaneState& s) {
-    auto model = [&] {
-        auto vm = base;
-        vm.language = language_;
-        vm.voiceEnabled = voice_;
-        vm.laneId = laneId_;
-        return vm;
+ui::ViewModel UiBridge::decorate(ui::ViewModel vm) const {
+    vm.language = language_;
+    vm.voiceEnabled = voice_;
+    vm.laneId = laneId_;
+    const bool inService = vm.officer.laneInService;
+    vm.officer = officer_;
+    vm.officer.laneInService = inService;
+    return vm;
+}
+
+bool UiBridge::handleEvents() {
+    bool redraw = false;
+    auto act = [&](ui::OfficerAction a, const std::string& detail) {
+        if (hooks_.act) hooks_.act(a, detail);
     };
-    (void)app_->render(model());
+    for (auto& e : app_->pollEvents()) {
+        switch (e.type) {
+            case ui::UiEventType::Quit: quit_ = true; break;
+            case ui::UiEventType::LanguageSelected: language_ = e.language; redraw = true; break;
+            case ui::UiEventType::VoiceToggled: voice_ = !voice_; redraw = true; break;
+            case ui::UiEventType::ContinuePressed: break;
+            case ui::UiEventType::OfficerRequested:
+                officer_.mode = ui::OfficerMode::PinEntry;
+                officer_.pinRejected = false;
+                redraw = true;
+                break;
+            case ui::UiEventType::OfficerPinEntered:
+                act(ui::OfficerAction::None, e.pinOk ? "officer.pin_ok" : "officer.pin_rejected");
+                officer_.mode = e.pinOk ? ui::OfficerMode::Menu : ui::OfficerMode::PinEntry;
+                officer_.pinRejected = !e.pinOk;
+                redraw = true;
+                break;
+            case ui::UiEventType::OfficerAction:
+                // Only an unlocked overlay acts; a stray event from a closed overlay is ignored.
+                if (officer_.mode == ui::OfficerMode::Closed || officer_.mode == ui::OfficerMode::PinEntry) break;
+                act(e.action, e.alertId);
+                switch (e.action) {
+                    case ui::OfficerAction::ShowScanLog:
+                        officer_.scanLog = hooks_.scanLog ? hooks_.scanLog() : std::vector<ui::ScanLogRow>{};
+                        officer_.mode = ui::OfficerMode::ScanLog;
+                        break;
+                    case ui::OfficerAction::ShowAlerts:
+                    case ui::OfficerAction::AcknowledgeAlert:
+                        officer_.alerts = hooks_.alerts ? hooks_.alerts() : std::vector<ui::OfficerAlert>{};
+                        officer_.mode = ui::OfficerMode::Alerts;
+                        break;
+                    case ui::OfficerAction::BackToMenu: officer_.mode = ui::OfficerMode::Menu; break;
+                    case ui::OfficerAction::CloseOverlay: officer_ = ui::OfficerOverlay{}; break;
+                    case ui::OfficerAction::OpenDoor1: officer_.door1Open = true; break;
+                    case ui::OfficerAction::CloseDoor1: officer_.door1Open = false; break;
+                    case ui::OfficerAction::OpenDoor2: officer_.door2Open = true; break;
+                    case ui::OfficerAction::CloseDoor2: officer_.door2Open = false; break;
+                    default: break;
+                }
+                redraw = true;
+                break;
+        }
+    }
+    return redraw;
+}
+
+void UiBridge::tick() {
+    if (handleEvents()) (void)app_->render(decorate(last_));
+}
+
+void UiBridge::present(const ui::ViewModel& base, const LaneState& s) {
+    last_ = base;
+    (void)app_->render(decorate(base));
     if (!screenshots_.empty()) {
         char name[64];
         std::snprintf(name, sizeof name, "%03d_%s.png", ++shot_, toString(s.state));
         (void)app_->screenshot(screenshots_ / name);
     }
     // The lane runs on simulated time; give a person watching the screen a moment.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(screenshots_.empty() ? pacingMs_ : 50);
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(screenshots_.empty() ? pacingMs_ : 50);
     do {
-        for (auto& e : app_->pollEvents()) {
-            if (e.type == ui::UiEventType::Quit) quit_ = true;
-            if (e.type == ui::UiEventType::LanguageSelected || e.type == ui::UiEventType::VoiceToggled) {
-                if (e.type == ui::UiEventType::LanguageSelected) language_ = e.language;
-                else voice_ = !voice_;
-                (void)app_->render(model());
-            }
-        }
+        if (handleEvents()) (void)app_->render(decorate(last_));
         if (std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     } while (std::chrono::steady_clock::now() < until);
 }

@@ -1,6 +1,9 @@
 #pragma once
 // Turns lane states into the UI's view model and shows them (the UI decides nothing).
 #include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
 #include <memory>
 
 #include "core/config.h"
@@ -19,6 +22,15 @@ namespace kiosk::lane {
 // codes show the generic "see an officer" text.
 ui::ViewModel viewModelFor(const LaneState& s, ui::Language language);
 
+// What the officer overlay needs from the lane; every call is audited by the caller.
+struct OfficerHooks {
+    // Lane and door actions, alert acknowledgement (alertId), PIN results ("officer.pin_ok"
+    // / "officer.pin_rejected" arrive as action None with the text in alertId).
+    std::function<void(ui::OfficerAction, const std::string& detail)> act;
+    std::function<std::vector<ui::ScanLogRow>()> scanLog;
+    std::function<std::vector<ui::OfficerAlert>()> alerts;
+};
+
 class UiBridge {
 public:
     // `uiConfig`: the "ui" object of the kiosk configuration (window, fonts, voice, officer PIN hash).
@@ -31,10 +43,15 @@ public:
     bool quitRequested() const { return quit_; }
     // How long each state stays on screen before the (simulated) lane goes on; 0 in live mode.
     void setPacing(int ms) { pacingMs_ = ms; }
+    void setOfficerHooks(OfficerHooks hooks) { hooks_ = std::move(hooks); }
+    // Handles touches and keys while the lane stays in one state (live mode).
+    void tick();
 
 private:
     UiBridge() = default;
     void present(const ui::ViewModel& vm, const LaneState& s);
+    ui::ViewModel decorate(ui::ViewModel vm) const;
+    bool handleEvents();  // true when the screen must be redrawn
     std::unique_ptr<ui::App> app_;
     std::filesystem::path screenshots_;
     ui::Language language_ = ui::Language::ZhHant;
@@ -43,6 +60,9 @@ private:
     int shot_ = 0;
     bool quit_ = false;
     int pacingMs_ = 700;
+    OfficerHooks hooks_;
+    ui::OfficerOverlay officer_;
+    ui::ViewModel last_;
 };
 
 }  // namespace kiosk::lane

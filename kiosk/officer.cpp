@@ -1,0 +1,86 @@
+#include "kiosk/officer.h"
+
+#include <cstdio>
+#include <string>
+
+#include "core/log.h"
+#include "policies/reasons.h"
+
+namespace kiosk::lane {
+
+namespace {
+std::string localClock(int64_t unix) {
+    const int64_t local = unix + 8 * 3600;  // HK/Macau time for the officer's log
+    const int64_t d = ((local % 86400) + 86400) % 86400;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", int(d / 3600), int(d / 60 % 60), int(d % 60));
+    return buf;
+}
+}  // namespace
+
+OfficerHooks makeOfficerHooks(LaneServices& services, LaneShell& shell, devices::Gate* gate, core::Clock& clock) {
+    OfficerHooks h;
+    h.act = [&services, &shell, gate, &clock](ui::OfficerAction a, const std::string& detail) {
+        const auto now = clock.wallNow();
+        std::string action = a == ui::OfficerAction::None ? detail : std::string("officer.") + ui::officerActionName(a);
+        std::string note = a == ui::OfficerAction::AcknowledgeAlert ? "alert " + detail : "";
+        const State st = shell.state().state;
+        const bool laneStopped = st == State::OutOfService || st == State::Emergency;
+        switch (a) {
+            case ui::OfficerAction::LaneInService: shell.post(ev::OfficerSetInService{true}); break;
+            case ui::OfficerAction::LaneOutOfService: shell.post(ev::OfficerSetInService{false}); break;
+            case ui::OfficerAction::OpenDoor1:
+            case ui::OfficerAction::CloseDoor1:
+            case ui::OfficerAction::OpenDoor2:
+            case ui::OfficerAction::CloseDoor2: {
+                // Manual doors only on a stopped lane: the state machine owns them otherwise.
+                if (!laneStopped || !gate) {
+                    note = "refused: take the lane out of service first";
+                    break;
+                }
+                const auto door = (a == ui::OfficerAction::OpenDoor1 || a == ui::OfficerAction::CloseDoor1)
+                                      ? devices::Door::Entry
+                                      : devices::Door::Exit;
+                const bool open = a == ui::OfficerAction::OpenDoor1 || a == ui::OfficerAction::OpenDoor2;
+                auto r = open ? gate->openDoor(door) : gate->closeDoor(door);
+                note = r.ok() ? "done" : "failed: " + r.error().code;
+                break;
+            }
+            case ui::OfficerAction::AcknowledgeAlert:
+                try {
+                    services.acknowledgeAlert(static_cast<std::size_t>(std::stoul(detail)));
+                } catch (...) {
+                    note = "unknown alert";
+                }
+                break;
+            default: break;
+        }
+        if (auto s = services.audit("officer", action, note, now); !s.ok())
+            core::logError("officer.audit_failed", {{"code", s.error().code}});
+    };
+    h.scanLog = [&services, &clock] {
+        std::vector<ui::ScanLogRow> rows;
+        auto scans = services.recentScans(clock.wallNow());
+        if (!scans.ok()) return rows;
+        for (const auto& s : *scans) {
+            const bool ok = s.verdict == "accepted";
+            rows.push_back({localClock(s.time), "QR #" + s.qrHash.substr(0, 10), ok ? "accepted" : "refused",
+                            ok ? "" : s.verdict});
+        }
+        return rows;
+    };
+    h.alerts = [&services] {
+        std::vector<ui::OfficerAlert> out;
+        const auto& all = services.alerts();
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            const auto* t = policies::reasonText(all[i].reason);
+            out.push_back({std::to_string(i), localClock(all[i].time), all[i].reason,
+                           t ? std::string(t->officer) : all[i].reason, services.acknowledged(i)});
+        }
+        // Newest first.
+        return std::vector<ui::OfficerAlert>(out.rbegin(), out.rend());
+    };
+    return h;
+}
+
+}  // namespace kiosk::lane
