@@ -50,8 +50,8 @@ Event LaneServices::verifyQr(const std::string& text, int64_t t) {
         verdict = claims.error().code;
         out = ev::CredentialRejected{claims.error().code};
     } else if (auto st = replay_.check(*claims, text, t); !st.ok()) {
+        // The refusal itself raises the officer alert (qr.duplicate_scan / qr.replayed).
         verdict = st.error().code;
-        if (verdict == "qr.duplicate_scan") alertOfficer(verdict, core::fromUnixSeconds(t));
         out = ev::CredentialRejected{verdict};
     } else {
         out = ev::CredentialAccepted{claims->subject, {}};
