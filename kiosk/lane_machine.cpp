@@ -58,6 +58,7 @@ void clearTraveller(LaneState& s) {
 }
 
 core::Millis timeoutOf(State st, const LaneState& s, const LaneConfig& c) {
+    if (s.timeoutWarned) return c.timeoutWarning;
     switch (st) {
         case State::Idle: return c.idleRecheck;
         case State::ReadCredential: return c.readSlice;
@@ -119,6 +120,7 @@ StepResult toOutOfService(LaneState s, const std::string& reason, const LaneConf
 StepResult enter(LaneState s, State to, const LaneConfig& c) {
     s.state = to;
     ++s.epoch;
+    s.timeoutWarned = false;
     std::vector<Command> cmds;
     switch (to) {
         case State::Idle:
@@ -140,7 +142,7 @@ StepResult enter(LaneState s, State to, const LaneConfig& c) {
             cmds = {cmd::Show{Screen::EnterOnePerson, {}}, cmd::OpenDoor{1}};
             break;
         case State::AwaitEntry:
-            cmds = {cmd::WatchLane{}};
+            cmds = {cmd::Show{Screen::EnterOnePerson, {}}, cmd::WatchLane{}};
             break;
         case State::CaptureFace:
             cmds = {cmd::Show{Screen::Face, {}}, cmd::CaptureFace{s.faceAttempt}};
@@ -155,7 +157,7 @@ StepResult enter(LaneState s, State to, const LaneConfig& c) {
             cmds = {cmd::Show{Screen::Proceed, {}}, cmd::OpenDoor{2}};
             break;
         case State::AwaitExit:
-            cmds = {cmd::WatchLane{}};
+            cmds = {cmd::Show{Screen::Proceed, {}}, cmd::WatchLane{}};
             break;
         case State::Refused:
             cmds = {cmd::Show{Screen::SeeOfficer, s.reasons}, cmd::Record{Outcome::Refused, s.reasons},
@@ -227,6 +229,19 @@ StepResult step(const LaneState& current, const Event& e, const LaneConfig& c) {
         return toOutOfService(s, f->code.empty() ? "device.fault" : f->code, c);
     }
     if (auto* o = std::get_if<ev::LaneOccupancy>(&e)) s.occupancy = o->people;
+
+    // States that wait for the traveller to act warn before their time runs out and give
+    // 20 s more on "continue" (WCAG 2.2.1); the second timeout acts as before.
+    const bool travellerPaced = s.state == State::AwaitEntry || s.state == State::AwaitExit;
+    if (travellerPaced && std::holds_alternative<ev::Timeout>(e) && !s.timeoutWarned) {
+        s.timeoutWarned = true;
+        return rearm(s, {cmd::Show{Screen::TimeoutWarning, {}}, cmd::WatchLane{}}, c);
+    }
+    if (std::holds_alternative<ev::ContinuePressed>(e)) {
+        if (!s.timeoutWarned) return stay(s);
+        auto r = enter(s, s.state, c);  // the step again, with its full time
+        return r;
+    }
 
     switch (s.state) {
         case State::Idle:
@@ -404,6 +419,7 @@ std::string describe(const Event& e) {
             [](const ev::FireAlarm& f) -> std::string { return f.active ? "FireAlarm(on)" : "FireAlarm(off)"; },
             [](const ev::OfficerSetInService& o) -> std::string { return o.inService ? "OfficerInService" : "OfficerOutOfService"; },
             [](const ev::OfficerRelease&) -> std::string { return "OfficerRelease"; },
+            [](const ev::ContinuePressed&) -> std::string { return "ContinuePressed"; },
         },
         e);
 }

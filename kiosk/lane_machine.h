@@ -54,17 +54,18 @@ struct Timeout { uint64_t epoch; };
 struct FireAlarm { bool active; };
 struct OfficerSetInService { bool inService; };
 struct OfficerRelease {};  // officer cleared a held lane (after tailgating)
+struct ContinuePressed {};  // the traveller asked for more time on the timeout warning
 }  // namespace ev
 
 using Event = std::variant<ev::DevicesReady, ev::DeviceFault, ev::CredentialRead, ev::NothingPresented,
                            ev::CredentialAccepted, ev::CredentialRejected, ev::EligibilityPassed,
                            ev::EligibilityRefused, ev::DoorOpened, ev::DoorClosed, ev::LaneOccupancy,
                            ev::FaceResult, ev::FingerResult, ev::Recorded, ev::Timeout, ev::FireAlarm,
-                           ev::OfficerSetInService, ev::OfficerRelease>;
+                           ev::OfficerSetInService, ev::OfficerRelease, ev::ContinuePressed>;
 std::string describe(const Event& e);
 
 // ---- Commands (what the shell must do) ----
-enum class Screen { Welcome, Reading, EnterOnePerson, Face, Finger, Proceed, SeeOfficer, OutOfService, Emergency, Processing };
+enum class Screen { Welcome, Reading, EnterOnePerson, Face, Finger, Proceed, SeeOfficer, OutOfService, Emergency, Processing, TimeoutWarning };
 namespace cmd {
 struct CheckDevices {};
 struct ReadCredential {};                    // poll scanner + document reader for one slice
@@ -99,6 +100,8 @@ struct LaneConfig {
     core::Millis refusedTimeout{20000};  // traveller to leave after a refusal
     core::Millis refusedDisplay{3000};   // message shown when nobody is inside
     core::Millis outOfServiceRecheck{5000};
+    // WCAG 2.2.1: before a traveller's time runs out, warn and offer at least 20 s more.
+    core::Millis timeoutWarning{20000};
     int faceAttempts = 3;
     int fingerAttempts = 3;
 };
@@ -119,6 +122,7 @@ struct LaneState {
     bool recorded = false;
     bool officerOutOfService = false;   // officer took the lane out of service
     bool fireAlarm = false;
+    bool timeoutWarned = false;         // the "need more time?" warning is showing
     std::optional<Outcome> finished;    // set on the step that completes a traveller
 };
 

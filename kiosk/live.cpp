@@ -99,7 +99,7 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
 
     ShellObserver obs;
     obs.onTransition = [&](const LaneState& before, const Event&, const LaneState& after) {
-        if (opt.ui && before.state != after.state) opt.ui->show(after);
+        if (opt.ui && (before.state != after.state || before.timeoutWarned != after.timeoutWarned)) opt.ui->show(after);
     };
     obs.onFinished = [&](Outcome o, const std::vector<std::string>& reasons, core::Millis laneTime) {
         std::cout << "crossing: " << toString(o) << " " << (reasons.empty() ? "-" : reasons.front()) << " "

@@ -58,6 +58,7 @@ OfficerHooks makeOfficerHooks(LaneServices& services, LaneShell& shell, devices:
         if (auto s = services.audit("officer", action, note, now); !s.ok())
             core::logError("officer.audit_failed", {{"code", s.error().code}});
     };
+    h.continuePressed = [&shell] { shell.post(ev::ContinuePressed{}); };
     h.scanLog = [&services, &clock] {
         std::vector<ui::ScanLogRow> rows;
         auto scans = services.recentScans(clock.wallNow());

@@ -191,6 +191,8 @@ core::Status Runner::setUp() {
         // Each face attempt (a re-entry too) the screen prompts the challenge again and the
         // traveller performs it.
         if (before.epoch != after.epoch && after.state == State::CaptureFace) camera_->play(faceFrames_);
+        if (before.epoch != after.epoch && before.timeoutWarned != after.timeoutWarned && opt_.onState)
+            opt_.onState(after);
         if (before.epoch != after.epoch && before.state != after.state) {
             if (opt_.onState) opt_.onState(after);
             if (!faultAt_.empty() && faultAt_ == toString(after.state)) {

@@ -42,6 +42,10 @@ ui::ViewModel viewModelFor(const LaneState& s, ui::Language language) {
         case State::OutOfService: vm.screen = ui::Screen::OutOfService; break;
         case State::Emergency: vm.screen = ui::Screen::Emergency; break;
     }
+    if (s.timeoutWarned) {
+        vm.screen = ui::Screen::TimeoutWarning;
+        vm.timeoutSecondsLeft = 20;
+    }
     vm.officer.laneInService = s.state != State::OutOfService && !s.officerOutOfService;
     return vm;
 }
@@ -103,7 +107,9 @@ bool UiBridge::handleEvents() {
             case ui::UiEventType::Quit: quit_ = true; break;
             case ui::UiEventType::LanguageSelected: language_ = e.language; redraw = true; break;
             case ui::UiEventType::VoiceToggled: voice_ = !voice_; redraw = true; break;
-            case ui::UiEventType::ContinuePressed: break;
+            case ui::UiEventType::ContinuePressed:
+                if (hooks_.continuePressed) hooks_.continuePressed();
+                break;
             case ui::UiEventType::OfficerRequested:
                 officer_.mode = ui::OfficerMode::PinEntry;
                 officer_.pinRejected = false;

@@ -29,6 +29,8 @@ struct OfficerHooks {
     std::function<void(ui::OfficerAction, const std::string& detail)> act;
     std::function<std::vector<ui::ScanLogRow>()> scanLog;
     std::function<std::vector<ui::OfficerAlert>()> alerts;
+    // The traveller pressed "continue" on the timeout warning.
+    std::function<void()> continuePressed;
 };
 
 class UiBridge {

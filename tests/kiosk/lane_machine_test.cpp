@@ -42,6 +42,7 @@ struct Row {
 std::vector<Row> rows() {
     auto occupied = [](LaneState& s) { s.occupancy = 1; };
     auto held = [](LaneState& s) { s.occupancy = 2; s.holdForOfficer = true; s.reasons = {"lane.tailgating"}; s.recorded = true; };
+    auto warned = [](LaneState& s) { s.timeoutWarned = true; };
     auto lastFace = [](LaneState& s) { s.faceAttempt = 2; s.occupancy = 1; };
     auto lastFinger = [](LaneState& s) { s.fingerAttempt = 2; s.occupancy = 1; };
     return {
@@ -66,7 +67,10 @@ std::vector<Row> rows() {
         {"one person in", in(State::AwaitEntry), ev::LaneOccupancy{1}, State::CaptureFace, {"CloseDoor(1)", "CaptureFace(0)"}, {}},
         {"nobody yet", in(State::AwaitEntry), ev::LaneOccupancy{0}, State::AwaitEntry, {}, {}},
         {"tailgating", in(State::AwaitEntry), ev::LaneOccupancy{2}, State::Refused, {"CloseDoor(1)", "AlertOfficer(lane.tailgating)"}, {"OpenDoor(1)", "OpenDoor(2)"}, std::nullopt, {"lane.tailgating"}},
-        {"nobody entered", in(State::AwaitEntry), ev::Timeout{7}, State::Refused, {"CloseDoor(1)"}, {"OpenDoor(1)"}, std::nullopt, {"lane.no_entry"}},
+        {"entry time warning", in(State::AwaitEntry), ev::Timeout{7}, State::AwaitEntry, {"Show(10)", "WatchLane"}, {"CloseDoor(1)"}},
+        {"entry more time", in(State::AwaitEntry, warned), ev::ContinuePressed{}, State::AwaitEntry, {"WatchLane"}, {"Show(10)"}},
+        {"continue without warning ignored", in(State::AwaitEntry), ev::ContinuePressed{}, State::AwaitEntry, {}, {"WatchLane"}},
+        {"nobody entered", in(State::AwaitEntry, warned), ev::Timeout{7}, State::Refused, {"CloseDoor(1)"}, {"OpenDoor(1)"}, std::nullopt, {"lane.no_entry"}},
         {"face match", in(State::CaptureFace, occupied), ev::FaceResult{true, true, 0.3}, State::CaptureFinger, {"CaptureFinger(0)"}, {}},
         {"face retry", in(State::CaptureFace, occupied), ev::FaceResult{false, true, 0.8}, State::CaptureFace, {"CaptureFace(1)"}, {}},
         {"face timeout retry", in(State::CaptureFace, occupied), ev::Timeout{7}, State::CaptureFace, {"CaptureFace(1)"}, {}},
@@ -87,7 +91,8 @@ std::vector<Row> rows() {
         {"door2 no ack after pass recorded", in(State::Door2Open, [](LaneState& s) { s.occupancy = 1; s.recorded = true; }), ev::Timeout{7}, State::OutOfService, {"CloseDoor(2)", "Record(fault)"}, {}, Outcome::Fault},
         {"left", in(State::AwaitExit, occupied), ev::LaneOccupancy{0, true}, State::Idle, {"CloseDoor(2)", "CheckDevices"}, {}, Outcome::Passed},
         {"still inside", in(State::AwaitExit, occupied), ev::LaneOccupancy{1}, State::AwaitExit, {}, {}},
-        {"exit slow", in(State::AwaitExit, occupied), ev::Timeout{7}, State::AwaitExit, {"AlertOfficer(lane.timeout)", "WatchLane"}, {}},
+        {"exit time warning", in(State::AwaitExit, occupied), ev::Timeout{7}, State::AwaitExit, {"Show(10)", "WatchLane"}, {"AlertOfficer(lane.timeout)"}},
+        {"exit slow", in(State::AwaitExit, [](LaneState& s) { s.occupancy = 1; s.timeoutWarned = true; }), ev::Timeout{7}, State::AwaitExit, {"AlertOfficer(lane.timeout)", "WatchLane"}, {}},
         {"refused left", in(State::Refused, occupied), ev::LaneOccupancy{0}, State::Idle, {"CloseDoor(1)"}, {}, Outcome::Refused},
         {"refused nobody inside", in(State::Refused), ev::Timeout{7}, State::Idle, {"CheckDevices"}, {}, Outcome::Refused},
         {"refused still inside", in(State::Refused, occupied), ev::Timeout{7}, State::Refused, {"AlertOfficer(lane.timeout)"}, {"CheckDevices"}},
@@ -139,6 +144,14 @@ TEST(LaneMachine, EveryStateHasATimeout) {
         auto r = enter(LaneState{}, static_cast<State>(i), cfg());
         EXPECT_GT(r.timeout.count(), 0) << toString(static_cast<State>(i));
         EXPECT_FALSE(r.commands.empty()) << toString(static_cast<State>(i));
+    }
+}
+
+TEST(LaneMachine, TravellerTimeoutsWarnAndOfferAtLeast20Seconds) {
+    for (State st : {State::AwaitEntry, State::AwaitExit}) {
+        auto r = step(in(st, [](LaneState& s) { s.occupancy = 1; }), ev::Timeout{7}, cfg());
+        EXPECT_TRUE(r.next.timeoutWarned) << toString(st);
+        EXPECT_GE(r.timeout.count(), 20000) << toString(st);
     }
 }
 
