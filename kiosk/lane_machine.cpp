@@ -9,6 +9,7 @@ const char* toString(State s) {
         case State::Idle: return "Idle";
         case State::ReadCredential: return "ReadCredential";
         case State::VerifyCredential: return "VerifyCredential";
+        case State::ReadHealthCode: return "ReadHealthCode";
         case State::CheckEligibility: return "CheckEligibility";
         case State::Door1Open: return "Door1Open";
         case State::AwaitEntry: return "AwaitEntry";
@@ -49,6 +50,7 @@ void clearTraveller(LaneState& s) {
     s.subject.clear();
     s.credentialKind.reset();
     s.pendingText.clear();
+    s.healthText.clear();
     s.faceAttempt = 0;
     s.fingerAttempt = 0;
     s.reasons.clear();
@@ -63,6 +65,7 @@ core::Millis timeoutOf(State st, const LaneState& s, const LaneConfig& c) {
         case State::Idle: return c.idleRecheck;
         case State::ReadCredential: return c.readSlice;
         case State::VerifyCredential: return c.verifyTimeout;
+        case State::ReadHealthCode: return c.healthCodeTimeout;
         case State::CheckEligibility: return c.eligibilityTimeout;
         case State::Door1Open: return c.doorTimeout;
         case State::AwaitEntry: return c.entryTimeout;
@@ -135,8 +138,12 @@ StepResult enter(LaneState s, State to, const LaneConfig& c) {
                     cmd::VerifyCredential{s.credentialKind.value_or(CredentialKind::Qr), s.pendingText}};
             s.pendingText.clear();
             break;
+        case State::ReadHealthCode:
+            cmds = {cmd::Show{Screen::HealthCode, {}}, cmd::ReadHealthCode{}};
+            break;
         case State::CheckEligibility:
-            cmds = {cmd::CheckEligibility{s.subject}};
+            cmds = {cmd::CheckEligibility{s.subject, s.healthText}};
+            s.healthText.clear();
             break;
         case State::Door1Open:
             cmds = {cmd::Show{Screen::EnterOnePerson, {}}, cmd::OpenDoor{1}};
@@ -261,10 +268,19 @@ StepResult step(const LaneState& current, const Event& e, const LaneConfig& c) {
         case State::VerifyCredential:
             if (auto* a = std::get_if<ev::CredentialAccepted>(&e)) {
                 s.subject = a->subject;
-                return enter(s, State::CheckEligibility, c);
+                return enter(s, a->healthCodeRequired ? State::ReadHealthCode : State::CheckEligibility, c);
             }
             if (auto* r = std::get_if<ev::CredentialRejected>(&e)) return refuse(s, {r->reason}, c);
             if (std::holds_alternative<ev::Timeout>(e)) return refuse(s, {"lane.timeout"}, c);
+            break;
+
+        case State::ReadHealthCode:
+            if (auto* h = std::get_if<ev::HealthCodeRead>(&e)) {
+                s.healthText = h->text;
+                return enter(s, State::CheckEligibility, c);
+            }
+            // No code shown: eligibility decides without it (health.missing).
+            if (std::holds_alternative<ev::Timeout>(e)) return enter(s, State::CheckEligibility, c);
             break;
 
         case State::CheckEligibility:
@@ -407,6 +423,7 @@ std::string describe(const Event& e) {
             [](const ev::NothingPresented&) -> std::string { return "NothingPresented"; },
             [](const ev::CredentialAccepted&) -> std::string { return "CredentialAccepted"; },
             [](const ev::CredentialRejected& r) -> std::string { return "CredentialRejected(" + r.reason + ")"; },
+            [](const ev::HealthCodeRead&) -> std::string { return "HealthCodeRead"; },
             [](const ev::EligibilityPassed&) -> std::string { return "EligibilityPassed"; },
             [](const ev::EligibilityRefused&) -> std::string { return "EligibilityRefused"; },
             [](const ev::DoorOpened& d) -> std::string { return "DoorOpened(" + std::to_string(d.door) + ")"; },
@@ -429,6 +446,7 @@ std::string describe(const Command& c) {
         Overloaded{
             [](const cmd::CheckDevices&) -> std::string { return "CheckDevices"; },
             [](const cmd::ReadCredential&) -> std::string { return "ReadCredential"; },
+            [](const cmd::ReadHealthCode&) -> std::string { return "ReadHealthCode"; },
             [](const cmd::VerifyCredential&) -> std::string { return "VerifyCredential"; },
             [](const cmd::CheckEligibility&) -> std::string { return "CheckEligibility"; },
             [](const cmd::OpenDoor& d) -> std::string { return "OpenDoor(" + std::to_string(d.door) + ")"; },

@@ -16,6 +16,7 @@ enum class State {
     Idle,              // between travellers: doors closed, devices checked
     ReadCredential,    // welcome screen, waiting for a QR or an ID card
     VerifyCredential,  // signature, freshness, replay
+    ReadHealthCode,    // only while a health-code rule set is in force: the second QR
     CheckEligibility,  // policies: enrolment, age, delay, health, watchlist
     Door1Open,         // entry door opening
     AwaitEntry,        // waiting for exactly one person inside
@@ -40,7 +41,12 @@ struct DevicesReady {};
 struct DeviceFault { std::string device; std::string code; };
 struct CredentialRead { CredentialKind kind; std::string text; };  // text: QR text, or MRZ lines joined by '\n'
 struct NothingPresented {};                                       // a read slice ended empty
-struct CredentialAccepted { std::string subject; std::vector<std::string> warnings; };
+struct CredentialAccepted {
+    std::string subject;
+    std::vector<std::string> warnings;
+    bool healthCodeRequired = false;  // a health rule set is in force on this date
+};
+struct HealthCodeRead { std::string text; };
 struct CredentialRejected { std::string reason; };
 struct EligibilityPassed {};
 struct EligibilityRefused { std::vector<std::string> reasons; bool quiet = false; };
@@ -58,19 +64,20 @@ struct ContinuePressed {};  // the traveller asked for more time on the timeout 
 }  // namespace ev
 
 using Event = std::variant<ev::DevicesReady, ev::DeviceFault, ev::CredentialRead, ev::NothingPresented,
-                           ev::CredentialAccepted, ev::CredentialRejected, ev::EligibilityPassed,
+                           ev::CredentialAccepted, ev::CredentialRejected, ev::HealthCodeRead, ev::EligibilityPassed,
                            ev::EligibilityRefused, ev::DoorOpened, ev::DoorClosed, ev::LaneOccupancy,
                            ev::FaceResult, ev::FingerResult, ev::Recorded, ev::Timeout, ev::FireAlarm,
                            ev::OfficerSetInService, ev::OfficerRelease, ev::ContinuePressed>;
 std::string describe(const Event& e);
 
 // ---- Commands (what the shell must do) ----
-enum class Screen { Welcome, Reading, EnterOnePerson, Face, Finger, Proceed, SeeOfficer, OutOfService, Emergency, Processing, TimeoutWarning };
+enum class Screen { Welcome, Reading, EnterOnePerson, Face, Finger, Proceed, SeeOfficer, OutOfService, Emergency, Processing, TimeoutWarning, HealthCode };
 namespace cmd {
 struct CheckDevices {};
 struct ReadCredential {};                    // poll scanner + document reader for one slice
 struct VerifyCredential { CredentialKind kind; std::string text; };
-struct CheckEligibility { std::string subject; };
+struct CheckEligibility { std::string subject; std::string healthText; };
+struct ReadHealthCode {};                    // poll the QR scanner for the health code
 struct OpenDoor { int door; };
 struct CloseDoor { int door; };
 struct WatchLane {};                         // poll the gate for one slice
@@ -81,7 +88,7 @@ struct AlertOfficer { std::string reason; };
 struct Show { Screen screen; std::vector<std::string> reasons; };
 }  // namespace cmd
 
-using Command = std::variant<cmd::CheckDevices, cmd::ReadCredential, cmd::VerifyCredential, cmd::CheckEligibility,
+using Command = std::variant<cmd::CheckDevices, cmd::ReadCredential, cmd::ReadHealthCode, cmd::VerifyCredential, cmd::CheckEligibility,
                              cmd::OpenDoor, cmd::CloseDoor, cmd::WatchLane, cmd::CaptureFace, cmd::CaptureFinger,
                              cmd::Record, cmd::AlertOfficer, cmd::Show>;
 std::string describe(const Command& c);
@@ -91,6 +98,7 @@ struct LaneConfig {
     core::Millis readSlice{60000};       // ReadCredential re-arms after this (the welcome loop)
     core::Millis verifyTimeout{2000};
     core::Millis eligibilityTimeout{2000};
+    core::Millis healthCodeTimeout{20000};  // to show the health code after the crossing QR
     core::Millis doorTimeout{3000};      // door must reach its state (controller ack) in time
     core::Millis entryTimeout{10000};    // nobody entered
     core::Millis faceTimeout{8000};      // per attempt
@@ -113,6 +121,7 @@ struct LaneState {
     std::string subject;                // opaque enrolment reference of the current traveller
     std::optional<CredentialKind> credentialKind;
     std::string pendingText;            // the credential being verified (cleared after)
+    std::string healthText;             // the health code shown (cleared after eligibility)
     int faceAttempt = 0;
     int fingerAttempt = 0;
     int occupancy = 0;

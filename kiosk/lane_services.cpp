@@ -4,6 +4,8 @@
 
 #include "core/log.h"
 #include "credentials/mrz.h"
+#include "credentials/health.h"
+#include "policies/civil_date.h"
 #include "policies/rules.h"
 
 namespace kiosk::lane {
@@ -34,6 +36,7 @@ Event LaneServices::verifyCredential(CredentialKind kind, const std::string& tex
         return ev::CredentialRejected{fresh.error().code};
     }
     Event e = kind == CredentialKind::Qr ? verifyQr(text, t) : verifyMrz(text, t);
+    if (auto* a = std::get_if<ev::CredentialAccepted>(&e)) a->healthCodeRequired = healthCodeRequired(t);
     if (fresh->warning) {
         if (auto* a = std::get_if<ev::CredentialAccepted>(&e)) a->warnings.push_back(fresh->warning->code);
         alertOfficer(fresh->warning->code, now);
@@ -110,10 +113,41 @@ core::Result<policies::EnrolmentRecord> toPolicyRecord(const store::EnrolmentRow
     return r;
 }
 
-Event LaneServices::checkEligibility(const std::string& subject, int peopleInLane, core::WallTime now) {
+bool LaneServices::healthCodeRequired(int64_t now) const {
+    const auto* rules = config_.policy.healthRulesOn(policies::localDateOf(now, config_.policy.utcOffsetSeconds));
+    return rules && rules->required;
+}
+
+Event LaneServices::checkEligibility(const std::string& subject, int peopleInLane, const std::string& healthText,
+                                     core::WallTime now) {
     const int64_t t = core::toUnixSeconds(now);
     policies::LaneFacts facts;
     facts.peopleInLane = peopleInLane;
+    std::vector<std::string> healthProblems;
+    if (!healthText.empty()) {
+        // The project's health-code token, verified like the crossing QR, bound to the same
+        // enrolment, used once. Without valid evidence the policy refuses (health.missing).
+        auto trust = trust_.current();
+        auto h = credentials::verifyHealthCode(healthText, *trust, t, config_.verify);
+        if (!h.ok()) {
+            healthProblems.push_back(h.error().code);
+        } else if (h->subject != subject) {
+            healthProblems.push_back("health.certificate_invalid");
+        } else if (auto r = replay_.checkToken(h->issuer, h->tokenId, h->expiresAt.value_or(h->issuedAt + 86400),
+                                               healthText, t);
+                   !r.ok()) {
+            healthProblems.push_back(r.error().code);
+        } else {
+            policies::HealthCode code;
+            code.colour = h->colour == credentials::HealthColour::Green   ? policies::HealthCode::Colour::Green
+                          : h->colour == credentials::HealthColour::Amber ? policies::HealthCode::Colour::Amber
+                                                                          : policies::HealthCode::Colour::Red;
+            code.issuedAt = h->issuedAt;
+            facts.health = code;
+        }
+        core::logInfo("lane.health_code", {{"qr", core::hashForLog(healthText)},
+                                           {"verdict", healthProblems.empty() ? "verified" : healthProblems.front()}});
+    }
     if (!subject.empty()) {
         auto row = store_.findEnrolmentByReference(subject, store::Biometrics::Without);
         if (!row.ok()) return ev::EligibilityRefused{{"device.fault"}, false};
@@ -127,6 +161,7 @@ Event LaneServices::checkEligibility(const std::string& subject, int peopleInLan
     }
     auto d = policies::evaluateLane(facts, config_.policy, t);
     if (d.passed()) return ev::EligibilityPassed{};
+    d.reasons.insert(d.reasons.end(), healthProblems.begin(), healthProblems.end());
     return ev::EligibilityRefused{d.reasons, d.quiet};
 }
 

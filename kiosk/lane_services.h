@@ -34,7 +34,8 @@ public:
                  credentials::ReplayCache& replay);
 
     Event verifyCredential(CredentialKind kind, const std::string& text, core::WallTime now) override;
-    Event checkEligibility(const std::string& subject, int peopleInLane, core::WallTime now) override;
+    Event checkEligibility(const std::string& subject, int peopleInLane, const std::string& healthText,
+                           core::WallTime now) override;
     core::Result<std::vector<devices::FaceDescriptor>> enrolledFaces(const std::string& subject) override;
     core::Result<std::vector<std::vector<uint8_t>>> enrolledFingers(const std::string& subject) override;
     core::Status record(const Record& r, core::WallTime now) override;
@@ -56,6 +57,7 @@ public:
 private:
     Event verifyQr(const std::string& text, int64_t now);
     Event verifyMrz(const std::string& text, int64_t now);
+    bool healthCodeRequired(int64_t now) const;
 
     LaneServicesConfig config_;
     store::Store& store_;

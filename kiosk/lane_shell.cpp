@@ -13,7 +13,8 @@ bool isSafetyCommand(const Command& c) {
            std::holds_alternative<cmd::AlertOfficer>(c) || std::holds_alternative<cmd::Show>(c);
 }
 bool isActivity(const Command& c) {
-    return std::holds_alternative<cmd::ReadCredential>(c) || std::holds_alternative<cmd::WatchLane>(c);
+    return std::holds_alternative<cmd::ReadCredential>(c) || std::holds_alternative<cmd::WatchLane>(c) ||
+           std::holds_alternative<cmd::ReadHealthCode>(c);
 }
 }  // namespace
 
@@ -118,7 +119,7 @@ void LaneShell::execute(const Command& c) {
         credentialHash_ = core::sha256Hex(v->text);  // the journal keeps the hash, never the text
         out = services_.verifyCredential(v->kind, v->text, wallNow);
     } else if (auto* ce = std::get_if<cmd::CheckEligibility>(&c)) {
-        out = services_.checkEligibility(ce->subject, std::max(1, state_.occupancy), wallNow);
+        out = services_.checkEligibility(ce->subject, std::max(1, state_.occupancy), ce->healthText, wallNow);
     } else if (auto* o = std::get_if<cmd::OpenDoor>(&c)) {
         if (!dev_.gate) {
             out = ev::DeviceFault{"gate", devices::errc::kLost};
@@ -149,6 +150,7 @@ void LaneShell::execute(const Command& c) {
 std::optional<Event> LaneShell::runActivity(const Command& c) {
     if (std::holds_alternative<cmd::ReadCredential>(c)) return readCredential();
     if (std::holds_alternative<cmd::WatchLane>(c)) return watchLane();
+    if (std::holds_alternative<cmd::ReadHealthCode>(c)) return readHealthCode();
     return std::nullopt;
 }
 
@@ -206,6 +208,16 @@ std::optional<Event> LaneShell::readCredential() {
             return ev::CredentialRead{CredentialKind::Mrz, joined};
         }
     }
+    return std::nullopt;
+}
+
+std::optional<Event> LaneShell::readHealthCode() {
+    auto q = dev_.qr->waitForCode(tuning_.pollSlice);
+    if (!q.ok()) {
+        if (q.error().code == "qr.ambiguous") return std::nullopt;
+        return ev::DeviceFault{"qr", q.error().code};
+    }
+    if (*q) return ev::HealthCodeRead{**q};
     return std::nullopt;
 }
 

@@ -37,7 +37,9 @@ public:
     // -> ev::CredentialAccepted or ev::CredentialRejected
     virtual Event verifyCredential(CredentialKind kind, const std::string& text, core::WallTime now) = 0;
     // -> ev::EligibilityPassed or ev::EligibilityRefused
-    virtual Event checkEligibility(const std::string& subject, int peopleInLane, core::WallTime now) = 0;
+    // healthText: the health code the traveller showed ("" when none was asked for or shown).
+    virtual Event checkEligibility(const std::string& subject, int peopleInLane, const std::string& healthText,
+                                   core::WallTime now) = 0;
     virtual core::Result<std::vector<devices::FaceDescriptor>> enrolledFaces(const std::string& subject) = 0;
     virtual core::Result<std::vector<std::vector<uint8_t>>> enrolledFingers(const std::string& subject) = 0;
     struct Record {
@@ -90,6 +92,7 @@ private:
     std::optional<Event> captureFinger(int attempt);
     std::optional<Event> watchLane();
     std::optional<Event> readCredential();
+    std::optional<Event> readHealthCode();
     void checkFireAlarm();
 
     LaneConfig config_;

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "credentials/crossing_qr.h"
+#include "credentials/health.h"
 #include "credentials/replay_cache.h"
 #include "credentials/trust_list.h"
 #include "devices/sim/sim_camera.h"
@@ -170,7 +171,7 @@ core::Status Runner::setUp() {
     tk.alg = issuer_.alg;
     tk.publicPem = issuer_.publicPem;
     tk.issuer = "HK";
-    tk.purpose = credentials::KeyPurpose::Crossing;
+    tk.purpose = credentials::KeyPurpose::Any;  // crossing tokens and health codes
     KIOSK_ASSIGN_OR_RETURN(auto list, credentials::TrustList::fromKeys({tk}, start - trustAge * 86400));
     KIOSK_TRY(trust_.replace(std::move(list)));
     replay_ = std::make_unique<credentials::ReplayCache>();
@@ -366,6 +367,20 @@ core::Result<TravellerResult> Runner::traveller(const ConfigView& t, std::size_t
         KIOSK_ASSIGN_OR_RETURN(text, credentialText(t, index));
         KIOSK_ASSIGN_OR_RETURN(int64_t delay, t.integerOr("present_after_ms", 800, 0, 60000));
         qr_->present(text, Millis(delay));
+        if (t.has("health_code")) {
+            // The second QR: the health code, shown when the lane asks for it.
+            KIOSK_ASSIGN_OR_RETURN(ConfigView h, t.child("health_code"));
+            credentials::HealthCodeClaims hc;
+            hc.issuer = "HK";
+            KIOSK_ASSIGN_OR_RETURN(hc.subject, h.string("enrolment"));
+            KIOSK_ASSIGN_OR_RETURN(std::string colour, h.oneOf("colour", {"green", "amber", "red"}));
+            hc.colour = *credentials::healthColourFromName(colour);
+            KIOSK_ASSIGN_OR_RETURN(int64_t age, h.integerOr("age_minutes", 30, 0, 100000));
+            hc.issuedAt = core::toUnixSeconds(clock_->wallNow()) - age * 60;
+            hc.tokenId = randomHex(rng_, 16);
+            KIOSK_ASSIGN_OR_RETURN(std::string htext, credentials::issueHealthCodeToken(hc, issuer_));
+            qr_->present(htext, Millis(1500));
+        }
     }
     issued_.resize(index + 1);
     issued_[index] = text;

@@ -17,6 +17,7 @@ ui::ViewModel viewModelFor(const LaneState& s, ui::Language language) {
         case State::Idle:
         case State::ReadCredential: vm.screen = ui::Screen::Welcome; break;
         case State::VerifyCredential:
+        case State::ReadHealthCode:
         case State::CheckEligibility: vm.screen = ui::Screen::Reading; break;
         case State::Door1Open:
         case State::AwaitEntry: vm.screen = ui::Screen::DoorOpen; break;

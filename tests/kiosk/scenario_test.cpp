@@ -115,6 +115,29 @@ TEST(Scenario, PassingTravellerIsRecordedAndTheLaneReturnsToWelcome) {
     EXPECT_EQ(run->journalRows, 2);
 }
 
+TEST(Scenario, HealthCodeRuleInForceAsksForTheSecondQr) {
+    auto e = env("health");
+    auto j = scenario();
+    j["policy"] = core::Json::parse(R"J({"health_code": [{"from": "2026-01-01", "required": true, "max_code_age_minutes": 360}]})J");
+    j["travellers"] = core::Json::parse(R"J([
+        {"name": "green", "qr": {"enrolment": "A"}, "health_code": {"enrolment": "A", "colour": "green"},
+         "face": ["p.png"], "finger": ["f.png"], "expect": {"outcome": "passed"}},
+        {"name": "red", "qr": {"enrolment": "A"}, "health_code": {"enrolment": "A", "colour": "red"},
+         "expect": {"outcome": "refused", "reason": "health.red"}},
+        {"name": "amber", "qr": {"enrolment": "A"}, "health_code": {"enrolment": "A", "colour": "amber"},
+         "expect": {"outcome": "refused", "reason": "health.amber"}},
+        {"name": "too old (Macau 6 h)", "qr": {"enrolment": "A"}, "health_code": {"enrolment": "A", "colour": "green", "age_minutes": 400},
+         "expect": {"outcome": "refused", "reason": "health.code_too_old"}},
+        {"name": "someone else's code", "qr": {"enrolment": "A"}, "health_code": {"enrolment": "KID", "colour": "green"},
+         "expect": {"outcome": "refused", "reason": "health.missing"}},
+        {"name": "no code shown", "qr": {"enrolment": "A"}, "expect": {"outcome": "refused", "reason": "health.missing"}}
+    ])J");
+    auto run = runScenario(j, e);
+    ASSERT_TRUE(run.ok()) << run.error().message;
+    for (auto& t : run->travellers)
+        EXPECT_TRUE(t.ok) << t.name << ": got " << t.outcome << " " << (t.reasons.empty() ? "" : t.reasons[0]);
+}
+
 TEST(Scenario, ExpectationMismatchIsReported) {
     auto e = env("mismatch");
     auto j = scenario();
