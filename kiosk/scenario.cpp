@@ -323,6 +323,10 @@ core::Result<TravellerResult> Runner::traveller(const ConfigView& t, std::size_t
     KIOSK_ASSIGN_OR_RETURN(r.expectedOutcome, expect.oneOf("outcome", {"passed", "refused", "aborted", "fault"}));
     KIOSK_ASSIGN_OR_RETURN(r.expectedReason, expect.stringOr("reason", ""));
 
+    // Time passes before this traveller (days without travellers: retention, trust-list age).
+    KIOSK_ASSIGN_OR_RETURN(int64_t waitDays, t.integerOr("wait_days", 0, 0, 3650));
+    if (waitDays > 0) clock_->advance(Millis(waitDays * 86400 * 1000));
+
     // The lane must be waiting for a credential before the traveller steps up.
     runUntil([&] { return shell_->state().state == State::ReadCredential; }, Millis(120000));
     if (shell_->state().state != State::ReadCredential)

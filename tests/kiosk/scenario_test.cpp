@@ -138,6 +138,21 @@ TEST(Scenario, HealthCodeRuleInForceAsksForTheSecondQr) {
         EXPECT_TRUE(t.ok) << t.name << ": got " << t.outcome << " " << (t.reasons.empty() ? "" : t.reasons[0]);
 }
 
+TEST(Scenario, StaleTrustListRefusesAndOldRecordsAreErased) {
+    auto e = env("retention");
+    auto j = scenario();
+    j["travellers"] = core::Json::parse(R"J([
+        {"name": "today", "qr": {"enrolment": "KID"}, "expect": {"outcome": "refused", "reason": "elig.under_minimum_age"}},
+        {"name": "32 days later", "wait_days": 32, "qr": {"enrolment": "A"}, "expect": {"outcome": "refused", "reason": "trust.stale"}}
+    ])J");
+    auto run = runScenario(j, e);
+    ASSERT_TRUE(run.ok()) << run.error().message;
+    for (auto& t : run->travellers)
+        EXPECT_TRUE(t.ok) << t.name << ": got " << t.outcome << " " << (t.reasons.empty() ? "" : t.reasons[0]);
+    // The first crossing is older than 31 days when the second one is recorded: erased.
+    EXPECT_EQ(run->journalRows, 1);
+}
+
 TEST(Scenario, ExpectationMismatchIsReported) {
     auto e = env("mismatch");
     auto j = scenario();
