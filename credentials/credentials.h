@@ -9,5 +9,6 @@
 #include "credentials/keys.h"
 #include "credentials/mrz.h"
 #include "credentials/replay_cache.h"
+#include "credentials/sample_tokens.h"
 #include "credentials/trust_list.h"
 #include "credentials/zlib_codec.h"

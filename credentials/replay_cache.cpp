@@ -99,6 +99,13 @@ std::vector<ReplayEntry> ReplayCache::exportEntries() const {
     return out;
 }
 
+std::vector<ReplayEntry> ReplayCache::exportEntriesSince(int64_t seenAtOrAfter) const {
+    std::lock_guard lock(mu_);
+    std::vector<ReplayEntry> out;
+    for (auto it = bySeen_.lower_bound(seenAtOrAfter); it != bySeen_.end(); ++it) out.push_back(entries_.at(it->second));
+    return out;
+}
+
 void ReplayCache::importEntries(const std::vector<ReplayEntry>& entries, int64_t nowUnix) {
     std::lock_guard lock(mu_);
     for (const auto& e : entries) {

@@ -48,6 +48,9 @@ public:
     void purgeExpired(int64_t nowUnix);
     std::size_t size() const;
     std::vector<ReplayEntry> exportEntries() const;
+    // Entries first seen at or after `seenAtOrAfter` (what a scan just added), without
+    // walking the whole cache.
+    std::vector<ReplayEntry> exportEntriesSince(int64_t seenAtOrAfter) const;
     // Merges (keeps the later expiry); expired entries are dropped; the cap applies.
     void importEntries(const std::vector<ReplayEntry>& entries, int64_t nowUnix);
     // Plain text, one entry per line ("cti|text <seenAt> <expiresAt> <key>"); atomic replace.

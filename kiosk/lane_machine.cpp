@@ -99,6 +99,18 @@ StepResult refuse(LaneState s, std::vector<std::string> reasons, const LaneConfi
     return r;
 }
 
+// A biometric attempt failed: the same step again while attempts remain (`attempt` is the
+// state's counter), else the refusal with the last attempt's reason.
+StepResult retryOrRefuse(LaneState s, int LaneState::*attempt, int maxAttempts, const char* reason,
+                         const LaneConfig& c) {
+    if (s.*attempt + 1 < maxAttempts) {
+        ++(s.*attempt);
+        const State same = s.state;
+        return enter(std::move(s), same, c);
+    }
+    return refuse(std::move(s), {reason}, c);
+}
+
 StepResult finish(LaneState s, Outcome o, const LaneConfig& c, std::vector<Command> before = {}) {
     auto r = enter(std::move(s), State::Idle, c);
     r.next.finished = o;
@@ -319,38 +331,24 @@ StepResult step(const LaneState& current, const Event& e, const LaneConfig& c) {
                     s.fingerAttempt = 0;
                     return enter(s, State::CaptureFinger, c);
                 }
-                if (s.faceAttempt + 1 < c.faceAttempts) {
-                    ++s.faceAttempt;
-                    return enter(s, State::CaptureFace, c);
-                }
-                const char* why = !f->faceFound ? "face.no_face" : !f->livenessPassed ? "face.liveness_failed" : "face.no_match";
-                return refuse(s, {why}, c);
+                return retryOrRefuse(s, &LaneState::faceAttempt, c.faceAttempts,
+                                     !f->faceFound         ? "face.no_face"
+                                     : !f->livenessPassed ? "face.liveness_failed"
+                                                          : "face.no_match",
+                                     c);
             }
-            if (std::holds_alternative<ev::Timeout>(e)) {
-                if (s.faceAttempt + 1 < c.faceAttempts) {
-                    ++s.faceAttempt;
-                    return enter(s, State::CaptureFace, c);
-                }
-                return refuse(s, {"face.no_face"}, c);
-            }
+            if (std::holds_alternative<ev::Timeout>(e))
+                return retryOrRefuse(s, &LaneState::faceAttempt, c.faceAttempts, "face.no_face", c);
             break;
 
         case State::CaptureFinger:
             if (auto* f = std::get_if<ev::FingerResult>(&e)) {
                 if (f->match) return enter(s, State::Decide, c);
-                if (s.fingerAttempt + 1 < c.fingerAttempts) {
-                    ++s.fingerAttempt;
-                    return enter(s, State::CaptureFinger, c);
-                }
-                return refuse(s, {f->qualityOk ? "finger.no_match" : "finger.quality"}, c);
+                return retryOrRefuse(s, &LaneState::fingerAttempt, c.fingerAttempts,
+                                     f->qualityOk ? "finger.no_match" : "finger.quality", c);
             }
-            if (std::holds_alternative<ev::Timeout>(e)) {
-                if (s.fingerAttempt + 1 < c.fingerAttempts) {
-                    ++s.fingerAttempt;
-                    return enter(s, State::CaptureFinger, c);
-                }
-                return refuse(s, {"finger.quality"}, c);
-            }
+            if (std::holds_alternative<ev::Timeout>(e))
+                return retryOrRefuse(s, &LaneState::fingerAttempt, c.fingerAttempts, "finger.quality", c);
             break;
 
         case State::Decide:

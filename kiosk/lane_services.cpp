@@ -60,8 +60,7 @@ Event LaneServices::verifyQr(const std::string& text, int64_t t) {
         out = ev::CredentialAccepted{claims->subject, {}};
         // Persist only what this scan added (the cache itself stays in memory).
         std::vector<store::ReplayEntry> rows;
-        for (const auto& e : replay_.exportEntries()) {
-            if (e.seenAt != t) continue;
+        for (const auto& e : replay_.exportEntriesSince(t)) {
             const bool textKind = e.kind == credentials::ReplayEntryKind::Text;
             rows.push_back({textKind ? "text:" + e.key : e.key, e.expiresAt, textKind ? e.key : "", e.seenAt});
         }

@@ -189,15 +189,20 @@ void LaneShell::checkFireAlarm() {
     }
 }
 
-std::optional<Event> LaneShell::readCredential() {
+// One slice of the QR scanner: a code, nothing, or a device fault. Two different codes in
+// view count as nothing (the traveller is asked to show one).
+core::Result<std::optional<std::string>> LaneShell::pollQr() {
     auto q = dev_.qr->waitForCode(tuning_.pollSlice);
-    if (!q.ok()) {
-        if (q.error().code == "qr.ambiguous") {
-            core::logWarn("lane.qr_ambiguous");
-            return std::nullopt;
-        }
-        return ev::DeviceFault{"qr", q.error().code};
+    if (!q.ok() && q.error().code == "qr.ambiguous") {
+        core::logWarn("lane.qr_ambiguous");
+        return std::optional<std::string>{};
     }
+    return q;
+}
+
+std::optional<Event> LaneShell::readCredential() {
+    auto q = pollQr();
+    if (!q.ok()) return ev::DeviceFault{"qr", q.error().code};
     if (*q) return ev::CredentialRead{CredentialKind::Qr, **q};
     if (dev_.document) {
         auto m = dev_.document->waitForMrz(tuning_.pollSlice);
@@ -212,11 +217,8 @@ std::optional<Event> LaneShell::readCredential() {
 }
 
 std::optional<Event> LaneShell::readHealthCode() {
-    auto q = dev_.qr->waitForCode(tuning_.pollSlice);
-    if (!q.ok()) {
-        if (q.error().code == "qr.ambiguous") return std::nullopt;
-        return ev::DeviceFault{"qr", q.error().code};
-    }
+    auto q = pollQr();
+    if (!q.ok()) return ev::DeviceFault{"qr", q.error().code};
     if (*q) return ev::HealthCodeRead{**q};
     return std::nullopt;
 }
@@ -224,10 +226,6 @@ std::optional<Event> LaneShell::readHealthCode() {
 std::optional<Event> LaneShell::watchLane() {
     auto st = dev_.gate->waitForChange(tuning_.pollSlice);
     if (!st.ok()) return ev::DeviceFault{"gate", st.error().code};
-    if (st->fireAlarm != lastFire_) {
-        lastFire_ = st->fireAlarm;
-        return ev::FireAlarm{st->fireAlarm};
-    }
     if (st->entry == devices::DoorState::Jammed || st->exit == devices::DoorState::Jammed)
         return ev::DeviceFault{"gate", devices::errc::kJam};
     if (st->occupancy != lastOccupancy_ || st->exitPassage) {

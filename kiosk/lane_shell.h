@@ -91,6 +91,7 @@ private:
     std::optional<Event> captureFace(int attempt);
     std::optional<Event> captureFinger(int attempt);
     std::optional<Event> watchLane();
+    core::Result<std::optional<std::string>> pollQr();
     std::optional<Event> readCredential();
     std::optional<Event> readHealthCode();
     void checkFireAlarm();

@@ -18,23 +18,8 @@ namespace {
 std::vector<std::string> signedTokens(int count, uint64_t seed) {
     std::vector<std::string> out;
 #ifdef KIOSK_QRSET_SIGNED
-    namespace cr = kiosk::credentials;
-    auto key = cr::generateIssuerKey(cr::Algorithm::ES256, "qrset-" + std::to_string(seed));
-    if (!key.ok()) return out;
-    const int64_t now = 1795000000;
-    for (int i = 0; i < count; ++i) {
-        char cti[32];
-        std::snprintf(cti, sizeof cti, "%08llx%08x", static_cast<unsigned long long>(seed), i);
-        cr::CrossingClaims c;
-        c.issuer = i % 2 ? "MO" : "HK";
-        c.subject = "enr-" + std::to_string(100000 + i);
-        c.issuedAt = now;
-        c.expiresAt = now + 60;
-        c.tokenId = cti;
-        auto t = cr::issueCrossingQr(c, *key);
-        if (!t.ok()) return {};
-        out.push_back(*t);
-    }
+    auto tokens = kiosk::credentials::sampleCrossingTokens(count, seed);
+    if (tokens.ok()) out = std::move(*tokens);
 #else
     (void)count;
     (void)seed;

@@ -54,28 +54,9 @@ bool hasFlag(int argc, char** argv, const std::string& name) {
 std::vector<std::string> setTexts(int count, uint64_t seed, std::string& kind) {
     std::vector<std::string> texts;
 #ifdef KIOSK_HAVE_CREDENTIALS
-    namespace cr = kiosk::credentials;
-    auto key = cr::generateIssuerKey(cr::Algorithm::ES256, "bench-qr");
-    if (key.ok()) {
-        const int64_t now = 1795000000;
-        for (int i = 0; i < count; ++i) {
-            char cti[32];
-            std::snprintf(cti, sizeof cti, "%08llx%08x", static_cast<unsigned long long>(seed), i);
-            cr::CrossingClaims c;
-            c.issuer = i % 2 ? "MO" : "HK";
-            c.subject = "enr-" + std::to_string(100000 + i);
-            c.issuedAt = now;
-            c.expiresAt = now + 60;
-            c.tokenId = cti;
-            auto t = cr::issueCrossingQr(c, *key);
-            if (!t.ok()) break;
-            texts.push_back(*t);
-        }
-        if (static_cast<int>(texts.size()) == count) {
-            kind = "signed HKMO1 crossing tokens (ES256, credentials::issueCrossingQr)";
-            return texts;
-        }
-        texts.clear();
+    if (auto tokens = kiosk::credentials::sampleCrossingTokens(count, seed); tokens.ok()) {
+        kind = "signed HKMO1 crossing tokens (ES256, credentials::issueCrossingQr)";
+        return std::move(*tokens);
     }
 #endif
     (void)count;

@@ -1,5 +1,7 @@
 #include "kiosk/store/crypto.h"
 
+#include "core/log.h"
+
 #include <memory>
 
 #include <openssl/evp.h>
@@ -74,18 +76,6 @@ core::Result<Bytes> openBlob(const Bytes& key, const Bytes& blob, const std::str
     return out;
 }
 
-std::string sha256HexOf(const std::string& bytes) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    out.reserve(n * 2);
-    for (unsigned int i = 0; i < n; ++i) {
-        out.push_back(hex[md[i] >> 4]);
-        out.push_back(hex[md[i] & 15]);
-    }
-    return out;
-}
+std::string sha256HexOf(const std::string& bytes) { return core::sha256Hex(bytes); }
 
 }  // namespace kiosk::store::detail

@@ -76,6 +76,17 @@ TEST(ReplayCache, ExportImportSurvivesRestart) {
     EXPECT_EQ(c.size(), 0u);
 }
 
+TEST(ReplayCache, ExportSinceGivesOnlyWhatALaterScanAdded) {
+    ReplayCache a;
+    ASSERT_TRUE(a.check(claimsWith("1a", kNow), "QR-1", kNow).ok());
+    ASSERT_TRUE(a.check(claimsWith("1b", kNow + 5), "QR-2", kNow + 5).ok());
+    const auto since = a.exportEntriesSince(kNow + 5);
+    ASSERT_EQ(since.size(), 2u);  // the cti and the text of the second scan
+    for (const auto& e : since) EXPECT_EQ(e.seenAt, kNow + 5);
+    EXPECT_EQ(a.exportEntriesSince(kNow).size(), 4u);
+    EXPECT_TRUE(a.exportEntriesSince(kNow + 6).empty());
+}
+
 TEST(ReplayCache, FileSaveLoad) {
     const auto file = kiosk::testing::tempDir("replay") / "replay.txt";
     ReplayCache a;
