@@ -117,6 +117,49 @@ ALTER TABLE enrolments ADD COLUMN deactivated_at INTEGER;
 UPDATE enrolments SET deactivated_at = enrolled_at WHERE active = 0;
 CREATE INDEX enrolments_deactivated ON enrolments(deactivated_at) WHERE active = 0;
 )sql",
+        // 3: sync with the clearance service (docs/sync.md). The server deduplicates
+        // events by (device, stream, outbox id), so an outbox id must never come back:
+        // without AUTOINCREMENT SQLite reuses ids once the table has been emptied, and
+        // the server would drop those new events as repeats. The table is rebuilt with
+        // AUTOINCREMENT keeping its rows (sqlite_sequence starts at their largest id).
+        // The stream id is random per store file, so a rebuilt store never collides
+        // with the numbers of the old one.
+        R"sql(
+CREATE TABLE outbox_v3 (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at INTEGER NOT NULL,
+  kind       TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  attempts   INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_v3(id, created_at, kind, payload, attempts)
+  SELECT id, created_at, kind, payload, attempts FROM outbox ORDER BY id;
+DROP TABLE outbox;
+ALTER TABLE outbox_v3 RENAME TO outbox;
+CREATE INDEX outbox_created ON outbox(created_at);
+
+-- Outbox rows the server refused (4xx for that one row): kept for the operator, never
+-- resent, erased by the retention purge.
+CREATE TABLE outbox_rejected (
+  id          INTEGER PRIMARY KEY,
+  created_at  INTEGER NOT NULL,
+  kind        TEXT NOT NULL,
+  payload     TEXT NOT NULL,
+  attempts    INTEGER NOT NULL,
+  rejected_at INTEGER NOT NULL,
+  error       TEXT NOT NULL
+);
+
+-- Commands from the server already executed, with the answer given, so a repeat
+-- delivery (answer lost on the way) is answered again without running it twice.
+CREATE TABLE answered_commands (
+  id          INTEGER PRIMARY KEY,
+  answer      TEXT NOT NULL,
+  answered_at INTEGER NOT NULL
+);
+
+INSERT OR IGNORE INTO meta(key, value) VALUES('sync.stream_id', lower(hex(randomblob(16))));
+)sql",
     };
     return steps;
 }

@@ -18,6 +18,7 @@
 #include "kiosk/store/crypto.h"
 #include "kiosk/store/migrations.h"
 #include "kiosk/store/sqlite_db.h"
+#include "kiosk/store/store_impl.h"
 
 namespace kiosk::store {
 
@@ -84,248 +85,9 @@ std::string documentHash(const std::string& documentNumber) {
 
 std::string qrHash(const std::string& qrText) { return detail::sha256HexOf(qrText); }
 
-// ---------------------------------------------------------------------------------------
-// Helpers
 
-namespace {
-
-bool isHex64(const std::string& s) {
-    return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-           });
-}
-
-// Canonical text of an audit row: length-prefixed fields, so no separator can be forged.
-std::string canonicalAudit(int64_t id, int64_t time, const std::string& actor, const std::string& action,
-                           const std::string& detail, const std::string& prevHash) {
-    std::string out = "kiosk.audit.v1\n";
-    auto field = [&out](const std::string& v) {
-        out += std::to_string(v.size());
-        out += ':';
-        out += v;
-        out += '\n';
-    };
-    field(std::to_string(id));
-    field(std::to_string(time));
-    field(actor);
-    field(action);
-    field(detail);
-    field(prevHash);
-    return out;
-}
-
-void putU32(Bytes& out, uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-uint32_t getU32(const uint8_t* p) {
-    return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
-}
-
-Bytes encodeDescriptors(const std::vector<FaceDescriptor>& ds) {
-    Bytes out;
-    out.reserve(4 + ds.size() * 128 * 4);
-    putU32(out, static_cast<uint32_t>(ds.size()));
-    for (const auto& d : ds)
-        for (float f : d) {
-            uint32_t u;
-            std::memcpy(&u, &f, 4);
-            putU32(out, u);
-        }
-    return out;
-}
-
-Result<std::vector<FaceDescriptor>> decodeDescriptors(const Bytes& b) {
-    if (b.size() < 4) return makeError("store.corrupt", "face descriptor blob too short");
-    const uint32_t n = getU32(b.data());
-    if (b.size() != 4 + std::size_t(n) * 128 * 4)
-        return makeError("store.corrupt", "face descriptor blob has the wrong size");
-    std::vector<FaceDescriptor> out(n);
-    const uint8_t* p = b.data() + 4;
-    for (auto& d : out)
-        for (float& f : d) {
-            const uint32_t u = getU32(p);
-            std::memcpy(&f, &u, 4);
-            p += 4;
-        }
-    return out;
-}
-
-std::string encodeDurations(const std::vector<StageDuration>& ds) {
-    std::string out;
-    for (const auto& d : ds) {
-        if (!out.empty()) out += ',';
-        out += d.stage + ':' + std::to_string(d.ms);
-    }
-    return out;
-}
-
-std::vector<StageDuration> decodeDurations(const std::string& s) {
-    std::vector<StageDuration> out;
-    std::size_t pos = 0;
-    while (pos < s.size()) {
-        std::size_t end = s.find(',', pos);
-        if (end == std::string::npos) end = s.size();
-        const std::string item = s.substr(pos, end - pos);
-        const std::size_t colon = item.rfind(':');
-        if (colon != std::string::npos) {
-            StageDuration d;
-            d.stage = item.substr(0, colon);
-            d.ms = std::strtoll(item.c_str() + colon + 1, nullptr, 10);
-            out.push_back(std::move(d));
-        }
-        pos = end + 1;
-    }
-    return out;
-}
-
-bool validStage(const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '_' || c == '.' || c == '-';
-    });
-}
-
-std::string faceAad(const std::string& reference) { return reference + '\x1f' + "enrolments.face_descriptors"; }
-std::string fingerAad(const std::string& reference, const std::string& finger) {
-    return reference + '\x1f' + "enrolment_fingers.template" + '\x1f' + finger;
-}
-
-}  // namespace
-
-// ---------------------------------------------------------------------------------------
-// Impl
-
-struct Store::Impl {
-    ~Impl() {
-        if (!key.empty()) OPENSSL_cleanse(key.data(), key.size());
-    }
-
-    std::filesystem::path path;
-    StoreOptions options;
-    std::unique_ptr<Database> db;
-    Bytes key;  // empty: no key configured
-    int version = 0;
-    std::mutex mu;
-
-    // Runs f inside BEGIN IMMEDIATE ... COMMIT; rolls back when f fails.
-    template <typename F>
-    Status transaction(F&& f) {
-        KIOSK_TRY(db->exec("BEGIN IMMEDIATE"));
-        Status s = f();
-        if (!s.ok()) {
-            (void)db->exec("ROLLBACK");
-            return s;
-        }
-        Status c = db->exec("COMMIT");
-        if (!c.ok()) {
-            (void)db->exec("ROLLBACK");
-            return c;
-        }
-        return {};
-    }
-
-    Result<std::optional<std::string>> metaGet(const std::string& key) {
-        KIOSK_ASSIGN_OR_RETURN(Statement st, db->prepare("SELECT value FROM meta WHERE key = ?"));
-        st.bind(1, key);
-        KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-        if (!row) return std::optional<std::string>();
-        return std::optional<std::string>(st.colText(0));
-    }
-
-    Status metaSet(const std::string& key, const std::string& value) {
-        KIOSK_ASSIGN_OR_RETURN(Statement st, db->prepare("INSERT INTO meta(key, value) VALUES(?, ?) "
-                                                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
-        st.bind(1, key).bind(2, value);
-        return st.run();
-    }
-
-    Result<int64_t> metaInt(const std::string& key, int64_t fallback) {
-        KIOSK_ASSIGN_OR_RETURN(auto v, metaGet(key));
-        if (!v) return fallback;
-        return static_cast<int64_t>(std::strtoll(v->c_str(), nullptr, 10));
-    }
-
-    Status needKey() const {
-        if (key.empty())
-            return makeError("store.no_key", "biometric data needs the key file (store.key_file) and none is configured");
-        return {};
-    }
-
-    // Appends one audit row; the caller holds a transaction.
-    Result<int64_t> appendAuditLocked(int64_t time, const std::string& actor, const std::string& action,
-                                      const std::string& detail) {
-        if (actor.empty() || action.empty()) return makeError("store.invalid", "audit row needs an actor and an action");
-        KIOSK_ASSIGN_OR_RETURN(int64_t headId, metaInt("audit.head_id", 0));
-        KIOSK_ASSIGN_OR_RETURN(auto headHash, metaGet("audit.head_hash"));
-        const std::string prev = headHash.value_or("");
-        const int64_t id = headId + 1;
-        const std::string hash = detail::sha256HexOf(canonicalAudit(id, time, actor, action, detail, prev));
-        KIOSK_ASSIGN_OR_RETURN(Statement st,
-                               db->prepare("INSERT INTO audit(id, time, actor, action, detail, prev_hash, hash) "
-                                           "VALUES(?, ?, ?, ?, ?, ?, ?)"));
-        st.bind(1, id).bind(2, time).bind(3, actor).bind(4, action).bind(5, detail).bind(6, prev).bind(7, hash);
-        KIOSK_TRY(st.run());
-        KIOSK_TRY(metaSet("audit.head_id", std::to_string(id)));
-        KIOSK_TRY(metaSet("audit.head_hash", hash));
-        return id;
-    }
-
-    Result<EnrolmentRow> readEnrolment(Statement& st, Biometrics bio) {
-        EnrolmentRow r;
-        r.id = st.colInt(0);
-        r.reference = st.colText(1);
-        r.documentHash = st.colText(2);
-        r.documentMasked = st.colText(3);
-        KIOSK_ASSIGN_OR_RETURN(r.residency, parseResidency(st.colText(4)));
-        r.dateOfBirth = st.colText(5);
-        KIOSK_ASSIGN_OR_RETURN(r.channel, parseEnrolmentChannel(st.colText(6)));
-        r.enrolledAt = st.colInt(7);
-        r.active = st.colInt(8) != 0;
-        r.documentExpiry = st.colText(9);
-        if (bio == Biometrics::Without) return r;
-        if (!st.colNull(10)) {
-            KIOSK_TRY(needKey());
-            KIOSK_ASSIGN_OR_RETURN(Bytes plain, detail::openBlob(key, st.colBlob(10), faceAad(r.reference)));
-            KIOSK_ASSIGN_OR_RETURN(r.faceDescriptors, decodeDescriptors(plain));
-        }
-        KIOSK_ASSIGN_OR_RETURN(Statement fs,
-                               db->prepare("SELECT finger, format_version, libfprint_version, template "
-                                           "FROM enrolment_fingers WHERE enrolment_id = ? ORDER BY rowid"));
-        fs.bind(1, r.id);
-        for (;;) {
-            KIOSK_ASSIGN_OR_RETURN(bool row, fs.step());
-            if (!row) break;
-            KIOSK_TRY(needKey());
-            FingerTemplate t;
-            t.finger = fs.colText(0);
-            t.formatVersion = static_cast<int>(fs.colInt(1));
-            t.libfprintVersion = fs.colText(2);
-            KIOSK_ASSIGN_OR_RETURN(t.data, detail::openBlob(key, fs.colBlob(3), fingerAad(r.reference, t.finger)));
-            r.fingers.push_back(std::move(t));
-        }
-        return r;
-    }
-
-    Result<std::optional<EnrolmentRow>> findEnrolment(const std::string& where, const std::string& arg,
-                                                      Biometrics bio) {
-        KIOSK_ASSIGN_OR_RETURN(
-            Statement st,
-            db->prepare("SELECT id, reference, document_hash, document_masked, residency, date_of_birth, channel, "
-                        "enrolled_at, active, document_expiry, face_descriptors FROM enrolments WHERE " +
-                        where + " ORDER BY id DESC LIMIT 1"));
-        st.bind(1, arg);
-        KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-        if (!row) return std::optional<EnrolmentRow>();
-        KIOSK_ASSIGN_OR_RETURN(EnrolmentRow r, readEnrolment(st, bio));
-        return std::optional<EnrolmentRow>(std::move(r));
-    }
-
-    Result<int64_t> count(const std::string& sql) {
-        KIOSK_ASSIGN_OR_RETURN(Statement st, db->prepare(sql));
-        KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-        return row ? st.colInt(0) : int64_t{0};
-    }
-};
+// Helpers and Store::Impl: store_impl.h.
+using namespace detail;
 
 namespace {
 
@@ -998,6 +760,8 @@ Result<PurgeCounts> Store::purgeOlderThan(int64_t cutoffUnix) {
         KIOSK_TRY(del("DELETE FROM crossings WHERE time < ?", counts.crossings));  // reasons: ON DELETE CASCADE
         KIOSK_TRY(del("DELETE FROM scans WHERE time < ?", counts.scans));
         KIOSK_TRY(del("DELETE FROM outbox WHERE created_at < ?", counts.outbox));
+        KIOSK_TRY(del("DELETE FROM outbox_rejected WHERE created_at < ?", counts.rejectedOutbox));
+        KIOSK_TRY(del("DELETE FROM answered_commands WHERE answered_at < ?", counts.answeredCommands));
         KIOSK_TRY(del("DELETE FROM replay WHERE seen_at < ?", counts.replay));
         // Fingers go by ON DELETE CASCADE.
         KIOSK_TRY(del("DELETE FROM enrolments WHERE active = 0 AND deactivated_at < ?", counts.inactiveEnrolments));

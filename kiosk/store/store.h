@@ -174,9 +174,31 @@ struct OutboxItem {
     int attempts = 0;
 };
 
+// What upsertEnrolment() did with a record received from the clearance service.
+enum class UpsertOutcome {
+    Inserted,     // new reference, now active
+    Updated,      // known reference, fields or biometrics replaced
+    Unchanged,    // known reference, same content: nothing written
+    Deactivated,  // the record is inactive on the server: the local row was deactivated
+    Ignored,      // inactive record not held here (or already inactive): nothing to do
+};
+
+struct UpsertResult {
+    UpsertOutcome outcome = UpsertOutcome::Unchanged;
+    std::optional<std::string> replacedReference;  // another active row of the same document, now inactive
+};
+
+// An outbox row the server refused (see Store::rejectOutbox).
+struct RejectedOutboxItem {
+    OutboxItem item;
+    int64_t rejectedAt = 0;
+    std::string error;  // "<code>: <message>" from the server; no personal data
+};
+
 struct PurgeCounts {
     int64_t crossings = 0, scans = 0, outbox = 0, replay = 0, audit = 0;
     int64_t inactiveEnrolments = 0;  // replaced/deactivated before the cutoff, with their biometrics
+    int64_t rejectedOutbox = 0, answeredCommands = 0;
 };
 
 struct StoreCounts {
@@ -276,6 +298,37 @@ public:
     core::Result<std::vector<OutboxItem>> peekOutbox(int limit = 100);
     core::Status ackOutbox(int64_t id);
     core::Status markOutboxAttempt(int64_t id);
+
+    // --- Sync with the clearance service (store_sync.cpp, docs/sync.md) --------------
+    // A scan and its outbox messages (created_at = record.time) in one transaction.
+    core::Result<int64_t> appendScan(const ScanRecord& record, const std::vector<OutboxMessage>& outbox);
+    // This store's outbox stream id: 32 random hex digits, made once (schema step 3) and
+    // kept for the life of the file. Events are idempotent by (device, stream, outbox id).
+    core::Result<std::string> streamId();
+    // When this store was first started: nowUnix on the first call, the same value after.
+    core::Result<int64_t> firstStart(int64_t nowUnix);
+    // Named sync counters kept in meta ("enrolment_cursor", "watchlist_cursor",
+    // "trust_list_version", "health_rules_version", "last_enrolment_sync", ...); 0 when
+    // never set. Names: [a-z0-9_.]+.
+    core::Result<int64_t> syncValue(const std::string& name);
+    core::Status setSyncValue(const std::string& name, int64_t value);
+    // Commands received from the server and already executed: the answer given (JSON
+    // text), or nullopt. A repeat delivery is answered from here, not executed again.
+    core::Result<std::optional<std::string>> commandAnswer(int64_t commandId);
+    // Keeps the newest 1000 answers (commands are answered within seconds).
+    core::Status rememberCommandAnswer(int64_t commandId, const std::string& answer, int64_t answeredAt);
+    // Moves an outbox row the server refused to outbox_rejected (never resent, so one bad
+    // row cannot block the queue); store.not_found when it is not in the outbox.
+    core::Status rejectOutbox(int64_t id, const std::string& error, int64_t rejectedAt);
+    core::Result<std::vector<RejectedOutboxItem>> rejectedOutbox(int limit = 100);
+    core::Result<int64_t> outboxDepth();
+    // An enrolment received from the clearance service, by reference (one transaction):
+    // - active: inserted, or the row's fields and biometrics replaced (Unchanged when
+    //   identical); another active row of the same document is deactivated at `time`
+    //   with an audit row "enrolment.replace".
+    // - inactive: the local row, if active, is deactivated ("enrolment.deactivate").
+    // Biometrics are re-encrypted with this store's key.
+    core::Result<UpsertResult> upsertEnrolment(EnrolmentRow row, int64_t time, const std::string& actor);
 
     // --- Watchlist (document hashes) ---------------------------------------------------
     core::Status addToWatchlist(const std::string& documentHash, int64_t addedAt);
