@@ -48,6 +48,7 @@ struct SyncOptions {
     int batchSize = 200;
     int64_t enrolmentWarnAgeS = 3600;    // staff see a warning past this age
     int64_t enrolmentMaxAgeS = 86400;    // the lane goes out of service past this age
+    uint64_t backoffSeed = 0;            // jitter RNG seed; 0: from the random device (tests set one)
 };
 
 // Reads the "sync" section of the kiosk configuration (every key: docs/sync.md).
@@ -82,6 +83,8 @@ struct SyncStatus {
     bool serverReachable = false;
     int consecutiveFailures = 0;
     int64_t pushedEvents = 0, duplicateAcks = 0;  // since start
+    int64_t rejectedEvents = 0;      // outbox rows the server refused (parked), since start
+    int64_t skippedEnrolments = 0;   // pulled records that could not be read or opened, since start
 };
 
 class SyncAgent {
