@@ -1,0 +1,32 @@
+#pragma once
+// bench_server's results: the markdown table, and its section in docs/benchmarks.md.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/server/load_fleet.h"
+#include "core/result.h"
+
+namespace kiosk::bench {
+
+struct RunSettings {
+    int lanes = 0, registrations = 0, pollers = 5;
+    double durationS = 0, rampS = 0;
+};
+
+struct BackendReport {
+    std::string backend;   // "sqlite" / "postgresql"
+    std::string failure;   // set when the run could not happen
+    FleetResults fleet;
+    double serverCpuS = 0, serverPeakRssMiB = 0;
+    double dbCpuS = -1, dbRssMiB = -1;  // PostgreSQL processes; -1 for SQLite
+    std::string serverExit;
+};
+
+std::string markdownReport(const std::vector<BackendReport>& reports, const RunSettings& s);
+// The whole "## Clearance service (bench_server)" section: date, machine, settings, table.
+std::string docsSection(const std::vector<BackendReport>& reports, const RunSettings& s, const std::string& table);
+// Replaces that section of `docs` (up to the next "## " heading), or appends it.
+core::Status replaceDocsSection(const std::filesystem::path& docs, const std::string& section);
+
+}  // namespace kiosk::bench

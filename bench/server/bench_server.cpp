@@ -1,0 +1,253 @@
+// bench_server: the clearance service under the load of docs/../SYSTEM.md section 5 (1,000
+// lanes, 20 registration machines, consoles), on SQLite and on PostgreSQL, over loopback.
+// Starts the real clearance-server binary, drives it from one client thread (Asio/Beast,
+// one TLS connection per lane and client certificate), then recounts every event it had
+// acknowledged. Prints a markdown table and writes it into docs/benchmarks.md.
+//
+// Usage: bench_server [--duration S] [--lanes N] [--registrations N] [--ramp S]
+//                     [--backend sqlite|postgresql|both] [--pg-url URL] [--server PATH]
+//                     [--docs FILE | --no-docs] [--keep]
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench/server/bench_report.h"
+#include "bench/server/load_fleet.h"
+#include "bench/server/server_process.h"
+#include "core/config.h"
+#include "server/device_ca.h"
+#ifdef KIOSK_BENCH_PG_HARNESS
+#include "tests/support/postgres_harness.h"
+#endif
+
+using namespace kiosk;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Args {
+    double durationS = 60, rampS = 20;
+    int lanes = 1000, registrations = 20;
+    std::string backend = "both", pgUrl, docs;
+    fs::path server;
+    bool noDocs = false, keep = false;
+};
+
+[[noreturn]] void die(const std::string& msg) {
+    std::fprintf(stderr, "bench_server: %s\n", msg.c_str());
+    std::exit(1);
+}
+
+Args parseArgs(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string k = argv[i];
+        auto val = [&]() -> std::string {
+            if (i + 1 >= argc) die(k + " needs a value");
+            return argv[++i];
+        };
+        if (k == "--duration") a.durationS = std::stod(val());
+        else if (k == "--ramp") a.rampS = std::stod(val());
+        else if (k == "--lanes") a.lanes = std::stoi(val());
+        else if (k == "--registrations") a.registrations = std::stoi(val());
+        else if (k == "--backend") a.backend = val();
+        else if (k == "--pg-url") a.pgUrl = val();
+        else if (k == "--server") a.server = val();
+        else if (k == "--docs") a.docs = val();
+        else if (k == "--no-docs") a.noDocs = true;
+        else if (k == "--keep") a.keep = true;
+        else die("unknown argument " + k + " (see the usage at the top of bench_server.cpp)");
+    }
+    if (a.backend != "sqlite" && a.backend != "postgresql" && a.backend != "both") die("--backend: sqlite, postgresql or both");
+    if (a.lanes < 1 || a.durationS <= 0) die("--lanes and --duration must be positive");
+    return a;
+}
+
+fs::path defaultServerBinary() {
+    if (const char* b = std::getenv("BUILD_DIR")) return fs::path(b) / "server" / "clearance-server";
+    return KIOSK_BENCH_SERVER_BINARY;
+}
+
+fs::path defaultDocs() {
+    if (const char* s = std::getenv("KIOSK_SOURCE_DIR")) return fs::path(s) / "docs" / "benchmarks.md";
+    return fs::path(KIOSK_BENCH_SOURCE_DIR) / "docs" / "benchmarks.md";
+}
+
+// The fleet's identities: one certificate per lane, registration machine and admin client.
+struct Pki {
+    fs::path dir, caDir, certDir, serverCert, serverKey, caCert, crl;
+    std::vector<std::string> lanes, registrations, admins;
+};
+
+Pki makePki(const fs::path& dir, int lanes, int registrations, int pollers) {
+    Pki p;
+    p.dir = dir;
+    p.caDir = dir / "ca";
+    p.certDir = dir / "certs";
+    fs::create_directories(p.certDir);
+    if (auto s = server::initCa(p.caDir, "bench_server CA"); !s.ok()) die("initCa: " + s.error().message);
+    auto sc = server::issueServerCert(p.caDir, {"localhost", "127.0.0.1"}, dir / "server");
+    if (!sc.ok()) die("issueServerCert: " + sc.error().message);
+    p.serverCert = sc->certFile;
+    p.serverKey = sc->keyFile;
+    const auto paths = server::CaPaths::in(p.caDir);
+    p.caCert = paths.cert;
+    p.crl = paths.crl;
+    auto issue = [&](const std::string& id, server::Role role) {
+        auto r = server::issueDeviceCert(p.caDir, id, role, p.certDir / id);
+        if (!r.ok()) die("issueDeviceCert " + id + ": " + r.error().message);
+    };
+    char buf[64];
+    for (int i = 1; i <= lanes; ++i) {
+        std::snprintf(buf, sizeof buf, "BENCH-L%04d", i);
+        p.lanes.push_back(buf);
+        issue(buf, server::Role::Lane);
+    }
+    for (int i = 1; i <= registrations; ++i) {
+        std::snprintf(buf, sizeof buf, "BENCH-R%02d", i);
+        p.registrations.push_back(buf);
+        issue(buf, server::Role::Registration);
+    }
+    for (int i = 1; i <= pollers + 2; ++i) {
+        std::snprintf(buf, sizeof buf, "bench-admin-%d", i);
+        p.admins.push_back(buf);
+        issue(buf, server::Role::Admin);
+    }
+    return p;
+}
+
+// The server's configuration file (keys: docs/server.md).
+fs::path writeServerConfig(const fs::path& dir, const Pki& pki, const std::string& dbUrl) {
+    core::Json cfg = {
+        {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+        {"database", {{"url", dbUrl}}},
+        {"tls",
+         {{"cert_file", pki.serverCert.string()},
+          {"key_file", pki.serverKey.string()},
+          {"client_ca_file", pki.caCert.string()},
+          {"crl_file", pki.crl.string()}}},
+    };
+    const auto path = dir / "server.json";
+    std::ofstream(path) << cfg.dump(2) << "\n";
+    return path;
+}
+
+bench::BackendReport runBackend(const std::string& backend, const std::string& dbUrl, const Args& a, const Pki& pki,
+                                const fs::path& runDir) {
+    bench::BackendReport rep;
+    rep.backend = backend;
+    fs::create_directories(runDir);
+    const auto config = writeServerConfig(runDir, pki, dbUrl);
+    std::fprintf(stderr, "bench_server: %s: starting %s\n", backend.c_str(), a.server.c_str());
+    auto proc = bench::ServerProcess::start(a.server, {"--config", config.string(), "--db", dbUrl, "--port", "0"},
+                                            runDir / "server.log", std::chrono::seconds(60));
+    if (!proc.ok()) {
+        rep.failure = proc.error().message;
+        return rep;
+    }
+    auto& server = *proc.value();
+    std::fprintf(stderr, "bench_server: %s\n", server.listeningLine().c_str());
+    const pid_t dbPid = backend == "postgresql" ? bench::pidListeningOn(bench::portOfUrl(dbUrl)) : -1;
+
+    bench::FleetOptions o;
+    o.server = {boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server.port())};
+    o.caFile = pki.caCert;
+    o.certDir = pki.certDir;
+    o.laneIds = pki.lanes;
+    o.registrationIds = pki.registrations;
+    o.adminIds = pki.admins;
+    o.rampS = a.rampS;
+    o.durationS = a.durationS;
+
+    double cpu0 = 0, db0 = 0;
+    bench::WindowHooks hooks;
+    hooks.onWindowStart = [&] {
+        cpu0 = bench::processCpuSeconds(server.pid());
+        if (dbPid > 0) db0 = bench::processTreeCpuSeconds(dbPid);
+        std::fprintf(stderr, "bench_server: %s: measuring for %.0f s\n", backend.c_str(), a.durationS);
+    };
+    hooks.onWindowEnd = [&] {
+        rep.serverCpuS = bench::processCpuSeconds(server.pid()) - cpu0;
+        if (dbPid > 0) {
+            rep.dbCpuS = bench::processTreeCpuSeconds(dbPid) - db0;
+            rep.dbRssMiB = bench::processTreeRssMiB(dbPid);
+        }
+        rep.serverPeakRssMiB = bench::processPeakRssMiB(server.pid());
+    };
+    rep.fleet = bench::runFleet(o, hooks);
+    const double hwm = bench::processPeakRssMiB(server.pid());
+    if (hwm > rep.serverPeakRssMiB) rep.serverPeakRssMiB = hwm;
+    rep.serverExit = server.stop();
+    return rep;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a = parseArgs(argc, argv);
+    if (a.server.empty()) a.server = defaultServerBinary();
+    // Two connections per lane on both sides of loopback: the server inherits this limit.
+    rlimit rl{};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+
+    const fs::path dir = fs::temp_directory_path() / ("kiosk-bench-server-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "bench_server: issuing %d lane, %d registration and 7 admin certificates\n", a.lanes,
+                 a.registrations);
+    const Pki pki = makePki(dir, a.lanes, a.registrations, 5);
+    std::fprintf(stderr, "bench_server: certificates in %.1f s\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+
+    bench::RunSettings settings;
+    settings.lanes = a.lanes;
+    settings.registrations = a.registrations;
+    settings.durationS = a.durationS;
+    settings.rampS = a.rampS;
+    std::vector<bench::BackendReport> reports;
+    if (a.backend == "sqlite" || a.backend == "both")
+        reports.push_back(runBackend("sqlite", "sqlite:" + (dir / "sqlite" / "clearance.db").string(), a, pki, dir / "sqlite"));
+    if (a.backend == "postgresql" || a.backend == "both") {
+        std::string url = a.pgUrl;
+#ifdef KIOSK_BENCH_PG_HARNESS
+        if (url.empty()) {
+            auto u = testing::freshPostgresDatabase("bench_server");
+            if (u.ok()) url = u.value();
+            else std::fprintf(stderr, "bench_server: PostgreSQL: %s\n", u.error().message.c_str());
+        }
+#endif
+        if (url.empty()) {
+            bench::BackendReport r;
+            r.backend = "postgresql";
+            r.failure = "no PostgreSQL (build with the test harness, or give --pg-url)";
+            reports.push_back(r);
+        } else {
+            reports.push_back(runBackend("postgresql", url, a, pki, dir / "postgresql"));
+        }
+    }
+
+    const std::string table = bench::markdownReport(reports, settings);
+    std::printf("%s", table.c_str());
+    bool ok = true;
+    for (const auto& r : reports) ok = ok && r.failure.empty() && r.fleet.recountOk && r.fleet.lost == 0 && r.fleet.duplicated == 0;
+    if (!a.noDocs) {
+        const fs::path docs = a.docs.empty() ? defaultDocs() : fs::path(a.docs);
+        if (auto s = bench::replaceDocsSection(docs, bench::docsSection(reports, settings, table)); !s.ok())
+            std::fprintf(stderr, "bench_server: %s\n", s.error().message.c_str());
+        else
+            std::fprintf(stderr, "bench_server: wrote the section into %s\n", docs.c_str());
+    }
+    if (!a.keep) fs::remove_all(dir);
+    else std::fprintf(stderr, "bench_server: kept %s\n", dir.c_str());
+    return ok ? 0 : 1;
+}
