@@ -32,7 +32,7 @@ Event LaneServices::verifyCredential(CredentialKind kind, const std::string& tex
     auto fresh = trust->checkFreshness(t, latestSeen_, config_.trust);
     (void)store_.noteTimeSeen(latestSeen_);
     if (!fresh.ok()) {
-        (void)store_.appendScan({0, t, config_.laneId, store::qrHash(text), fresh.error().code});
+        logScan(t, text, fresh.error().code, kind == CredentialKind::Qr);
         return ev::CredentialRejected{fresh.error().code};
     }
     Event e = kind == CredentialKind::Qr ? verifyQr(text, t) : verifyMrz(text, t);
@@ -67,9 +67,20 @@ Event LaneServices::verifyQr(const std::string& text, int64_t t) {
         if (auto st2 = store_.saveReplayEntries(rows); !st2.ok())
             core::logError("lane.replay_persist_failed", {{"code", st2.error().code}});
     }
-    (void)store_.appendScan({0, t, config_.laneId, store::qrHash(text), verdict});
+    logScan(t, text, verdict, true);
     core::logInfo("lane.credential", {{"kind", "qr"}, {"qr", core::hashForLog(text)}, {"verdict", verdict}});
     return out;
+}
+
+// The scan log row and, for a QR, its "scan" message to the clearance service in the same
+// transaction. An MRZ's hash is not sent: it is a hash of the document's own lines.
+void LaneServices::logScan(int64_t t, const std::string& text, const std::string& verdict, bool queue) {
+    store::ScanRecord rec{0, t, config_.laneId, store::qrHash(text), verdict};
+    std::vector<store::OutboxMessage> out;
+    if (queue)
+        out.push_back({"scan", core::Json{{"lane", config_.laneId}, {"qr_hash", rec.qrHash}, {"verdict", verdict}}.dump()});
+    if (auto id = store_.appendScan(rec, out); !id.ok())
+        core::logError("lane.scan_log_failed", {{"code", id.error().code}});
 }
 
 Event LaneServices::verifyMrz(const std::string& text, int64_t t) {
@@ -113,8 +124,38 @@ core::Result<policies::EnrolmentRecord> toPolicyRecord(const store::EnrolmentRow
 }
 
 bool LaneServices::healthCodeRequired(int64_t now) const {
-    const auto* rules = config_.policy.healthRulesOn(policies::localDateOf(now, config_.policy.utcOffsetSeconds));
+    const auto policy = this->policy();
+    const auto* rules = policy.healthRulesOn(policies::localDateOf(now, policy.utcOffsetSeconds));
     return rules && rules->required;
+}
+
+policies::PolicyConfig LaneServices::policy() const {
+    std::lock_guard lock(mu_);
+    return config_.policy;
+}
+
+core::Status LaneServices::replaceHealthRules(std::vector<policies::HealthRuleSet> rules) {
+    std::lock_guard lock(mu_);
+    if (!config_.policy.healthRulesFromServer)
+        return core::makeError("sync.health_rules_local",
+                               "the lane keeps its configured health rules (policy.health_code_from_server is false)");
+    config_.policy.healthRules = std::move(rules);
+    return {};
+}
+
+// The store first; a traveller whose enrolment has not arrived yet is asked of the
+// clearance service once (the hook's own budget bounds the wait).
+core::Result<std::optional<store::EnrolmentRow>> LaneServices::findEnrolment(const std::string& subject) {
+    KIOSK_ASSIGN_OR_RETURN(auto row, store_.findEnrolmentByReference(subject, store::Biometrics::Without));
+    if (row || !sync_.fetchEnrolment) return row;
+    auto fetched = sync_.fetchEnrolment(subject);
+    if (!fetched.ok()) {
+        core::logError("lane.enrolment_fetch_failed", {{"code", fetched.error().code}});
+        return row;
+    }
+    core::logInfo("lane.enrolment_fetched", {{"found", *fetched}});
+    if (!*fetched) return row;
+    return store_.findEnrolmentByReference(subject, store::Biometrics::Without);
 }
 
 Event LaneServices::checkEligibility(const std::string& subject, int peopleInLane, const std::string& healthText,
@@ -148,7 +189,7 @@ Event LaneServices::checkEligibility(const std::string& subject, int peopleInLan
                                            {"verdict", healthProblems.empty() ? "verified" : healthProblems.front()}});
     }
     if (!subject.empty()) {
-        auto row = store_.findEnrolmentByReference(subject, store::Biometrics::Without);
+        auto row = findEnrolment(subject);
         if (!row.ok()) return ev::EligibilityRefused{{"device.fault"}, false};
         if (*row) {
             auto rec = toPolicyRecord(**row);
@@ -158,7 +199,7 @@ Event LaneServices::checkEligibility(const std::string& subject, int peopleInLan
             facts.watchlistHit = hit.ok() && *hit;
         }
     }
-    auto d = policies::evaluateLane(facts, config_.policy, t);
+    auto d = policies::evaluateLane(facts, policy(), t);
     if (d.passed()) return ev::EligibilityPassed{};
     d.reasons.insert(d.reasons.end(), healthProblems.begin(), healthProblems.end());
     return ev::EligibilityRefused{d.reasons, d.quiet};
@@ -190,7 +231,15 @@ core::Status LaneServices::record(const Record& r, core::WallTime now) {
     c.enrolmentReference = r.subject;
     c.qrHash = r.credentialHash;
     c.durations = {{"total", r.laneTime.count()}};
-    auto id = store_.appendCrossing(c);
+    // The clearance service gets the crossing in the same transaction (docs/api.md):
+    // references and hashes only; an MRZ's hash stays at the lane.
+    const core::Json payload{{"lane", c.laneId},
+                             {"outcome", store::toString(c.outcome)},
+                             {"reasons", c.reasons},
+                             {"reference", c.enrolmentReference},
+                             {"qr_hash", r.credentialKind == CredentialKind::Qr ? c.qrHash : std::string()},
+                             {"lane_ms", r.laneTime.count()}};
+    auto id = store_.appendCrossing(c, {{"crossing", payload.dump()}});
     if (!id.ok()) return id.error();
     // Records older than 31 days are erased; checked at most hourly, after a crossing.
     if (c.time - lastPurge_ >= 3600) {
@@ -204,11 +253,65 @@ core::Status LaneServices::record(const Record& r, core::WallTime now) {
 
 void LaneServices::alertOfficer(const std::string& reason, core::WallTime now) {
     OfficerAlert a{core::toUnixSeconds(now), reason};
-    alerts_.push_back(a);
-    acknowledged_.push_back(false);
     core::logWarn("lane.alert", {{"lane", config_.laneId}, {"reason", reason}});
-    (void)store_.enqueueOutbox(a.time, "alert", nlohmann::json{{"lane", config_.laneId}, {"reason", reason}}.dump());
+    auto id = store_.enqueueOutbox(a.time, "alert", nlohmann::json{{"lane", config_.laneId}, {"reason", reason}}.dump());
+    if (id.ok()) a.id = *id;
+    {
+        std::lock_guard lock(mu_);
+        alerts_.push_back(a);
+        acknowledged_.push_back(false);
+    }
     if (alertSink_) alertSink_(a);
+}
+
+std::vector<OfficerAlert> LaneServices::alerts() const {
+    std::lock_guard lock(mu_);
+    return alerts_;
+}
+
+void LaneServices::acknowledgeAlert(std::size_t index) {
+    std::lock_guard lock(mu_);
+    if (index < acknowledged_.size()) acknowledged_[index] = true;
+}
+
+bool LaneServices::acknowledged(std::size_t index) const {
+    std::lock_guard lock(mu_);
+    return index < acknowledged_.size() && acknowledged_[index];
+}
+
+core::Result<bool> LaneServices::acknowledgeAlertById(int64_t id) {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; id > 0 && i < alerts_.size(); ++i) {
+        if (alerts_[i].id != id) continue;
+        const bool was = acknowledged_[i];
+        acknowledged_[i] = true;
+        return !was;
+    }
+    return core::makeError("lane.unknown_alert", "no alert with id " + std::to_string(id));
+}
+
+const char* toString(DataFreshness f) {
+    switch (f) {
+        case DataFreshness::Fresh: return "fresh";
+        case DataFreshness::Warning: return "warning";
+        case DataFreshness::Stale: return "stale";
+    }
+    return "?";
+}
+
+DataFreshness LaneServices::enrolmentFreshness(core::WallTime now) const {
+    return sync_.enrolmentFreshness ? sync_.enrolmentFreshness(core::toUnixSeconds(now)) : DataFreshness::Fresh;
+}
+
+std::optional<ev::DeviceFault> LaneServices::serviceFault(core::WallTime now) {
+    if (enrolmentFreshness(now) == DataFreshness::Stale) return ev::DeviceFault{"sync", kEnrolmentsStale};
+    return std::nullopt;
+}
+
+void LaneServices::laneStateChanged(State from, State to, const std::string& reason, core::WallTime now) {
+    const core::Json payload{{"lane", config_.laneId}, {"from", toString(from)}, {"to", toString(to)}, {"reason", reason}};
+    if (auto id = store_.enqueueOutbox(core::toUnixSeconds(now), "lane_state", payload.dump()); !id.ok())
+        core::logError("lane.outbox_failed", {{"kind", "lane_state"}, {"code", id.error().code}});
 }
 
 }  // namespace kiosk::lane

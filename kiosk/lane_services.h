@@ -4,6 +4,7 @@
 // log, audit). Time always comes in from the shell's clock.
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,24 @@ struct LaneServicesConfig {
 struct OfficerAlert {
     int64_t time = 0;
     std::string reason;  // shared reason code; the officer text comes from policies/reasons.h
+    // The alert's outbox sequence number: the id the clearance service knows it by (the
+    // event's `seq`), used by the server's ack_alert command. 0 when it was not queued.
+    int64_t id = 0;
+};
+
+// The lane's reason for stopping when its enrolment data is too old.
+inline constexpr const char* kEnrolmentsStale = "sync.enrolments_stale";
+
+// What the lane asks of the sync with the clearance service. All optional: without a
+// server the lane works from its own store, as before.
+struct SyncHooks {
+    // One enrolment by reference, stored on success: true when it is now in the store,
+    // false when the server has none, an error when it could not answer. The hook keeps
+    // its own time budget (SyncAgent::fetchEnrolment: 300 ms): a traveller is waiting.
+    std::function<core::Result<bool>(const std::string& reference)> fetchEnrolment;
+    // Warning: the staff see a banner; Stale: the lane stops (kEnrolmentsStale) between
+    // travellers and comes back by itself once fresh again.
+    std::function<DataFreshness(int64_t nowUnix)> enrolmentFreshness;
 };
 
 class LaneServices final : public CrossingServices {
@@ -40,13 +59,29 @@ public:
     core::Result<std::vector<std::vector<uint8_t>>> enrolledFingers(const std::string& subject) override;
     core::Status record(const Record& r, core::WallTime now) override;
     void alertOfficer(const std::string& reason, core::WallTime now) override;
+    std::optional<ev::DeviceFault> serviceFault(core::WallTime now) override;
+    void laneStateChanged(State from, State to, const std::string& reason, core::WallTime now) override;
 
-    const std::vector<OfficerAlert>& alerts() const { return alerts_; }
+    // Set before the shell runs.
+    void setSyncHooks(SyncHooks hooks) { sync_ = std::move(hooks); }
+    DataFreshness enrolmentFreshness(core::WallTime now) const;
+    const std::string& laneId() const { return config_.laneId; }
+
+    // The policy in force (a copy: the sync thread may replace its health rules).
+    policies::PolicyConfig policy() const;
+    // Health rules from the clearance service; only when the policy allows it
+    // (policy.health_code_from_server), else sync.health_rules_local.
+    core::Status replaceHealthRules(std::vector<policies::HealthRuleSet> rules);
+
+    // Thread-safe: the shell raises alerts, the officer overlay and the server's commands
+    // acknowledge them.
+    std::vector<OfficerAlert> alerts() const;
     store::Store& store() { return store_; }
-    void acknowledgeAlert(std::size_t index) {
-        if (index < acknowledged_.size()) acknowledged_[index] = true;
-    }
-    bool acknowledged(std::size_t index) const { return index < acknowledged_.size() && acknowledged_[index]; }
+    void acknowledgeAlert(std::size_t index);
+    bool acknowledged(std::size_t index) const;
+    // By OfficerAlert::id: true when it is now acknowledged, false when it already was;
+    // lane.unknown_alert when no alert has that id.
+    core::Result<bool> acknowledgeAlertById(int64_t id);
     // Officer actions go to the audit log (hash-chained); no personal data in `detail`.
     core::Status audit(const std::string& actor, const std::string& action, const std::string& detail,
                        core::WallTime now);
@@ -58,6 +93,8 @@ private:
     Event verifyQr(const std::string& text, int64_t now);
     Event verifyMrz(const std::string& text, int64_t now);
     bool healthCodeRequired(int64_t now) const;
+    void logScan(int64_t t, const std::string& text, const std::string& verdict, bool queue);
+    core::Result<std::optional<store::EnrolmentRow>> findEnrolment(const std::string& subject);
 
     LaneServicesConfig config_;
     store::Store& store_;
@@ -65,9 +102,11 @@ private:
     credentials::ReplayCache& replay_;
     int64_t latestSeen_ = 0;
     int64_t lastPurge_ = 0;
+    mutable std::mutex mu_;  // alerts_, acknowledged_, config_.policy
     std::vector<OfficerAlert> alerts_;
     std::vector<bool> acknowledged_;
     std::function<void(const OfficerAlert&)> alertSink_;
+    SyncHooks sync_;
 };
 
 // Maps a store enrolment to the policies' value type (dates parsed, enums mapped).

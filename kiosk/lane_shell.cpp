@@ -12,6 +12,7 @@ bool isSafetyCommand(const Command& c) {
     return std::holds_alternative<cmd::CloseDoor>(c) || std::holds_alternative<cmd::Record>(c) ||
            std::holds_alternative<cmd::AlertOfficer>(c) || std::holds_alternative<cmd::Show>(c);
 }
+bool stopped(State s) { return s == State::OutOfService || s == State::Emergency; }
 bool isActivity(const Command& c) {
     return std::holds_alternative<cmd::ReadCredential>(c) || std::holds_alternative<cmd::WatchLane>(c) ||
            std::holds_alternative<cmd::ReadHealthCode>(c);
@@ -28,8 +29,14 @@ LaneShell::LaneShell(LaneConfig config, ShellTuning tuning, LaneDevices devices,
       observer_(std::move(observer)) {
     auto r = enter(LaneState{}, State::Idle, config_);
     state_ = r.next;
+    snapshot_ = state_;
     deadline_ = clock_.monoNow() + r.timeout;
     for (auto& c : r.commands) execute(c);
+}
+
+LaneState LaneShell::snapshot() const {
+    std::lock_guard lock(snapshotMu_);
+    return snapshot_;
 }
 
 void LaneShell::post(Event e) {
@@ -79,6 +86,17 @@ void LaneShell::apply(const Event& e) {
     if (observer_.onTransition) observer_.onTransition(before, e, r.next);
     const bool entered = r.next.epoch != before.epoch;
     state_ = r.next;
+    {
+        std::lock_guard lock(snapshotMu_);
+        snapshot_ = state_;
+    }
+    if (before.state != state_.state && (stopped(before.state) || stopped(state_.state))) {
+        std::string why = state_.state == State::Emergency      ? "lane.fire_alarm"
+                          : state_.state == State::OutOfService ? (state_.reasons.empty() ? "lane.out_of_service"
+                                                                                          : state_.reasons.back())
+                                                                : "lane.in_service";
+        services_.laneStateChanged(before.state, state_.state, why, clock_.wallNow());
+    }
     if (entered) {
         deadline_ = clock_.monoNow() + r.timeout;
         activity_.reset();
@@ -138,7 +156,8 @@ void LaneShell::execute(const Command& c) {
         out = captureFinger(fi->attempt);
     } else if (auto* rec = std::get_if<cmd::Record>(&c)) {
         CrossingServices::Record r{rec->outcome, rec->reasons, state_.subject, credentialHash_,
-                                   std::chrono::duration_cast<core::Millis>(clock_.monoNow() - travellerStart_)};
+                                   std::chrono::duration_cast<core::Millis>(clock_.monoNow() - travellerStart_),
+                                   state_.credentialKind};
         auto st = services_.record(r, wallNow);
         out = st.ok() ? Event{ev::Recorded{}} : Event{ev::DeviceFault{"store", st.error().code}};
     } else if (auto* a = std::get_if<cmd::AlertOfficer>(&c)) {
@@ -172,6 +191,8 @@ std::optional<Event> LaneShell::checkDevices() {
     if (st->fireAlarm || state_.fireAlarm) return ev::FireAlarm{st->fireAlarm};
     if (st->occupancy != state_.occupancy) queue_.push_back(ev::LaneOccupancy{st->occupancy, false});
     lastOccupancy_ = st->occupancy;
+    lastServiceCheck_ = clock_.monoNow();
+    if (auto f = services_.serviceFault(clock_.wallNow())) return *f;
     return ev::DevicesReady{};
 }
 
@@ -201,6 +222,11 @@ core::Result<std::optional<std::string>> LaneShell::pollQr() {
 }
 
 std::optional<Event> LaneShell::readCredential() {
+    // Nobody has shown a credential yet: the lane may still stop here (stale data...).
+    if (clock_.monoNow() - lastServiceCheck_ >= tuning_.serviceCheck) {
+        lastServiceCheck_ = clock_.monoNow();
+        if (auto f = services_.serviceFault(clock_.wallNow())) return *f;
+    }
     auto q = pollQr();
     if (!q.ok()) return ev::DeviceFault{"qr", q.error().code};
     if (*q) return ev::CredentialRead{CredentialKind::Qr, **q};

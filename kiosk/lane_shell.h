@@ -30,6 +30,11 @@ struct LaneDevices {
     devices::Gate* gate = nullptr;
 };
 
+// How fresh the enrolment data pulled from the clearance service is: the lane's mirror
+// of sync::Freshness, so kiosk::lane does not depend on the sync library.
+enum class DataFreshness { Fresh, Warning, Stale };
+const char* toString(DataFreshness f);
+
 // What the lane asks of credentials, policies and the store (lane_services.h implements it).
 class CrossingServices {
 public:
@@ -48,9 +53,16 @@ public:
         std::string subject;
         std::string credentialHash;  // hash of the QR/MRZ text, never the text
         core::Millis laneTime{0};
+        std::optional<CredentialKind> credentialKind;  // what credentialHash is the hash of
     };
     virtual core::Status record(const Record& r, core::WallTime now) = 0;
     virtual void alertOfficer(const std::string& reason, core::WallTime now) = 0;
+    // Something other than a device that keeps the lane from taking travellers (e.g. its
+    // enrolment data is too old). Asked on every device check and while the lane waits
+    // for a credential, never in the middle of a traveller.
+    virtual std::optional<ev::DeviceFault> serviceFault(core::WallTime) { return std::nullopt; }
+    // The lane went in or out of service, or into/out of the emergency.
+    virtual void laneStateChanged(State, State, const std::string& /*reason*/, core::WallTime) {}
 };
 
 struct ShellTuning {
@@ -58,6 +70,7 @@ struct ShellTuning {
     int faceFramesPerAttempt = 6;     // live sequence for liveness + best match
     core::Millis frameTimeout{1000};
     core::Millis fingerTimeout{8000};
+    core::Millis serviceCheck{1000};  // CrossingServices::serviceFault while waiting for a credential
 };
 
 // What the outside world sees (UI view model, headless printer, tests).
@@ -81,7 +94,10 @@ public:
     // One turn of the loop: handles a queued event or runs the current activity slice.
     void turn();
 
+    // For the shell's own thread (and single-threaded tests).
     const LaneState& state() const { return state_; }
+    // A copy for other threads (server commands, heartbeats).
+    LaneState snapshot() const;
 
 private:
     void apply(const Event& e);
@@ -114,6 +130,9 @@ private:
     int lastOccupancy_ = 0;
     bool lastFire_ = false;
     core::MonoTime lastAlarmCheck_{};
+    core::MonoTime lastServiceCheck_{};
+    mutable std::mutex snapshotMu_;
+    LaneState snapshot_;
 };
 
 }  // namespace kiosk::lane

@@ -1,6 +1,7 @@
 #include "kiosk/live.h"
 
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <sstream>
 
@@ -9,10 +10,13 @@
 #include "credentials/replay_cache.h"
 #include "credentials/trust_list.h"
 #include "devices/io/device_factory.h"
+#include "kiosk/lane_commands.h"
 #include "kiosk/lane_services.h"
 #include "kiosk/lane_shell.h"
+#include "kiosk/lane_sync.h"
 #include "kiosk/store/store.h"
 #include "kiosk/officer.h"
+#include "kiosk/sync/sync_agent.h"
 #include "kiosk/ui_bridge.h"
 #include "policies/policy_config.h"
 
@@ -33,6 +37,24 @@ core::Result<std::string> readText(const fs::path& p) {
 int fail(const core::Error& e) {
     std::cerr << "kiosk: " << e.code << ": " << e.message << "\n";
     return 2;
+}
+
+DataFreshness mirror(sync::Freshness f) {
+    switch (f) {
+        case sync::Freshness::Fresh: return DataFreshness::Fresh;
+        case sync::Freshness::Warning: return DataFreshness::Warning;
+        case sync::Freshness::Stale: return DataFreshness::Stale;
+    }
+    return DataFreshness::Stale;
+}
+
+sync::CommandResult mirror(CommandOutcome o) {
+    switch (o) {
+        case CommandOutcome::Applied: return sync::CommandResult::Applied;
+        case CommandOutcome::Refused: return sync::CommandResult::Refused;
+        case CommandOutcome::Failed: return sync::CommandResult::Failed;
+    }
+    return sync::CommandResult::Failed;
 }
 
 }  // namespace
@@ -68,20 +90,36 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     auto st = store::Store::open(db, so);
     if (!st.ok()) return fail(st.error());
 
-    // Trust list: the signed file named in the configuration; without one every crossing
+    // Trust list: the signed file named in the configuration, or the newer one the
+    // clearance service sent last time (kept in the store); without either every crossing
     // QR is refused (qr.unknown_issuer) and the officer is told.
     credentials::TrustStore trust;
     auto trustCfg = section("trust");
     if (!trustCfg.ok()) return fail(trustCfg.error());
-    if (trustCfg->has("file")) {
-        auto file = trustCfg->string("file");
+    const bool withSync = cfg.has("sync");
+    std::string signerPem;
+    if (trustCfg->has("signer_public_key")) {
         auto signer = trustCfg->string("signer_public_key");
-        if (!file.ok()) return fail(file.error());
         if (!signer.ok()) return fail(signer.error());
         auto pem = readText(rel(*signer));
         if (!pem.ok()) return fail(pem.error());
-        auto list = credentials::TrustList::loadSignedFile(rel(*file), *pem);
+        signerPem = *pem;
+    } else if (trustCfg->has("file") || withSync) {
+        // The server's trust lists are verified with the same key as the file's.
+        return fail(trustCfg->missing("signer_public_key"));
+    }
+    std::optional<credentials::TrustList> fromFile;
+    if (trustCfg->has("file")) {
+        auto file = trustCfg->string("file");
+        if (!file.ok()) return fail(file.error());
+        auto list = credentials::TrustList::loadSignedFile(rel(*file), signerPem);
         if (!list.ok()) return fail(list.error());
+        fromFile = std::move(*list);
+    }
+    if (!signerPem.empty()) {
+        auto list = newestTrustList(std::move(fromFile), **st, signerPem);
+        if (!list.ok()) return fail(list.error());
+        if (list->empty()) core::logWarn("lane.no_trust_list", {{"hint", "set trust.file or wait for the sync"}});
         if (auto r = trust.replace(std::move(*list)); !r.ok()) return fail(r.error());
     } else {
         core::logWarn("lane.no_trust_list", {{"hint", "set trust.file and trust.signer_public_key"}});
@@ -97,6 +135,23 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     sc.policy = *policy;
     LaneServices services(sc, **st, trust, replay);
 
+    // The clearance service (docs/sync.md): only with a "sync" section; without one the
+    // lane works from its own store, as in the demo.
+    std::unique_ptr<sync::SyncAgent> agent;
+    if (withSync) {
+        auto syncCfg = cfg.child("sync");
+        if (!syncCfg.ok()) return fail(syncCfg.error());
+        auto so = sync::syncOptionsFromConfig(*syncCfg, sc.laneId, opt.configDir.string());
+        if (!so.ok()) return fail(so.error());
+        auto created = sync::SyncAgent::create(std::move(*so), **st, clock);
+        if (!created.ok()) return fail(created.error());
+        agent = std::move(*created);
+        SyncHooks hooks;
+        hooks.fetchEnrolment = [a = agent.get()](const std::string& reference) { return a->fetchEnrolment(reference); };
+        hooks.enrolmentFreshness = [a = agent.get()](int64_t now) { return mirror(a->freshness(now)); };
+        services.setSyncHooks(std::move(hooks));
+    }
+
     ShellObserver obs;
     obs.onTransition = [&](const LaneState& before, const Event&, const LaneState& after) {
         if (opt.ui && (before.state != after.state || before.timeoutWarned != after.timeoutWarned)) opt.ui->show(after);
@@ -107,12 +162,30 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     };
     LaneDevices dev{devs->qr.get(), devs->document.get(), devs->camera.get(), opt.face, opt.finger, devs->gate.get()};
     LaneShell shell(LaneConfig{}, ShellTuning{}, dev, services, clock, obs);
-    if (opt.ui) opt.ui->setOfficerHooks(makeOfficerHooks(services, shell, devs->gate.get(), clock));
+    if (opt.ui) {
+        opt.ui->setOfficerHooks(makeOfficerHooks(services, shell, devs->gate.get(), clock));
+        opt.ui->setEnrolmentFreshness([&] { return services.enrolmentFreshness(clock.wallNow()); });
+    }
+    LaneCommands commands(shell, services, devs->gate.get(), clock);
+    if (agent) {
+        // Commands arrive on the agent's thread; the lane's machine decides (lane_commands.h).
+        agent->onCommand([&commands](const sync::IncomingCommand& c) {
+            auto a = commands.execute(LaneCommand{c.id, c.kind, c.args, c.issuedBy});
+            return sync::CommandAnswer{mirror(a.outcome), a.detail};
+        });
+        agent->onTrustList([&](const std::vector<uint8_t>& signedList) {
+            return acceptSignedTrustList(signedList, signerPem, trust, **st, core::toUnixSeconds(clock.wallNow()));
+        });
+        agent->onHealthRules([&services](const core::Json& healthCode) { return acceptHealthRules(healthCode, services); });
+        agent->heartbeatSource([&shell, laneId = sc.laneId] { return heartbeatFields(laneId, shell.snapshot()); });
+        agent->start();
+    }
     std::cout << "kiosk: lane " << sc.laneId << " running on its configured devices (Ctrl-C stops)" << std::endl;
     shell.run([&] {
         if (opt.ui) opt.ui->tick();
         return (opt.stop && opt.stop->load()) || (opt.ui && opt.ui->quitRequested());
     });
+    if (agent) agent->stop();  // before the lane it calls into goes away
     // Leaving: doors closed.
     if (devs->gate) {
         (void)devs->gate->closeDoor(devices::Door::Entry);

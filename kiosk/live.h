@@ -21,7 +21,8 @@ struct LiveOptions {
 };
 
 // Keys: "lane_id", "devices" (devices/io/device_factory.h), "store": {"path", "key_file"},
-// "trust": {"file", "signer_public_key"}, "policy" (docs/policies.md). Returns the exit code.
+// "trust": {"file", "signer_public_key"}, "policy" (docs/policies.md), "sync" (docs/sync.md:
+// the clearance service; absent: no server). Returns the exit code.
 int runLive(const core::ConfigView& config, const LiveOptions& options);
 
 }  // namespace kiosk::lane

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/log.h"
+#include "kiosk/lane_commands.h"
 #include "policies/reasons.h"
 
 namespace kiosk::lane {
@@ -24,8 +25,6 @@ OfficerHooks makeOfficerHooks(LaneServices& services, LaneShell& shell, devices:
         const auto now = clock.wallNow();
         std::string action = a == ui::OfficerAction::None ? detail : std::string("officer.") + ui::officerActionName(a);
         std::string note = a == ui::OfficerAction::AcknowledgeAlert ? "alert " + detail : "";
-        const State st = shell.state().state;
-        const bool laneStopped = st == State::OutOfService || st == State::Emergency;
         switch (a) {
             case ui::OfficerAction::LaneInService: shell.post(ev::OfficerSetInService{true}); break;
             case ui::OfficerAction::LaneOutOfService: shell.post(ev::OfficerSetInService{false}); break;
@@ -33,17 +32,15 @@ OfficerHooks makeOfficerHooks(LaneServices& services, LaneShell& shell, devices:
             case ui::OfficerAction::CloseDoor1:
             case ui::OfficerAction::OpenDoor2:
             case ui::OfficerAction::CloseDoor2: {
-                // Manual doors only on a stopped lane: the state machine owns them otherwise.
-                if (!laneStopped || !gate) {
-                    note = "refused: take the lane out of service first";
-                    break;
-                }
+                // The same rule as the server's emergency_open: doors by hand only on a stopped lane.
                 const auto door = (a == ui::OfficerAction::OpenDoor1 || a == ui::OfficerAction::CloseDoor1)
                                       ? devices::Door::Entry
                                       : devices::Door::Exit;
                 const bool open = a == ui::OfficerAction::OpenDoor1 || a == ui::OfficerAction::OpenDoor2;
-                auto r = open ? gate->openDoor(door) : gate->closeDoor(door);
-                note = r.ok() ? "done" : "failed: " + r.error().code;
+                auto r = moveDoorByHand(shell.state(), gate, door, open ? DoorMove::Open : DoorMove::Close);
+                note = r.ok()                                  ? "done"
+                       : r.error().code == "lane.in_service" ? "refused: take the lane out of service first"
+                                                               : "failed: " + r.error().code;
                 break;
             }
             case ui::OfficerAction::AcknowledgeAlert:

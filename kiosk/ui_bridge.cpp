@@ -51,6 +51,10 @@ ui::ViewModel viewModelFor(const LaneState& s, ui::Language language) {
     return vm;
 }
 
+void applyStaffNotices(ui::ViewModel& vm, DataFreshness enrolments) {
+    vm.staffWarningEnrolmentsStale = enrolments != DataFreshness::Fresh;
+}
+
 core::Result<std::unique_ptr<UiBridge>> UiBridge::create(const core::ConfigView& uiConfig, bool windowed,
                                                          std::filesystem::path screenshots, std::string laneId) {
     KIOSK_ASSIGN_OR_RETURN(ui::WindowOptions wo, ui::windowOptionsFromConfig(uiConfig));
@@ -95,6 +99,7 @@ ui::ViewModel UiBridge::decorate(ui::ViewModel vm) const {
     const bool inService = vm.officer.laneInService;
     vm.officer = officer_;
     vm.officer.laneInService = inService;
+    applyStaffNotices(vm, shownFreshness_);
     return vm;
 }
 
@@ -152,11 +157,20 @@ bool UiBridge::handleEvents() {
 }
 
 void UiBridge::tick() {
-    if (handleEvents()) (void)app_->render(decorate(last_));
+    bool redraw = handleEvents();
+    const auto now = std::chrono::steady_clock::now();
+    if (freshness_ && now - lastFreshnessCheck_ >= std::chrono::seconds(1)) {
+        lastFreshnessCheck_ = now;
+        const auto f = freshness_();
+        redraw = redraw || f != shownFreshness_;
+        shownFreshness_ = f;
+    }
+    if (redraw) (void)app_->render(decorate(last_));
 }
 
 void UiBridge::present(const ui::ViewModel& base, const LaneState& s) {
     last_ = base;
+    if (freshness_) shownFreshness_ = freshness_();
     (void)app_->render(decorate(base));
     if (!screenshots_.empty()) {
         char name[64];

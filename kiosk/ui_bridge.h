@@ -1,5 +1,6 @@
 #pragma once
 // Turns lane states into the UI's view model and shows them (the UI decides nothing).
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "core/result.h"
 #include "devices/face.h"
 #include "kiosk/lane_machine.h"
+#include "kiosk/lane_shell.h"
 #include "ui/view_model.h"
 
 namespace kiosk::ui {
@@ -21,6 +23,9 @@ namespace kiosk::lane {
 // The traveller-facing view of a lane state. Watchlist refusals (quiet) and unknown
 // codes show the generic "see an officer" text.
 ui::ViewModel viewModelFor(const LaneState& s, ui::Language language);
+// The staff banners the lane's data asks for: old enrolment data (Warning, and Stale
+// while the lane is stopped for it).
+void applyStaffNotices(ui::ViewModel& vm, DataFreshness enrolments);
 
 // What the officer overlay needs from the lane; every call is audited by the caller.
 struct OfficerHooks {
@@ -46,6 +51,8 @@ public:
     // How long each state stays on screen before the (simulated) lane goes on; 0 in live mode.
     void setPacing(int ms) { pacingMs_ = ms; }
     void setOfficerHooks(OfficerHooks hooks) { hooks_ = std::move(hooks); }
+    // Read on every frame drawn and about once a second by tick() (a change redraws).
+    void setEnrolmentFreshness(std::function<DataFreshness()> f) { freshness_ = std::move(f); }
     // Handles touches and keys while the lane stays in one state (live mode).
     void tick();
 
@@ -63,6 +70,9 @@ private:
     bool quit_ = false;
     int pacingMs_ = 700;
     OfficerHooks hooks_;
+    std::function<DataFreshness()> freshness_;
+    DataFreshness shownFreshness_ = DataFreshness::Fresh;
+    std::chrono::steady_clock::time_point lastFreshnessCheck_{};
     ui::OfficerOverlay officer_;
     ui::ViewModel last_;
 };

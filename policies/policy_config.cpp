@@ -113,6 +113,7 @@ core::Result<PolicyConfig> loadPolicyConfig(const core::ConfigView& p) {
         }));
         c.healthRules = std::move(rules);
     }
+    KIOSK_ASSIGN_OR_RETURN(c.healthRulesFromServer, p.booleanOr("health_code_from_server", false));
     return c;
 }
 

@@ -41,6 +41,9 @@ struct PolicyConfig {
     // Sorted by `from`. Before the first entry no health rules apply. Default: none (the
     // health-code requirement of 2020-2023 was lifted before the lane opened).
     std::vector<HealthRuleSet> healthRules;
+    // A lane connected to the clearance service takes the health rules it publishes in
+    // place of `healthRules` only when this is true (default: the configured ones stay).
+    bool healthRulesFromServer = false;
 
     int64_t delayFor(EnrolmentChannel c) const;
     // The entries in force on a local date.
@@ -61,6 +64,7 @@ PolicyConfig defaultPolicyConfig();
 //   health_code: [{"from": "YYYY-MM-DD", "required": bool,
 //                  "max_code_age_minutes": int [1, 1440] (optional),
 //                  "hc1_accepted": bool (default false)}, ...]  strictly increasing dates
+//   health_code_from_server                  bool, default false
 core::Result<PolicyConfig> loadPolicyConfig(const core::ConfigView& policy);
 // Convenience: `root` is the whole kiosk configuration; reads root["policy"] if present
 // (defaults otherwise).

@@ -173,6 +173,11 @@ constexpr std::array kReasons{
                "Fingerprint image quality too low (too few minutiae)."},
     ReasonText{"device.fault", ReasonKind::Refusal, KIOSK_OUT_OF_SERVICE_ZH, KIOSK_OUT_OF_SERVICE_EN,
                KIOSK_OUT_OF_SERVICE_PT, "Device fault: see the device status."},
+    // ---- sync with the clearance service ----
+    ReasonText{"sync.enrolments_stale", ReasonKind::Refusal, KIOSK_OUT_OF_SERVICE_ZH, KIOSK_OUT_OF_SERVICE_EN,
+               KIOSK_OUT_OF_SERVICE_PT,
+               "Enrolment data too old (no sync with the clearance service): the lane stays out of service until "
+               "it is up to date again."},
 };
 
 }  // namespace

@@ -123,6 +123,7 @@ public:
         add(std::to_string(static_cast<int>(vm.screen)) + "," + std::to_string(static_cast<int>(vm.language)) + "," +
             std::to_string(vm.voiceEnabled) + "," + std::to_string(vm.progressStep) + "," +
             std::to_string(vm.progressTotal) + "," + std::to_string(vm.staffWarningTrustStale) + "," +
+            std::to_string(vm.staffWarningEnrolmentsStale) + "," +
             std::to_string(vm.trustListDaysLeft) + "," + std::to_string(vm.timeoutSecondsLeft.value_or(-99999)) + "," +
             std::to_string(w_) + "x" + std::to_string(h_) + "," + std::to_string(pinDigits_.size()));
         if (vm.reasonText) add(vm.reasonText->zhHant + '\x1e' + vm.reasonText->en + '\x1e' + vm.reasonText->pt);
@@ -220,6 +221,7 @@ public:
         out.progressStep = vm.progressStep;
         out.progressTotal = vm.progressTotal;
         out.staffWarningTrustStale = vm.staffWarningTrustStale;
+        out.staffWarningEnrolmentsStale = vm.staffWarningEnrolmentsStale;
         out.trustListDaysLeft = vm.trustListDaysLeft;
         out.timeoutSecondsLeft = vm.timeoutSecondsLeft;
         out.officer = vm.officer;
@@ -587,7 +589,7 @@ private:
     void drawBody(const ViewModel& vm, const ScreenLook& lk, bool record) {
         auto [title, body] = screenText(vm, vm.language);
         int top = px(portrait_ ? 240 : 140);
-        int bottom = h_ - (vm.staffWarningTrustStale ? px(110) : 0) - (timeoutBanner(vm) ? px(140) : 0);
+        int bottom = h_ - staffBanners(vm) * px(110) - (timeoutBanner(vm) ? px(140) : 0);
         bool withPreview = vm.screen == Screen::FaceCapture && vm.preview;
         SDL_Rect iconArea, textArea;
         if (withPreview) {
@@ -639,7 +641,7 @@ private:
     void drawTimeoutBanner(const ViewModel& vm, bool record) {
         if (!timeoutBanner(vm)) return;
         int bh = px(140);
-        SDL_Rect r{0, h_ - (vm.staffWarningTrustStale ? px(110) : 0) - bh, w_, bh};
+        SDL_Rect r{0, h_ - staffBanners(vm) * px(110) - bh, w_, bh};
         fill(r, palette::kButtonBg);
         std::string t = replaceAll(str("timeout.seconds_left", vm.language), "{seconds}",
                                    std::to_string(*vm.timeoutSecondsLeft));
@@ -657,12 +659,28 @@ private:
                record);
     }
 
+    // Staff warnings stack at the bottom, one 110 px banner each.
+    static int staffBanners(const ViewModel& vm) {
+        return (vm.staffWarningTrustStale ? 1 : 0) + (vm.staffWarningEnrolmentsStale ? 1 : 0);
+    }
+
     void drawStaffBanner(const ViewModel& vm) {
-        if (!vm.staffWarningTrustStale) return;
-        SDL_Rect r{0, h_ - px(110), w_, px(110)};
+        int y = h_;
+        if (vm.staffWarningTrustStale) {
+            y -= px(110);
+            drawStaffLine(replaceAll(str("staff.trust_stale", vm.language), "{days}", std::to_string(vm.trustListDaysLeft)),
+                          y);
+        }
+        if (vm.staffWarningEnrolmentsStale) {
+            y -= px(110);
+            drawStaffLine(str("staff.enrolments_stale", vm.language), y);
+        }
+    }
+
+    void drawStaffLine(const std::string& t, int top) {
+        SDL_Rect r{0, top, w_, px(110)};
         fill(r, palette::kWarningBg);
         icon("warning", {px(24), r.y + px(15), px(80), px(80)}, palette::kWarningText);
-        std::string t = replaceAll(str("staff.trust_stale", vm.language), "{days}", std::to_string(vm.trustListDaysLeft));
         int size = px(layout::kStaffPx);
         int lines = static_cast<int>(wrap(t, size, Weight::Bold, w_ - px(150)).size());
         if (lines > 1) size = px(30);

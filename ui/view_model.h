@@ -101,6 +101,8 @@ struct ViewModel {
 
     bool staffWarningTrustStale = false;  // trust list in its day 23..30 warning window
     int trustListDaysLeft = 0;
+    // Enrolment data from the clearance service is getting old (or too old: the lane stops).
+    bool staffWarningEnrolmentsStale = false;
 
     std::optional<int> timeoutSecondsLeft;  // TimeoutWarning: seconds left (>= 20 offered)
 

@@ -113,6 +113,12 @@ std::vector<Row> rows() {
         {"fire alarm ignores faults", in(State::Emergency, [](LaneState& s) { s.fireAlarm = true; }), ev::DeviceFault{"gate", "device.lost"}, State::Emergency, {}, {"CloseDoor(1)", "CloseDoor(2)"}},
         {"fire alarm keeps doors open", in(State::Emergency, [](LaneState& s) { s.fireAlarm = true; }), ev::Timeout{7}, State::Emergency, {"OpenDoor(1)", "OpenDoor(2)", "CheckDevices"}, {}},
         {"fire alarm cleared", in(State::Emergency, [](LaneState& s) { s.fireAlarm = true; }), ev::FireAlarm{false}, State::OutOfService, {"CloseDoor(1)"}, {}},
+        // The lane's enrolment data too old (sync with the clearance service): a device-like
+        // fault, raised only between travellers; the recheck brings the lane back.
+        {"idle enrolments stale", in(State::Idle), ev::DeviceFault{"sync", "sync.enrolments_stale"}, State::OutOfService, {"CloseDoor(1)", "CloseDoor(2)", "AlertOfficer(sync.enrolments_stale)"}, {"Record(fault)"}, std::nullopt, {"sync.enrolments_stale"}},
+        {"waiting lane enrolments stale", in(State::ReadCredential), ev::DeviceFault{"sync", "sync.enrolments_stale"}, State::OutOfService, {"CloseDoor(1)", "CloseDoor(2)", "AlertOfficer(sync.enrolments_stale)"}, {"Record(fault)"}, std::nullopt, {"sync.enrolments_stale"}},
+        {"oos still stale", in(State::OutOfService, [](LaneState& s) { s.reasons = {"sync.enrolments_stale"}; }), ev::DeviceFault{"sync", "sync.enrolments_stale"}, State::OutOfService, {}, {"CloseDoor(1)", "AlertOfficer(sync.enrolments_stale)"}},
+        {"oos fresh again", in(State::OutOfService, [](LaneState& s) { s.reasons = {"sync.enrolments_stale"}; }), ev::DevicesReady{}, State::Idle, {"CheckDevices"}, {}},
     };
 }
 
