@@ -76,6 +76,29 @@ std::string randomHex(std::mt19937_64& rng, int bytes) {
     return out;
 }
 
+fs::path resolvePath(const ScenarioEnvironment& env, const std::string& p) {
+    if (p.rfind("@demo/", 0) == 0) return env.demoDir / p.substr(6);
+    fs::path f(p);
+    return f.is_absolute() ? f : env.baseDir / f;
+}
+
+core::Result<std::vector<devices::Image>> loadScenarioImages(ScenarioEnvironment& env_, const ConfigView& v, const std::string& key) {
+    std::vector<devices::Image> out;
+    if (!v.has(key)) return out;
+    const Json& arr = v.json()[key];
+    if (!arr.is_array()) return v.bad(key, "must be a list of image paths");
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+        if (!arr[i].is_string()) return v.bad(key + "[" + std::to_string(i) + "]", "must be a path");
+        if (!env_.loadImage) return core::makeError("scenario.no_image_loader", "no image loader");
+        auto img = env_.loadImage(resolvePath(env_, arr[i].get<std::string>()));
+        if (!img.ok())
+            return v.bad(key + "[" + std::to_string(i) + "]", img.error().message +
+                                                                " (run scripts/setup to generate the demo data)");
+        out.push_back(std::move(*img));
+    }
+    return out;
+}
+
 class Runner {
 public:
     Runner(const Json& scenario, ScenarioEnvironment& env, const ScenarioOptions& opt)
@@ -84,12 +107,10 @@ public:
     core::Result<ScenarioRun> run();
 
 private:
-    fs::path resolve(const std::string& p) const {
-        if (p.rfind("@demo/", 0) == 0) return env_.demoDir / p.substr(6);
-        fs::path f(p);
-        return f.is_absolute() ? f : env_.baseDir / f;
+    fs::path resolve(const std::string& p) const { return resolvePath(env_, p); }
+    core::Result<std::vector<devices::Image>> loadImages(const ConfigView& v, const std::string& key) {
+        return loadScenarioImages(env_, v, key);
     }
-    core::Result<std::vector<devices::Image>> loadImages(const ConfigView& v, const std::string& key);
     core::Status setUp();
     core::Status enrol(const ConfigView& e, std::size_t i);
     core::Result<std::string> credentialText(const ConfigView& t, std::size_t index);
@@ -125,23 +146,6 @@ private:
     std::vector<devices::Image> faceFrames_;
     Millis releaseAfter_{0};
 };
-
-core::Result<std::vector<devices::Image>> Runner::loadImages(const ConfigView& v, const std::string& key) {
-    std::vector<devices::Image> out;
-    if (!v.has(key)) return out;
-    const Json& arr = v.json()[key];
-    if (!arr.is_array()) return v.bad(key, "must be a list of image paths");
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-        if (!arr[i].is_string()) return v.bad(key + "[" + std::to_string(i) + "]", "must be a path");
-        if (!env_.loadImage) return core::makeError("scenario.no_image_loader", "no image loader");
-        auto img = env_.loadImage(resolve(arr[i].get<std::string>()));
-        if (!img.ok())
-            return v.bad(key + "[" + std::to_string(i) + "]", img.error().message +
-                                                                " (run scripts/setup to generate the demo data)");
-        out.push_back(std::move(*img));
-    }
-    return out;
-}
 
 core::Status Runner::setUp() {
     KIOSK_ASSIGN_OR_RETURN(int64_t start, view_.unixTime("start_time"));
@@ -226,44 +230,12 @@ core::Status Runner::setUp() {
 }
 
 core::Status Runner::enrol(const ConfigView& e, std::size_t) {
+    KIOSK_ASSIGN_OR_RETURN(std::string at, e.oneOf("at", {"lane", "server"}, "lane"));
+    // "server": made at an enrolment office and imported into the clearance service
+    // (kioskctl enrolment export/import); the lane only gets it through the sync.
+    if (at == "server") return {};
     const int64_t now = core::toUnixSeconds(clock_->wallNow());
-    store::EnrolmentRow row;
-    KIOSK_ASSIGN_OR_RETURN(row.reference, e.string("reference"));
-    KIOSK_ASSIGN_OR_RETURN(std::string doc, e.string("document"));
-    row.documentHash = store::documentHash(doc);
-    row.documentMasked = core::maskDocumentNumber(doc);
-    KIOSK_ASSIGN_OR_RETURN(std::string res, e.oneOf("residency", {"hk_permanent", "mo_permanent", "hk_non_permanent", "mo_non_permanent", "other"}));
-    KIOSK_ASSIGN_OR_RETURN(row.residency, store::parseResidency(res));
-    KIOSK_ASSIGN_OR_RETURN(row.dateOfBirth, e.string("date_of_birth"));
-    KIOSK_ASSIGN_OR_RETURN(std::string ch, e.oneOf("channel", {"machine", "office"}));
-    KIOSK_ASSIGN_OR_RETURN(row.channel, store::parseEnrolmentChannel(ch));
-    KIOSK_ASSIGN_OR_RETURN(row.enrolledAt, timeValue(e, "enrolled", now));
-    KIOSK_ASSIGN_OR_RETURN(row.documentExpiry, e.string("document_expiry"));
-    KIOSK_ASSIGN_OR_RETURN(row.active, e.booleanOr("active", true));
-
-    KIOSK_ASSIGN_OR_RETURN(auto faces, loadImages(e, "face"));
-    if (!faces.empty()) {
-        if (!env_.face) return core::makeError("scenario.no_face_engine", e.keyPath("face") + ": no face engine");
-        std::vector<devices::Frame> frames;
-        for (auto& img : faces) frames.push_back({img, clock_->monoNow(), frames.size()});
-        auto d = env_.face->enrol(frames, 5);
-        if (!d.ok()) return core::makeError(d.error().code, e.keyPath("face") + ": " + d.error().message);
-        row.faceDescriptors.assign(d->begin(), d->end());
-    }
-    if (e.has("finger")) {
-        if (!env_.finger || !env_.presentFingers)
-            return core::makeError("scenario.no_finger_reader", e.keyPath("finger") + ": no fingerprint reader");
-        std::vector<fs::path> files;
-        for (auto& f : e.json()["finger"]) files.push_back(resolve(f.get<std::string>()));
-        KIOSK_TRY(env_.presentFingers(files));
-        auto p = env_.finger->enroll({}, Millis(60000));
-        if (!p.ok()) return core::makeError(p.error().code, e.keyPath("finger") + ": " + p.error().message);
-        store::FingerTemplate t;
-        t.finger = "right_index";
-        t.libfprintVersion = "1.94";
-        t.data = p->print;
-        row.fingers.push_back(std::move(t));
-    }
+    KIOSK_ASSIGN_OR_RETURN(store::EnrolmentRow row, makeScenarioEnrolment(e, env_, *clock_));
     auto r = store_->enrol(row, "scenario");
     if (!r.ok()) return r.error();
     if (e.has("watchlist") && e.json()["watchlist"] == true) KIOSK_TRY(store_->addToWatchlist(row.documentHash, now));
@@ -428,6 +400,7 @@ core::Result<ScenarioRun> Runner::run() {
     for (int rep = 0; rep < opt_.repeat; ++rep) {
         for (std::size_t i = 0; i < list.size(); ++i) {
             ConfigView tv(list[i], "travellers[" + std::to_string(i) + "]");
+            if (opt_.beforeTraveller) opt_.beforeTraveller();
             KIOSK_ASSIGN_OR_RETURN(auto r, traveller(tv, i));
             if (opt_.onTraveller) opt_.onTraveller(r);
             out.travellers.push_back(std::move(r));
@@ -435,6 +408,7 @@ core::Result<ScenarioRun> Runner::run() {
     }
     // Let the lane settle back to its welcome screen.
     runUntil([&] { return shell_->state().state == State::ReadCredential; }, Millis(60000));
+    if (opt_.afterRun) opt_.afterRun();
     if (auto c = store_->counts(); c.ok()) out.journalRows = c->crossings;
     out.alerts = services_->alerts().size();
     core::Logger::instance().setTimeSource(nullptr);
@@ -442,6 +416,50 @@ core::Result<ScenarioRun> Runner::run() {
 }
 
 }  // namespace
+
+core::Result<store::EnrolmentRow> makeScenarioEnrolment(const ConfigView& e, ScenarioEnvironment& env_,
+                                                         core::Clock& clock) {
+    core::Clock* clock_ = &clock;
+    const int64_t now = core::toUnixSeconds(clock_->wallNow());
+    store::EnrolmentRow row;
+    KIOSK_ASSIGN_OR_RETURN(row.reference, e.string("reference"));
+    KIOSK_ASSIGN_OR_RETURN(std::string doc, e.string("document"));
+    row.documentHash = store::documentHash(doc);
+    row.documentMasked = core::maskDocumentNumber(doc);
+    KIOSK_ASSIGN_OR_RETURN(std::string res, e.oneOf("residency", {"hk_permanent", "mo_permanent", "hk_non_permanent", "mo_non_permanent", "other"}));
+    KIOSK_ASSIGN_OR_RETURN(row.residency, store::parseResidency(res));
+    KIOSK_ASSIGN_OR_RETURN(row.dateOfBirth, e.string("date_of_birth"));
+    KIOSK_ASSIGN_OR_RETURN(std::string ch, e.oneOf("channel", {"machine", "office"}));
+    KIOSK_ASSIGN_OR_RETURN(row.channel, store::parseEnrolmentChannel(ch));
+    KIOSK_ASSIGN_OR_RETURN(row.enrolledAt, timeValue(e, "enrolled", now));
+    KIOSK_ASSIGN_OR_RETURN(row.documentExpiry, e.string("document_expiry"));
+    KIOSK_ASSIGN_OR_RETURN(row.active, e.booleanOr("active", true));
+
+    KIOSK_ASSIGN_OR_RETURN(auto faces, loadScenarioImages(env_, e, "face"));
+    if (!faces.empty()) {
+        if (!env_.face) return core::makeError("scenario.no_face_engine", e.keyPath("face") + ": no face engine");
+        std::vector<devices::Frame> frames;
+        for (auto& img : faces) frames.push_back({img, clock_->monoNow(), frames.size()});
+        auto d = env_.face->enrol(frames, 5);
+        if (!d.ok()) return core::makeError(d.error().code, e.keyPath("face") + ": " + d.error().message);
+        row.faceDescriptors.assign(d->begin(), d->end());
+    }
+    if (e.has("finger")) {
+        if (!env_.finger || !env_.presentFingers)
+            return core::makeError("scenario.no_finger_reader", e.keyPath("finger") + ": no fingerprint reader");
+        std::vector<fs::path> files;
+        for (auto& f : e.json()["finger"]) files.push_back(resolvePath(env_, f.get<std::string>()));
+        KIOSK_TRY(env_.presentFingers(files));
+        auto p = env_.finger->enroll({}, Millis(60000));
+        if (!p.ok()) return core::makeError(p.error().code, e.keyPath("finger") + ": " + p.error().message);
+        store::FingerTemplate t;
+        t.finger = "right_index";
+        t.libfprintVersion = "1.94";
+        t.data = p->print;
+        row.fingers.push_back(std::move(t));
+    }
+    return row;
+}
 
 core::Result<ScenarioRun> runScenario(const Json& scenario, ScenarioEnvironment& env, const ScenarioOptions& options) {
     Runner r(scenario, env, options);

@@ -16,6 +16,7 @@
 #include "devices/gate.h"
 #include "devices/image.h"
 #include "kiosk/lane_machine.h"
+#include "kiosk/store/store.h"
 
 namespace kiosk::lane {
 
@@ -61,12 +62,21 @@ struct ScenarioOptions {
     std::function<void(const LaneState&)> onState;  // every state entry (UI, screenshots)
     // The last frame of each face attempt (camera preview on the screen).
     std::function<void(const LaneState&, const devices::Frame&, const devices::FaceMatch&)> onFace;
+    // The clearance-service sync between travellers and after the last one (main wires a
+    // SyncAgent round here when the configuration has a "sync" section).
+    std::function<void()> beforeTraveller;
+    std::function<void()> afterRun;
 };
 
 core::Result<ScenarioRun> runScenario(const core::Json& scenario, ScenarioEnvironment& env,
                                       const ScenarioOptions& options = {});
 core::Result<ScenarioRun> runScenarioFile(const std::filesystem::path& file, ScenarioEnvironment& env,
                                           const ScenarioOptions& options = {});
+
+// One scenario enrolment entry (docs/scenarios.md) as a store row, biometrics made through
+// the real face engine and fingerprint reader of `env` (kioskctl enrolment export uses it).
+core::Result<store::EnrolmentRow> makeScenarioEnrolment(const core::ConfigView& entry, ScenarioEnvironment& env,
+                                                        core::Clock& clock);
 
 // "passed  elig.under_minimum_age  lane 5400 ms  machine 3.1 ms  ok"
 std::string formatTravellerLine(std::size_t index, const TravellerResult& r);
