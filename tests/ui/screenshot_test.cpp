@@ -127,6 +127,15 @@ TEST(UiScreenshotExtra, StaffTrustWarning) {
     checkGolden("staff_trust_stale_pt", vm, 960, 540);
 }
 
+// Both staff warnings stack: the trust list at the bottom, old enrolment data above it.
+TEST(UiScreenshotExtra, StaffEnrolmentsStaleAndTrustWarning) {
+    auto vm = screenModel(Screen::Welcome, Language::En);
+    vm.staffWarningEnrolmentsStale = true;
+    vm.staffWarningTrustStale = true;
+    vm.trustListDaysLeft = 4;
+    checkGolden("staff_enrolments_stale_en", vm, 960, 540);
+}
+
 TEST(UiScreenshotExtra, OfficerOverlays) {
     for (auto [mode, name] : {std::pair{OfficerMode::PinEntry, "officer_pin_en"}, {OfficerMode::Menu, "officer_menu_en"},
                               {OfficerMode::ScanLog, "officer_scan_log_en"}, {OfficerMode::Alerts, "officer_alerts_en"}}) {
