@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "core/log.h"
 #include "server/repo_common.h"
 #include "server/repo_migrations.h"
 #include "server/repo_sqlite_db.h"
@@ -195,6 +196,7 @@ Status SqliteRepository::migrate() {
             return up.run();
         });
         KIOSK_TRY(st);
+        core::logInfo("repo.migrated", {{"backend", "sqlite"}, {"schema", v + 1}});
         std::lock_guard<std::mutex> lock(mu_);
         KIOSK_ASSIGN_OR_RETURN(v, readVersion());
         if (v > latest) return newer(v);
