@@ -80,6 +80,10 @@ std::string markdownReport(const std::vector<BackendReport>& reports, const RunS
         return std::to_string(r.fleet.eventsAcked) + " / " + std::to_string(r.fleet.serverEvents) + " / " +
                std::to_string(r.fleet.eventsUnacked);
     }, "");
+    row("events table read directly: rows / duplicate (device, stream, seq) rows", [](const BackendReport& r) {
+        if (r.dbRows < 0) return "not read: " + r.dbReadError;
+        return std::to_string(r.dbRows) + " / " + std::to_string(r.dbDuplicateRows);
+    }, "");
     row("enrolments acked / held on the server", [](const BackendReport& r) {
         return std::to_string(r.fleet.enrolmentsAcked) + " / " + std::to_string(r.fleet.serverEnrolments);
     }, "");
@@ -94,6 +98,10 @@ std::string markdownReport(const std::vector<BackendReport>& reports, const RunS
     row("client CPU, one thread (% of one core, window)",
         [](const BackendReport& r) { return fmt("%.0f %%", 100 * r.fleet.clientCpuS / std::max(1e-9, r.fleet.windowS)); }, "");
     row("TLS connections opened by the client", [](const BackendReport& r) { return std::to_string(r.fleet.connects); }, "");
+    if (s.fsyncP50Ms >= 0)
+        o << "\nDisk under " << s.fsyncDir << ": 4 KiB write + fdatasync p50 " << fmt("%.2f", s.fsyncP50Ms) << " ms, p99 "
+          << fmt("%.2f", s.fsyncP99Ms) << " ms (200 writes, before the runs): at most ~"
+          << fmt("%.0f", 1000 / std::max(0.01, s.fsyncP50Ms)) << " synchronous commits/s.\n";
     for (const auto& r : reports)
         if (!r.failure.empty()) o << "\n" << r.backend << ": not run: " << r.failure << "\n";
     return o.str();

@@ -12,6 +12,9 @@ namespace kiosk::bench {
 struct RunSettings {
     int lanes = 0, registrations = 0, pollers = 5;
     double durationS = 0, rampS = 0;
+    // The disk under the temp dir: one 4 KiB write + fdatasync, as a commit costs.
+    double fsyncP50Ms = -1, fsyncP99Ms = -1;
+    std::string fsyncDir;
 };
 
 struct BackendReport {
@@ -21,6 +24,9 @@ struct BackendReport {
     double serverCpuS = 0, serverPeakRssMiB = 0;
     double dbCpuS = -1, dbRssMiB = -1;  // PostgreSQL processes; -1 for SQLite
     std::string serverExit;
+    // The events table read directly (SQLite file read-only / psql) after the server stopped.
+    int64_t dbRows = -1, dbDuplicateRows = -1;
+    std::string dbReadError;
 };
 
 std::string markdownReport(const std::vector<BackendReport>& reports, const RunSettings& s);

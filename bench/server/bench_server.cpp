@@ -7,6 +7,7 @@
 // Usage: bench_server [--duration S] [--lanes N] [--registrations N] [--ramp S]
 //                     [--backend sqlite|postgresql|both] [--pg-url URL] [--server PATH]
 //                     [--docs FILE | --no-docs] [--keep]
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include "bench/server/bench_report.h"
 #include "bench/server/load_fleet.h"
@@ -81,6 +84,27 @@ fs::path defaultDocs() {
     return fs::path(KIOSK_BENCH_SOURCE_DIR) / "docs" / "benchmarks.md";
 }
 
+// What one synchronous commit costs on this disk at best: 4 KiB appended + fdatasync.
+void probeFsync(const fs::path& dir, bench::RunSettings& s) {
+    const auto file = dir / "fsync-probe";
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    std::vector<double> ms;
+    const std::string block(4096, 'x');
+    for (int i = 0; i < 200; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) || ::fdatasync(fd) != 0) break;
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    ::close(fd);
+    fs::remove(file);
+    const auto p = bench::percentiles(ms);
+    if (p.n == 0) return;
+    s.fsyncP50Ms = p.p50;
+    s.fsyncP99Ms = p.p99;
+    s.fsyncDir = dir.parent_path().string();
+}
+
 // The fleet's identities: one certificate per lane, registration machine and admin client.
 struct Pki {
     fs::path dir, caDir, certDir, serverCert, serverKey, caCert, crl;
@@ -140,6 +164,45 @@ fs::path writeServerConfig(const fs::path& dir, const Pki& pki, const std::strin
     return path;
 }
 
+// The events table itself, not through the API: every row and the duplicates by key.
+void readEventsTable(const std::string& backend, const std::string& dbUrl, bench::BackendReport& rep) {
+    const std::string sql = "SELECT count(*), count(*) - (SELECT count(*) FROM (SELECT DISTINCT device_id, stream, seq FROM events) d) FROM events";
+    if (backend == "sqlite") {
+        sqlite3* db = nullptr;
+        const std::string path = dbUrl.substr(std::strlen("sqlite:"));
+        if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+            rep.dbReadError = sqlite3_errmsg(db);
+        } else {
+            sqlite3_stmt* st = nullptr;
+            if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+                rep.dbRows = sqlite3_column_int64(st, 0);
+                rep.dbDuplicateRows = sqlite3_column_int64(st, 1);
+            } else {
+                rep.dbReadError = sqlite3_errmsg(db);
+            }
+            sqlite3_finalize(st);
+        }
+        sqlite3_close(db);
+        return;
+    }
+#ifdef KIOSK_BENCH_PG_HARNESS
+    auto out = testing::runPsql(dbUrl, sql);
+    if (!out.ok()) {
+        rep.dbReadError = out.error().message;
+        return;
+    }
+    long long rows = -1, dups = -1;
+    if (std::sscanf(out.value().c_str(), "%lld|%lld", &rows, &dups) == 2) {
+        rep.dbRows = rows;
+        rep.dbDuplicateRows = dups;
+    } else {
+        rep.dbReadError = "psql said: " + out.value();
+    }
+#else
+    rep.dbReadError = "no psql harness in this build";
+#endif
+}
+
 bench::BackendReport runBackend(const std::string& backend, const std::string& dbUrl, const Args& a, const Pki& pki,
                                 const fs::path& runDir) {
     bench::BackendReport rep;
@@ -186,6 +249,7 @@ bench::BackendReport runBackend(const std::string& backend, const std::string& d
     const double hwm = bench::processPeakRssMiB(server.pid());
     if (hwm > rep.serverPeakRssMiB) rep.serverPeakRssMiB = hwm;
     rep.serverExit = server.stop();
+    readEventsTable(backend, dbUrl, rep);
     return rep;
 }
 
@@ -214,6 +278,7 @@ int main(int argc, char** argv) {
     settings.registrations = a.registrations;
     settings.durationS = a.durationS;
     settings.rampS = a.rampS;
+    probeFsync(dir, settings);
     std::vector<bench::BackendReport> reports;
     if (a.backend == "sqlite" || a.backend == "both")
         reports.push_back(runBackend("sqlite", "sqlite:" + (dir / "sqlite" / "clearance.db").string(), a, pki, dir / "sqlite"));
