@@ -654,7 +654,8 @@ Result<RepositoryCounts> SqliteRepository::counts() {
 core::Result<std::unique_ptr<Repository>> openSqliteRepository(const std::string& path, const SqliteOptions& options) {
     // The file holds hashes and sealed templates: owner only. Creating it empty before
     // SQLite does gives the -wal and -shm files the same mode.
-    {
+    const bool inMemory = path == ":memory:";  // tests and tools: no file, no WAL
+    if (!inMemory) {
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0) ::close(fd);
     }
@@ -670,7 +671,7 @@ core::Result<std::unique_ptr<Repository>> openSqliteRepository(const std::string
         if (!st.ok()) return opened(st.error());
         auto row = st->step();
         if (!row.ok()) return opened(row.error());
-        if (!*row || st->colText(0) != "wal")
+        if (!*row || st->colText(0) != (inMemory ? "memory" : "wal"))
             return core::makeError("repo.open_failed", "cannot switch the database to WAL mode");
     }
     if (Status s = db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"); !s.ok()) return opened(s.error());

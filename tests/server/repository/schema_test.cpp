@@ -178,6 +178,16 @@ TEST(RepositoryUrl, SqliteForms) {
     EXPECT_REPO_ERROR(openRepository("sqlite:" + (dir / "missing" / "x.db").string()), "repo.open_failed");
 }
 
+TEST(RepositoryUrl, InMemorySqlite) {
+    auto r = openSqliteRepository(":memory:");
+    ASSERT_REPO_OK(r);
+    ASSERT_REPO_OK((*r)->appendEvents({makeEvent("lane-1", "s", 1)}));
+    auto n = (*r)->countEvents("", "");
+    ASSERT_REPO_OK(n);
+    EXPECT_EQ(*n, 1);
+    EXPECT_FALSE(std::filesystem::exists(":memory:"));
+}
+
 TEST(RepositoryUrl, NotADatabaseFileIsRefused) {
     const auto path = kiosk::testing::tempDir("repo-url") / "junk.db";
     {
