@@ -17,6 +17,7 @@
 #include "kiosk/store/store.h"
 #include "kiosk/officer.h"
 #include "kiosk/sync/sync_agent.h"
+#include "kiosk/sync_bridge.h"
 #include "kiosk/ui_bridge.h"
 #include "policies/policy_config.h"
 
@@ -37,24 +38,6 @@ core::Result<std::string> readText(const fs::path& p) {
 int fail(const core::Error& e) {
     std::cerr << "kiosk: " << e.code << ": " << e.message << "\n";
     return 2;
-}
-
-DataFreshness mirror(sync::Freshness f) {
-    switch (f) {
-        case sync::Freshness::Fresh: return DataFreshness::Fresh;
-        case sync::Freshness::Warning: return DataFreshness::Warning;
-        case sync::Freshness::Stale: return DataFreshness::Stale;
-    }
-    return DataFreshness::Stale;
-}
-
-sync::CommandResult mirror(CommandOutcome o) {
-    switch (o) {
-        case CommandOutcome::Applied: return sync::CommandResult::Applied;
-        case CommandOutcome::Refused: return sync::CommandResult::Refused;
-        case CommandOutcome::Failed: return sync::CommandResult::Failed;
-    }
-    return sync::CommandResult::Failed;
 }
 
 }  // namespace
@@ -148,7 +131,7 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
         agent = std::move(*created);
         SyncHooks hooks;
         hooks.fetchEnrolment = [a = agent.get()](const std::string& reference) { return a->fetchEnrolment(reference); };
-        hooks.enrolmentFreshness = [a = agent.get()](int64_t now) { return mirror(a->freshness(now)); };
+        hooks.enrolmentFreshness = [a = agent.get()](int64_t now) { return mirrorFreshness(a->freshness(now)); };
         services.setSyncHooks(std::move(hooks));
     }
 
@@ -171,7 +154,7 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
         // Commands arrive on the agent's thread; the lane's machine decides (lane_commands.h).
         agent->onCommand([&commands](const sync::IncomingCommand& c) {
             auto a = commands.execute(LaneCommand{c.id, c.kind, c.args, c.issuedBy});
-            return sync::CommandAnswer{mirror(a.outcome), a.detail};
+            return sync::CommandAnswer{mirrorCommand(a.outcome), a.detail};
         });
         agent->onTrustList([&](const std::vector<uint8_t>& signedList) {
             return acceptSignedTrustList(signedList, signerPem, trust, **st, core::toUnixSeconds(clock.wallNow()));

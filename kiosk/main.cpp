@@ -16,9 +16,13 @@
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/image_file.h"
+#include "kiosk/lane_commands.h"
+#include "kiosk/lane_services.h"
 #include "kiosk/live.h"
 #include "kiosk/officer.h"
 #include "kiosk/scenario.h"
+#include "kiosk/sync/sync_agent.h"
+#include "kiosk/sync_bridge.h"
 #include "kiosk/ui_bridge.h"
 
 namespace fs = std::filesystem;
@@ -208,6 +212,61 @@ int main(int argc, char** argv) {
         so.onFace = [&](const lane::LaneState& s, const devices::Frame& f, const devices::FaceMatch& m) {
             ui->showFace(s, f, m);
         };
+    }
+
+    // With a "sync" section the scripted lane is one lane of a control point: it pulls its
+    // enrolments from the clearance service and pushes its journal there, one sync round
+    // before each traveller and one after the last (on the scenario's fake clock).
+    std::unique_ptr<sync::SyncAgent> agent;
+    std::unique_ptr<lane::LaneCommands> laneCommands;
+    if (cfg.has("sync")) {
+        auto laneId = cfg.string("lane_id");
+        if (!laneId.ok()) {
+            std::cerr << "kiosk: " << laneId.error().message << " (a synced lane needs its device id)\n";
+            return 2;
+        }
+        env.laneId = *laneId;
+        auto syncCfg = cfg.child("sync");
+        if (!syncCfg.ok()) {
+            std::cerr << "kiosk: " << syncCfg.error().message << "\n";
+            return 2;
+        }
+        auto syncOptions = sync::syncOptionsFromConfig(*syncCfg, *laneId, configDir.string());
+        if (!syncOptions.ok()) {
+            std::cerr << "kiosk: " << syncOptions.error().code << ": " << syncOptions.error().message << "\n";
+            return 2;
+        }
+        auto previous = so.onStarted;
+        so.onStarted = [&, previous, opts = *syncOptions](lane::LaneServices& sv, lane::LaneShell& sh, devices::Gate& g,
+                                                          core::Clock& c) {
+            if (previous) previous(sv, sh, g, c);
+            auto created = sync::SyncAgent::create(opts, sv.store(), c);
+            if (!created.ok()) {
+                std::cerr << "kiosk: sync: " << created.error().code << ": " << created.error().message << "\n";
+                return;
+            }
+            agent = std::move(*created);
+            lane::SyncHooks hooks;
+            hooks.fetchEnrolment = [a = agent.get()](const std::string& ref) { return a->fetchEnrolment(ref); };
+            hooks.enrolmentFreshness = [a = agent.get()](int64_t now) { return lane::mirrorFreshness(a->freshness(now)); };
+            sv.setSyncHooks(std::move(hooks));
+            // One thread: the command waits by turning the shell itself.
+            laneCommands = std::make_unique<lane::LaneCommands>(sh, sv, &g, c, [&sh] { sh.turn(); });
+            agent->onCommand([lc = laneCommands.get()](const sync::IncomingCommand& cmd) {
+                auto a = lc->execute(lane::LaneCommand{cmd.id, cmd.kind, cmd.args, cmd.issuedBy});
+                return sync::CommandAnswer{lane::mirrorCommand(a.outcome), a.detail};
+            });
+            // The scenario brings its own issuer and trust list; the server's is not used here.
+            agent->onTrustList([](const std::vector<uint8_t>&) -> core::Status { return {}; });
+            agent->heartbeatSource([&sh, id = env.laneId] { return lane::heartbeatFields(id, sh.snapshot()); });
+        };
+        auto round = [&] {
+            if (!agent) return;
+            if (auto st = agent->syncOnce(); !st.ok())
+                std::cerr << "kiosk: sync: " << st.error().code << ": " << st.error().message << "\n";
+        };
+        so.beforeTraveller = round;
+        so.afterRun = round;
     }
 
     int failures = 0;

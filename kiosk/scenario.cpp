@@ -182,6 +182,7 @@ core::Status Runner::setUp() {
 
     LaneServicesConfig sc;
     KIOSK_ASSIGN_OR_RETURN(sc.laneId, view_.stringOr("lane_id", "DEMO-01"));
+    if (!env_.laneId.empty()) sc.laneId = env_.laneId;
     KIOSK_ASSIGN_OR_RETURN(sc.policy, policies::loadPolicyConfigFromRoot(root_));
     services_ = std::make_unique<LaneServices>(sc, *store_, trust_, *replay_);
 

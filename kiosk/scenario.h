@@ -31,6 +31,7 @@ struct ScenarioEnvironment {
     std::filesystem::path demoDir;  // "@demo/x" in the scenario means demoDir / "x"
     std::filesystem::path baseDir;  // relative paths in the scenario
     std::filesystem::path workDir;  // store and key files of the run
+    std::string laneId;             // replaces the scenario's lane_id when set (a synced lane's device id)
 };
 
 struct TravellerResult {
