@@ -59,6 +59,18 @@ LaneCommand readCommand(const SqliteStatement& st) {
     return c;
 }
 
+// Steps `st` to its end, mapping each row with `read`.
+template <typename F>
+auto collect(SqliteStatement& st, F read) -> Result<std::vector<decltype(read(st))>> {
+    std::vector<decltype(read(st))> out;
+    for (;;) {
+        KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
+        if (!row) break;
+        out.push_back(read(st));
+    }
+    return out;
+}
+
 DeviceEvent readEvent(const SqliteStatement& st) {
     DeviceEvent e;
     e.id = st.colInt(0);
@@ -268,13 +280,7 @@ Result<std::vector<DeviceEvent>> SqliteRepository::events(const EventQuery& q) {
         if (!q.deviceId.empty()) st.bind(4, q.deviceId);
         if (!q.kind.empty()) st.bind(5, q.kind);
         st.bind(6, static_cast<int64_t>(q.limit));
-        std::vector<DeviceEvent> out;
-        for (;;) {
-            KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-            if (!row) break;
-            out.push_back(readEvent(st));
-        }
-        return out;
+        return collect(st, [](const SqliteStatement& s) { return readEvent(s); });
     });
 }
 
@@ -312,14 +318,9 @@ Result<std::vector<DeviceInfo>> SqliteRepository::devices() {
         KIOSK_ASSIGN_OR_RETURN(SqliteStatement st,
                                db_->prepare("SELECT device_id, role, first_seen, last_seen, last_heartbeat, "
                                             "last_heartbeat_at FROM devices ORDER BY device_id"));
-        std::vector<DeviceInfo> out;
-        for (;;) {
-            KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-            if (!row) break;
-            out.push_back(DeviceInfo{st.colText(0), st.colText(1), st.colInt(2), st.colInt(3), st.colText(4),
-                                     st.colInt(5)});
-        }
-        return out;
+        return collect(st, [](const SqliteStatement& s) {
+            return DeviceInfo{s.colText(0), s.colText(1), s.colInt(2), s.colInt(3), s.colText(4), s.colInt(5)};
+        });
     });
 }
 
@@ -397,13 +398,7 @@ Result<std::vector<EnrolmentRecord>> SqliteRepository::enrolmentsSince(int64_t c
                                                                 " FROM enrolments WHERE cursor > ? "
                                                                 "ORDER BY cursor LIMIT ?"));
         st.bind(1, cursor).bind(2, static_cast<int64_t>(limit));
-        std::vector<EnrolmentRecord> out;
-        for (;;) {
-            KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-            if (!row) break;
-            out.push_back(readEnrolment(st));
-        }
-        return out;
+        return collect(st, [](const SqliteStatement& s) { return readEnrolment(s); });
     });
 }
 
@@ -439,13 +434,9 @@ Result<std::vector<WatchlistChange>> SqliteRepository::watchlistSince(int64_t cu
                                db_->prepare("SELECT cursor, document_hash, added, time, actor FROM watchlist_changes "
                                             "WHERE cursor > ? ORDER BY cursor LIMIT ?"));
         st.bind(1, cursor).bind(2, static_cast<int64_t>(limit));
-        std::vector<WatchlistChange> out;
-        for (;;) {
-            KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-            if (!row) break;
-            out.push_back(WatchlistChange{st.colInt(0), st.colText(1), st.colInt(2) != 0, st.colInt(3), st.colText(4)});
-        }
-        return out;
+        return collect(st, [](const SqliteStatement& s) {
+            return WatchlistChange{s.colInt(0), s.colText(1), s.colInt(2) != 0, s.colInt(3), s.colText(4)};
+        });
     });
 }
 
@@ -516,13 +507,7 @@ Result<std::vector<LaneCommand>> SqliteRepository::takeCommands(const std::strin
                                db_->prepare(std::string("SELECT ") + kCommandColumns +
                                             " FROM commands WHERE device_id = ? AND state = 'delivered' ORDER BY id"));
         st.bind(1, deviceId);
-        std::vector<LaneCommand> out;
-        for (;;) {
-            KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-            if (!row) break;
-            out.push_back(readCommand(st));
-        }
-        return out;
+        return collect(st, [](const SqliteStatement& s) { return readCommand(s); });
     });
 }
 
@@ -531,13 +516,7 @@ Result<std::vector<std::string>> SqliteRepository::devicesWithPendingCommands() 
         KIOSK_ASSIGN_OR_RETURN(SqliteStatement st,
                                db_->prepare("SELECT DISTINCT device_id FROM commands WHERE state = 'pending' "
                                             "ORDER BY device_id"));
-        std::vector<std::string> out;
-        for (;;) {
-            KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-            if (!row) break;
-            out.push_back(st.colText(0));
-        }
-        return out;
+        return collect(st, [](const SqliteStatement& s) { return s.colText(0); });
     });
 }
 
@@ -601,13 +580,9 @@ Result<std::vector<AuditRow>> SqliteRepository::audit(int64_t afterId, int limit
                                db_->prepare("SELECT id, time, actor, action, detail FROM audit WHERE id > ? "
                                             "ORDER BY id LIMIT ?"));
         st.bind(1, afterId).bind(2, static_cast<int64_t>(limit));
-        std::vector<AuditRow> out;
-        for (;;) {
-            KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-            if (!row) break;
-            out.push_back(AuditRow{st.colInt(0), st.colInt(1), st.colText(2), st.colText(3), st.colText(4)});
-        }
-        return out;
+        return collect(st, [](const SqliteStatement& s) {
+            return AuditRow{s.colInt(0), s.colInt(1), s.colText(2), s.colText(3), s.colText(4)};
+        });
     });
 }
 
