@@ -216,7 +216,11 @@ private:
             if (!pw) return harnessError("cannot find the name of uid " + std::to_string(uid));
             user_ = pw->pw_name;
         }
-        std::string templ = (fs::temp_directory_path() / "kiosk-pg-XXXXXX").string();
+        // The server user must reach the folder (a root's TMPDIR may be private) and the
+        // socket path must stay under the unix limit (~107 bytes): /tmp when in doubt.
+        fs::path base = fs::temp_directory_path();
+        if (root_ || base.string().size() > 60) base = "/tmp";
+        std::string templ = (base / "kiosk-pg-XXXXXX").string();
         if (!::mkdtemp(templ.data())) return harnessError("mkdtemp: " + std::string(std::strerror(errno)));
         dir_ = templ;
         data_ = dir_ / "data";
