@@ -73,6 +73,13 @@ bool LaneCommands::waitFor(const std::function<bool(const LaneState&)>& done, co
     }
 }
 
+bool LaneCommands::postAndWait(Event e, LaneState& last) {
+    const uint64_t ticket = shell_.post(std::move(e));
+    if (!waitFor([&](const LaneState&) { return shell_.taken(ticket); }, tuning_.taken, last)) return false;
+    last = shell_.snapshot();  // the state right after the step (updated before the ticket)
+    return true;
+}
+
 LaneCommandAnswer LaneCommands::execute(const LaneCommand& c) {
     LaneCommandAnswer a;
     if (c.kind == "out_of_service") a = outOfService();
@@ -96,24 +103,24 @@ LaneCommandAnswer LaneCommands::outOfService() {
     // Life safety first: the emergency ignores the officer until the alarm clears.
     if (s.state == State::Emergency) return refused("lane in Emergency (fire alarm)");
     if (s.officerOutOfService && s.state == State::OutOfService) return applied("already out of service");
-    shell_.post(ev::OfficerSetInService{false});
+    if (!postAndWait(ev::OfficerSetInService{false}, s))
+        return failed("the lane did not take the command in time (" + describeState(s) + ")");
     if (waitFor([](const LaneState& x) { return x.officerOutOfService && x.state == State::OutOfService; },
                 tuning_.settle, s))
         return applied("lane " + describeState(s));
-    return failed("the lane did not stop in time (" + describeState(s) + ")");
+    // Only the fire alarm keeps the machine from stopping.
+    return refused("the lane did not stop (" + describeState(s) + ")");
 }
 
 LaneCommandAnswer LaneCommands::inService() {
     LaneState s = shell_.snapshot();
     if (s.state == State::Emergency) return refused("lane in Emergency (fire alarm)");
     if (!s.officerOutOfService) return refused("not out of service by an officer (" + describeState(s) + ")");
-    shell_.post(ev::OfficerSetInService{true});
-    const auto start = clock_.monoNow();
-    if (!waitFor([](const LaneState& x) { return !x.officerOutOfService; }, tuning_.settle, s))
+    if (!postAndWait(ev::OfficerSetInService{true}, s))
         return failed("the lane did not take the command in time (" + describeState(s) + ")");
+    if (s.officerOutOfService) return refused("the lane kept the officer's hold (" + describeState(s) + ")");
     // The officer's hold is gone; the lane comes back once its own checks pass.
-    const auto left = tuning_.settle - std::chrono::duration_cast<core::Millis>(clock_.monoNow() - start);
-    if (waitFor([](const LaneState& x) { return x.state != State::OutOfService; }, std::max(left, core::Millis(0)), s))
+    if (waitFor([](const LaneState& x) { return x.state != State::OutOfService; }, tuning_.settle, s))
         return applied("lane " + describeState(s));
     return applied("officer hold lifted; lane still " + describeState(s));
 }
@@ -121,10 +128,10 @@ LaneCommandAnswer LaneCommands::inService() {
 LaneCommandAnswer LaneCommands::release() {
     LaneState s = shell_.snapshot();
     if (s.state != State::Refused || !s.holdForOfficer) return refused("no traveller held (" + describeState(s) + ")");
-    shell_.post(ev::OfficerRelease{});
-    if (waitFor([](const LaneState& x) { return !x.holdForOfficer || x.state != State::Refused; }, tuning_.settle, s))
-        return applied("entry door reopened for the way back (" + describeState(s) + ")");
-    return failed("the lane did not take the release in time (" + describeState(s) + ")");
+    if (!postAndWait(ev::OfficerRelease{}, s))
+        return failed("the lane did not take the release in time (" + describeState(s) + ")");
+    if (!s.holdForOfficer) return applied("entry door reopened for the way back (" + describeState(s) + ")");
+    return refused("no traveller held (" + describeState(s) + ")");
 }
 
 // Only on a stopped lane (the overlay's door rule): the lane is held out of service by
@@ -135,9 +142,7 @@ LaneCommandAnswer LaneCommands::emergencyOpen() {
     LaneState s = shell_.snapshot();
     if (!laneStopped(s)) return refused("lane in service (" + describeState(s) + "): take it out of service first");
     if (s.state == State::OutOfService && !s.officerOutOfService) {
-        shell_.post(ev::OfficerSetInService{false});
-        if (!waitFor([](const LaneState& x) { return x.officerOutOfService || x.state != State::OutOfService; },
-                     tuning_.settle, s))
+        if (!postAndWait(ev::OfficerSetInService{false}, s))
             return failed("the lane did not take the hold in time (" + describeState(s) + ")");
         if (!laneStopped(s)) return refused("lane back in service (" + describeState(s) + ")");
     }

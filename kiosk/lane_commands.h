@@ -48,7 +48,11 @@ struct LaneCommandAnswer {
 };
 
 struct CommandTuning {
-    core::Millis settle{1000};   // how long a command waits for the machine to act
+    // The shell may be inside a device step (a fingerprint read waits up to 8 s) when a
+    // command arrives: it waits up to `taken` for the machine to step on the event, then
+    // up to `settle` for the state the command asks for.
+    core::Millis taken{15000};
+    core::Millis settle{1000};
     core::Millis pollEvery{20};  // live: the shell runs on its own thread meanwhile
 };
 
@@ -68,8 +72,10 @@ private:
     LaneCommandAnswer release();
     LaneCommandAnswer emergencyOpen();
     LaneCommandAnswer ackAlert(const core::Json& args);
-    // Until `done` holds for the lane's state or the settle time is over; the last state seen.
+    // Until `done` holds for the lane's state or `budget` is over; the last state seen.
     bool waitFor(const std::function<bool(const LaneState&)>& done, core::Millis budget, LaneState& last);
+    // Posts `e` and waits until the machine has stepped on it (false: it did not in time).
+    bool postAndWait(Event e, LaneState& last);
 
     LaneShell& shell_;
     LaneServices& services_;

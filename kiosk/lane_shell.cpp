@@ -39,9 +39,11 @@ LaneState LaneShell::snapshot() const {
     return snapshot_;
 }
 
-void LaneShell::post(Event e) {
+uint64_t LaneShell::post(Event e) {
     std::lock_guard lock(externalMu_);
     external_.push_back(std::move(e));
+    externalTickets_.push_back(++lastTicket_);
+    return lastTicket_;
 }
 
 void LaneShell::run(const std::function<bool()>& stop) {
@@ -57,14 +59,21 @@ void LaneShell::turn() {
     {
         std::lock_guard lock(externalMu_);
         while (!external_.empty()) {
+            queuedTickets_.push_back({stepped_ + queue_.size(), externalTickets_.front()});
             queue_.push_back(std::move(external_.front()));
             external_.pop_front();
+            externalTickets_.pop_front();
         }
     }
     if (!queue_.empty()) {
         Event e = std::move(queue_.front());
         queue_.pop_front();
         apply(e);
+        ++stepped_;
+        while (!queuedTickets_.empty() && queuedTickets_.front().first < stepped_) {
+            takenTicket_ = queuedTickets_.front().second;
+            queuedTickets_.pop_front();
+        }
         return;
     }
     const auto now = clock_.monoNow();

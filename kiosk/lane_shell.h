@@ -1,12 +1,15 @@
 #pragma once
 // The imperative shell around the pure lane machine: runs its commands on the devices
 // and services, turns results into events, and turns the injected clock into timeouts.
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -87,8 +90,11 @@ public:
     LaneShell(LaneConfig config, ShellTuning tuning, LaneDevices devices, CrossingServices& services,
               core::Clock& clock, ShellObserver observer = {});
 
-    // Feeds an event from outside (officer, UI, fire alarm input); thread-safe.
-    void post(Event e);
+    // Feeds an event from outside (officer, UI, fire alarm input); thread-safe. Returns
+    // its ticket: taken(ticket) once the machine has stepped on it (a command from the
+    // server waits for that: a device step may hold the shell for seconds).
+    uint64_t post(Event e);
+    bool taken(uint64_t ticket) const { return takenTicket_.load() >= ticket; }
     // Runs until `stop()` returns true (checked between events).
     void run(const std::function<bool()>& stop);
     // One turn of the loop: handles a queued event or runs the current activity slice.
@@ -125,6 +131,12 @@ private:
     std::deque<Event> queue_;          // events produced by commands, in order
     std::mutex externalMu_;
     std::deque<Event> external_;
+    std::deque<uint64_t> externalTickets_;  // parallel to external_ (under externalMu_)
+    uint64_t lastTicket_ = 0;               // under externalMu_
+    // (absolute position in queue_, ticket) of the external events moved into queue_.
+    std::deque<std::pair<uint64_t, uint64_t>> queuedTickets_;
+    uint64_t stepped_ = 0;  // events taken from queue_ so far
+    std::atomic<uint64_t> takenTicket_{0};
     core::MonoTime travellerStart_{};
     std::string credentialHash_;
     int lastOccupancy_ = 0;

@@ -77,6 +77,22 @@ TEST(LaneCommands, OutOfServiceAndBackThroughTheMachine) {
     EXPECT_TRUE(f.h.db->verifyAuditChain().ok());
 }
 
+// The shell is inside a long device step (a fingerprint read) when the command comes:
+// the answer waits for the machine instead of giving up after the settle time.
+TEST(LaneCommands, ABusyShellIsWaitedFor) {
+    LaneHarness h("cmd-busy");
+    int busyPolls = 150;  // 3 s of lane time without a shell turn
+    LaneCommands commands(*h.shell, *h.services, &h.gate, h.clock, [&] {
+        if (busyPolls-- > 0) h.clock.advance(core::Millis(20));
+        else h.shell->turn();
+    });
+    ASSERT_TRUE(h.runUntilState(State::ReadCredential));
+    auto a = commands.execute(LaneCommand{1, "out_of_service", core::Json::object(), kOfficer});
+    EXPECT_EQ(a.outcome, CommandOutcome::Applied) << a.detail;
+    EXPECT_LT(busyPolls, 0);
+    EXPECT_EQ(h.shell->state().state, State::OutOfService);
+}
+
 TEST(LaneCommands, InServiceDoesNotOverrideTheLanesOwnFault) {
     Fixture f("cmd-fault");
     ASSERT_TRUE(f.h.runUntilState(State::ReadCredential));
