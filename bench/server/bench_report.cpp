@@ -119,8 +119,8 @@ std::string docsSection(const std::vector<BackendReport>& reports, const RunSett
       << fmt("%.0f", s.durationS) << " --backend both`), " << date << ", " << firstLineOf("/proc/cpuinfo", "model name")
       << ", " << sysconf(_SC_NPROCESSORS_ONLN) << " cores, " << firstLineOf("/proc/meminfo", "MemTotal")
       << " RAM; load average " << fmt("%.1f", load[0]) << " at the end of the run (the machine is shared with other builds).\n\n";
-    o << "The real `clearance-server` binary on loopback, a fresh temp dir / fresh database per backend (SQLite file; "
-         "PostgreSQL 15 started by the test harness as an unprivileged user). Load, from one client thread (Boost.Beast "
+    o << "The real `clearance-server` binary on loopback, a fresh temp dir / fresh database per backend (SQLite file, "
+         "WAL, synchronous=FULL; PostgreSQL: " << (s.pgSettings.empty() ? std::string("not run") : s.pgSettings) << "). Load, from one client thread (Boost.Beast "
          "async, one TLS connection per lane with its own client certificate, keep-alive): "
       << s.lanes << " lanes, each a heartbeat every 5 s and a crossing every 7 s (+-20 %), ~1 alert per 70 crossings, "
          "its outbox pushed every 1 s as one batch (POST /v1/device/events), plus a second connection per lane holding "

@@ -15,6 +15,7 @@ struct RunSettings {
     // The disk under the temp dir: one 4 KiB write + fdatasync, as a commit costs.
     double fsyncP50Ms = -1, fsyncP99Ms = -1;
     std::string fsyncDir;
+    std::string pgSettings;  // which PostgreSQL, with which durability settings
 };
 
 struct BackendReport {

@@ -5,7 +5,7 @@
 // acknowledged. Prints a markdown table and writes it into docs/benchmarks.md.
 //
 // Usage: bench_server [--duration S] [--lanes N] [--registrations N] [--ramp S]
-//                     [--backend sqlite|postgresql|both] [--pg-url URL] [--server PATH]
+//                     [--backend sqlite|postgresql|both] [--pg-url URL | --pg-harness] [--server PATH]
 //                     [--docs FILE | --no-docs] [--keep]
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -24,6 +24,7 @@
 
 #include "bench/server/bench_report.h"
 #include "bench/server/load_fleet.h"
+#include "bench/server/pg_instance.h"
 #include "bench/server/server_process.h"
 #include "core/config.h"
 #include "server/device_ca.h"
@@ -41,7 +42,7 @@ struct Args {
     int lanes = 1000, registrations = 20;
     std::string backend = "both", pgUrl, docs;
     fs::path server;
-    bool noDocs = false, keep = false;
+    bool noDocs = false, keep = false, pgHarness = false;
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -66,6 +67,7 @@ Args parseArgs(int argc, char** argv) {
         else if (k == "--server") a.server = val();
         else if (k == "--docs") a.docs = val();
         else if (k == "--no-docs") a.noDocs = true;
+        else if (k == "--pg-harness") a.pgHarness = true;
         else if (k == "--keep") a.keep = true;
         else die("unknown argument " + k + " (see the usage at the top of bench_server.cpp)");
     }
@@ -185,8 +187,7 @@ void readEventsTable(const std::string& backend, const std::string& dbUrl, bench
         sqlite3_close(db);
         return;
     }
-#ifdef KIOSK_BENCH_PG_HARNESS
-    auto out = testing::runPsql(dbUrl, sql);
+    auto out = bench::psql(dbUrl, sql);
     if (!out.ok()) {
         rep.dbReadError = out.error().message;
         return;
@@ -198,9 +199,6 @@ void readEventsTable(const std::string& backend, const std::string& dbUrl, bench
     } else {
         rep.dbReadError = "psql said: " + out.value();
     }
-#else
-    rep.dbReadError = "no psql harness in this build";
-#endif
 }
 
 bench::BackendReport runBackend(const std::string& backend, const std::string& dbUrl, const Args& a, const Pki& pki,
@@ -284,13 +282,27 @@ int main(int argc, char** argv) {
         reports.push_back(runBackend("sqlite", "sqlite:" + (dir / "sqlite" / "clearance.db").string(), a, pki, dir / "sqlite"));
     if (a.backend == "postgresql" || a.backend == "both") {
         std::string url = a.pgUrl;
+        std::unique_ptr<bench::PgInstance> pg;
+        settings.pgSettings = url.empty() ? "" : "an existing PostgreSQL (--pg-url)";
+        if (url.empty() && a.pgHarness) {
 #ifdef KIOSK_BENCH_PG_HARNESS
-        if (url.empty()) {
             auto u = testing::freshPostgresDatabase("bench_server");
             if (u.ok()) url = u.value();
             else std::fprintf(stderr, "bench_server: PostgreSQL: %s\n", u.error().message.c_str());
-        }
+            settings.pgSettings = "the test harness's PostgreSQL 15 (fsync=off, full_page_writes=off, shared_buffers 16MB)";
+#else
+            std::fprintf(stderr, "bench_server: built without the test harness\n");
 #endif
+        } else if (url.empty()) {
+            auto p = bench::PgInstance::start();
+            if (p.ok()) {
+                pg = std::move(p).value();
+                url = pg->url();
+                settings.pgSettings = "a PostgreSQL 15 of its own in a temp dir: " + pg->settings();
+            } else {
+                std::fprintf(stderr, "bench_server: PostgreSQL: %s\n", p.error().message.c_str());
+            }
+        }
         if (url.empty()) {
             bench::BackendReport r;
             r.backend = "postgresql";
