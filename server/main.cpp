@@ -1,0 +1,181 @@
+// clearance-server: configuration -> repository -> API -> HTTPS transport, an hourly
+// retention purge, SIGTERM/SIGINT for a graceful stop, sd_notify when systemd asks for it.
+// Exit codes: 0 stopped by a signal, 1 could not start (database, certificates, port),
+// 2 bad command line or configuration (the message names the key).
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#ifdef KIOSK_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "server/repository.h"
+#include "server/server_config.h"
+
+namespace {
+
+using namespace kiosk;
+using namespace kiosk::server;
+
+void notifySystemd(const char* state) {
+#ifdef KIOSK_HAVE_SYSTEMD
+    if (std::getenv("NOTIFY_SOCKET")) sd_notify(0, state);
+#else
+    (void)state;
+#endif
+}
+
+int64_t nowUnix() { return core::toUnixSeconds(core::SystemClock().wallNow()); }
+
+// Erases what is older than the retention period, at start and then every interval.
+class Purger {
+public:
+    Purger(Repository& repo, std::chrono::seconds every) : repo_(repo), every_(every) {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~Purger() {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+
+private:
+    void run() {
+        std::unique_lock lock(mu_);
+        while (!stop_) {
+            lock.unlock();
+            purgeOnce();
+            lock.lock();
+            cv_.wait_for(lock, every_, [this] { return stop_; });
+        }
+    }
+    void purgeOnce() {
+        const int64_t cutoff = nowUnix() - kRetentionSeconds;
+        auto n = repo_.purgeOlderThan(cutoff);
+        if (!n.ok()) {
+            core::logWarn("server.purge_failed", {{"code", n.error().code}, {"error", n.error().message}});
+            return;
+        }
+        core::logInfo("server.purged", {{"cutoff", cutoff},
+                                        {"events", n->events},
+                                        {"commands", n->commands},
+                                        {"audit", n->audit},
+                                        {"inactive_enrolments", n->inactiveEnrolments},
+                                        {"watchlist_changes", n->watchlistChanges}});
+    }
+
+    Repository& repo_;
+    std::chrono::seconds every_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto cl = parseCommandLine(argc, argv);
+    if (!cl.ok()) {
+        std::cerr << "clearance-server: " << cl.error().message << "\n" << usageText();
+        return 2;
+    }
+    if (cl->help) {
+        std::cout << usageText();
+        return 0;
+    }
+    auto cfg = loadServerConfig(cl->configFile);
+    if (!cfg.ok()) {
+        std::cerr << "clearance-server: " << cl->configFile.string() << ": " << cfg.error().code << ": "
+                  << cfg.error().message << "\n";
+        return 2;
+    }
+    applyOverrides(*cfg, *cl);
+    if (cl->checkOnly) {
+        if (auto files = checkFiles(*cfg); !files.ok()) {
+            std::cerr << "clearance-server: " << files.error().code << ": " << files.error().message << "\n";
+            return 2;
+        }
+        std::cout << "clearance-server: configuration ok (" << cfg->backendName() << ", port " << cfg->port << ")\n";
+        return 0;
+    }
+    core::Logger::instance().setLevel(cfg->logLevel);
+
+    // Signals are taken by sigwait() below; every thread started from here inherits the mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    auto repo = openRepository(cfg->db);
+    if (!repo.ok()) {
+        // The URL may hold a password: only the backend is named.
+        core::logError("server.db_open_failed", {{"backend", cfg->backendName()},
+                                                 {"code", repo.error().code},
+                                                 {"error", repo.error().message}});
+        std::cerr << "clearance-server: cannot open the " << cfg->backendName() << " database: " << repo.error().message
+                  << "\n";
+        return 1;
+    }
+    Repository& db = **repo;
+
+    ApiOptions apiOpt;
+    apiOpt.maxBodyBytes = static_cast<size_t>(cfg->maxBodyBytes);
+    apiOpt.maxLongPollMs = cfg->maxLongPollMs;
+    apiOpt.defaultLongPollMs = std::min<int64_t>(apiOpt.defaultLongPollMs, cfg->maxLongPollMs);
+    Api api(db, apiOpt);
+
+    HttpServerOptions httpOpt = httpOptions(*cfg);
+    if (cfg->backendName() == "postgresql") {
+        // Another server process may have queued the command: ask the database.
+        httpOpt.pendingKeys = [&db] {
+            auto keys = db.devicesWithPendingCommands();
+            return keys.ok() ? *keys : std::vector<std::string>{};
+        };
+    }
+    auto server = HttpServer::create(httpOpt, [&api](const Request& req, const Identity& who) {
+        return api.handle(req, who, nowUnix());
+    });
+    if (!server.ok()) {
+        core::logError("server.start_failed", {{"code", server.error().code}, {"error", server.error().message}});
+        std::cerr << "clearance-server: " << server.error().code << ": " << server.error().message << "\n";
+        return 1;
+    }
+    HttpServer& http = **server;
+    api.setCommandNotifier([&http](const std::string& deviceId) { http.wake(deviceId); });
+
+    Purger purger(db, std::chrono::seconds(cfg->purgeIntervalS));
+
+    core::logInfo("server.listening", {{"address", http.address()},
+                                       {"port", http.port()},
+                                       {"backend", db.backend()},
+                                       {"schema", db.schemaVersion()}});
+    std::cout << "clearance-server: listening on " << http.address() << ":" << http.port() << " (backend "
+              << db.backend() << ")" << std::endl;
+    notifySystemd("READY=1");
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    core::logInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    notifySystemd("STOPPING=1");
+    api.setCommandNotifier(nullptr);
+    http.stop(std::chrono::milliseconds(cfg->requestTimeoutMs));
+    core::logInfo("server.stopped");
+    return 0;
+}

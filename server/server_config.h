@@ -1,0 +1,70 @@
+#pragma once
+// clearance-server's JSON configuration and command line (docs/server.md lists every key).
+// Unknown keys and bad values are errors that name the key; relative paths are relative to
+// the configuration file's folder (so a config and its certificates travel together).
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/result.h"
+#include "server/http_server.h"
+
+namespace kiosk::server {
+
+struct ServerConfig {
+    std::filesystem::path configFile;
+
+    std::string listenAddress = "0.0.0.0";
+    int port = 8443;
+
+    std::filesystem::path certFile, keyFile, clientCaFile, crlFile;
+    int64_t crlReloadMs = 10000;
+
+    std::string db;  // "sqlite:/abs/path.db" (resolved) or "postgresql://..."
+
+    int64_t maxBodyBytes = 1 << 20;
+    int64_t maxConnections = 10000;
+    int64_t idleTimeoutMs = 120000;
+    int64_t requestTimeoutMs = 30000;
+    int64_t threads = 2;
+    int64_t maxLongPollMs = 30000;
+
+    int64_t purgeIntervalS = 3600;
+
+    core::LogLevel logLevel = core::LogLevel::Info;
+
+    std::string backendName() const;  // "postgresql" or "sqlite", from the db URL
+};
+
+// `baseDir`: what relative paths are relative to (the config file's folder).
+core::Result<ServerConfig> parseServerConfig(const core::Json& j, const std::filesystem::path& baseDir);
+core::Result<ServerConfig> loadServerConfig(const std::filesystem::path& file);
+
+// "sqlite:rel.db" / "rel.db" -> "sqlite:<baseDir>/rel.db"; PostgreSQL URLs and
+// "sqlite::memory:" unchanged.
+std::string resolveDbUrl(const std::string& url, const std::filesystem::path& baseDir);
+
+// clearance-server --config FILE [--db URL] [--port N] [--check-config]
+struct CommandLine {
+    std::filesystem::path configFile;
+    std::optional<std::string> db;
+    std::optional<int> port;
+    bool checkOnly = false;
+    bool help = false;
+};
+core::Result<CommandLine> parseCommandLine(int argc, const char* const* argv);
+const char* usageText();
+
+// The command line's --db and --port over the file's values (a --db path is relative to
+// the current folder, as usual on a command line).
+void applyOverrides(ServerConfig& c, const CommandLine& cl);
+
+// Readable certificate, key, CA and CRL files (what --check-config verifies beyond the JSON).
+core::Status checkFiles(const ServerConfig& c);
+
+HttpServerOptions httpOptions(const ServerConfig& c);
+
+}  // namespace kiosk::server
