@@ -113,8 +113,12 @@ void SyncAgentImpl::noteRound(const Status& s) {
 }
 
 void SyncAgentImpl::noteTransport(const Status& s) {
+    // Only a verdict either way counts: a cancelled or oversized transfer says nothing.
     std::lock_guard lock(statusMu_);
-    status_.serverReachable = s.ok() || !isTransportCode(s.error().code);
+    if (s.ok())
+        status_.serverReachable = true;
+    else if (isTransportCode(s.error().code))
+        status_.serverReachable = false;
 }
 
 void SyncAgentImpl::loop(const char* name, core::Millis interval, const std::function<Status()>& round,
