@@ -154,7 +154,7 @@ Pki makePki(const fs::path& dir, int lanes, int registrations, int pollers) {
 fs::path writeServerConfig(const fs::path& dir, const Pki& pki, const std::string& dbUrl) {
     core::Json cfg = {
         {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-        {"database", {{"url", dbUrl}}},
+        {"db", dbUrl},
         {"tls",
          {{"cert_file", pki.serverCert.string()},
           {"key_file", pki.serverKey.string()},
