@@ -4,6 +4,9 @@
 #include <fstream>
 #include <mutex>
 
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include "tests/server/net/net_test_support.h"
 
 namespace kiosk::server {
@@ -28,6 +31,53 @@ struct Recorder {
         return calls.size();
     }
 };
+
+
+// A client certificate from the project CA with an OU that is no role (device_ca only
+// issues the three roles, so the test signs this one itself).
+CertFiles issueWithUnit(const Pki& pki, const std::string& cn, const std::string& ou) {
+    auto readPem = [](const fs::path& p, auto fn) {
+        FILE* f = std::fopen(p.c_str(), "rb");
+        auto* x = f ? fn(f, nullptr, nullptr, nullptr) : nullptr;
+        if (f) std::fclose(f);
+        return x;
+    };
+    EVP_PKEY* caKey = readPem(pki.caDir / "ca.key.pem", PEM_read_PrivateKey);
+    X509* caCert = readPem(pki.caCert(), PEM_read_X509);
+    EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+    X509* c = X509_new();
+    X509_set_version(c, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(c), 424242);
+    X509_gmtime_adj(X509_getm_notBefore(c), -60);
+    X509_gmtime_adj(X509_getm_notAfter(c), 3600);
+    X509_NAME* n = X509_get_subject_name(c);
+    X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(ou.c_str()), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+    X509_set_issuer_name(c, X509_get_subject_name(caCert));
+    X509_set_pubkey(c, key);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, caCert, c, nullptr, nullptr, 0);
+    for (auto [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+                              std::pair{NID_ext_key_usage, "clientAuth"}}) {
+        X509_EXTENSION* ex = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+        X509_add_ext(c, ex, -1);
+        X509_EXTENSION_free(ex);
+    }
+    X509_sign(c, caKey, EVP_sha256());
+    CertFiles out{pki.dir / (cn + ".cert.pem"), pki.dir / (cn + ".key.pem"), ""};
+    FILE* cf = std::fopen(out.cert.c_str(), "wb");
+    PEM_write_X509(cf, c);
+    std::fclose(cf);
+    FILE* kf = std::fopen(out.key.c_str(), "wb");
+    PEM_write_PrivateKey(kf, key, nullptr, nullptr, 0, nullptr, nullptr);
+    std::fclose(kf);
+    X509_free(c);
+    X509_free(caCert);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(caKey);
+    return out;
+}
 
 class TlsTest : public ::testing::Test {
 protected:
@@ -85,6 +135,17 @@ TEST_F(TlsTest, RegistrationAndAdminRolesComeFromTheOrganisationalUnit) {
         EXPECT_EQ(rec.calls.back().second.role, role);
         EXPECT_EQ(rec.calls.back().second.deviceId, id);
     }
+}
+
+TEST_F(TlsTest, AnOrganisationalUnitThatIsNoRoleGivesRoleNone) {
+    auto server = start(serverOptions(pki));
+    ASSERT_TRUE(server);
+    const CertFiles odd = issueWithUnit(pki, "AUDIT-1", "auditor");
+    auto a = tryGet(server->port(), clientWith(pki, odd));
+    ASSERT_TRUE(a.reply) << a.error;  // a valid certificate: the API, not TLS, refuses it
+    ASSERT_EQ(rec.count(), 1u);
+    EXPECT_EQ(rec.calls[0].second.role, Role::None);
+    EXPECT_EQ(rec.calls[0].second.deviceId, "AUDIT-1");
 }
 
 TEST_F(TlsTest, NoClientCertificateIsRefusedInTheHandshake) {
