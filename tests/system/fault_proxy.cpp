@@ -75,6 +75,7 @@ struct Conn {
     bool answerPendingCut = false;  // DropAnswer decided: cut at the server's first byte
     bool answerCutIsApp = false;
     bool appPhase = false;          // a finished client turn carried application data
+    int64_t turnBytes = 0;          // client bytes of the current turn
     RecordScanner upScan;
     bool dead = false;
 };
@@ -121,6 +122,7 @@ struct FaultProxy::Impl {
     std::condition_variable applied;
     std::mt19937_64 rng;
     std::atomic<int> open{0};
+    std::atomic<int64_t> unanswered{0};
 
     std::list<Conn> conns;  // proxy thread only
 
@@ -215,6 +217,7 @@ struct FaultProxy::Impl {
             // A new turn: the previous one (if any) is over, so its records tell whether
             // the handshake is done.
             c.inClientTurn = true;
+            c.turnBytes = 0;
             if (c.upScan.sawApplicationData) c.appPhase = true;
             bool isApp = false;
             c.fate = decide(isApp, c);
@@ -244,6 +247,7 @@ struct FaultProxy::Impl {
             return;
         }
         c.upScan.feed(p, n);
+        c.turnBytes += static_cast<int64_t>(n);
         c.up.push_back(Chunk{std::string(p, n), 0, std::max(now, c.turnRelease)});
     }
 
@@ -409,6 +413,10 @@ struct FaultProxy::Impl {
                 // The server went away while a turn was waiting for its answer.
                 if (c.serverEof && c.answerPendingCut) kill(c);
             }
+            int64_t largest = 0;
+            for (auto& c : conns)
+                if (!c.dead && c.inClientTurn && !c.connecting && c.up.empty()) largest = std::max(largest, c.turnBytes);
+            unanswered.store(largest);
         }
     }
 };
@@ -482,5 +490,7 @@ FaultCounters FaultProxy::counters() const {
 }
 
 int FaultProxy::openConnections() const { return impl_->open.load(); }
+
+int64_t FaultProxy::largestUnansweredTurn() const { return impl_->unanswered.load(); }
 
 }  // namespace kiosk::testing

@@ -76,6 +76,9 @@ public:
 
     FaultCounters counters() const;
     int openConnections() const;
+    // Bytes of the largest client turn fully forwarded to the server and not answered yet
+    // (0: none): a test waits for a large one to kill the server in the middle of a batch.
+    int64_t largestUnansweredTurn() const;
 
     struct Impl;
 

@@ -240,6 +240,36 @@ TEST(FaultProxy, DelayHoldsTheRequestBack) {
     EXPECT_EQ((*proxy)->counters().delayed, 1);
 }
 
+TEST(FaultProxy, TellsTheSizeOfARequestTheServerHasNotAnswered) {
+    // A server that reads and never answers.
+    EchoServer echo;
+    FaultPlan plan = FaultPlan::none();
+    auto proxy = FaultProxy::start(echo.port(), plan);
+    ASSERT_TRUE(proxy.ok());
+    EXPECT_EQ((*proxy)->largestUnansweredTurn(), 0);
+    int fd = connectTo((*proxy)->port());
+    std::string partial(5000, 'p');  // no '\n': the echo server keeps waiting
+    ASSERT_EQ(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL), 5000);
+    for (int i = 0; i < 500 && (*proxy)->largestUnansweredTurn() < 5000; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ((*proxy)->largestUnansweredTurn(), 5000);
+    // Completing the line brings the answer (the whole line back).
+    ASSERT_EQ(::send(fd, "\n", 1, MSG_NOSIGNAL), 1);
+    std::size_t got = 0;
+    char buf[8192];
+    while (got < 5001) {
+        pollfd p{fd, POLLIN, 0};
+        ASSERT_GT(::poll(&p, 1, 5000), 0);
+        ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+        ASSERT_GT(r, 0);
+        got += static_cast<std::size_t>(r);
+    }
+    for (int i = 0; i < 500 && (*proxy)->largestUnansweredTurn() != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ((*proxy)->largestUnansweredTurn(), 0);
+    ::close(fd);
+}
+
 TEST(FaultProxy, BlockAllCutsOpenAndNewConnectionsUntilLifted) {
     EchoServer echo;
     auto proxy = FaultProxy::start(echo.port());

@@ -75,7 +75,7 @@ core::Result<fs::path> writeServerConfig(const TestPki& pki, const std::string& 
                                          const Json& overrides) {
     Json cfg = {
         {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-        {"database", {{"url", dbUrl}}},
+        {"db", dbUrl},
         {"tls",
          {{"cert_file", pki.serverCert.string()},
           {"key_file", pki.serverKey.string()},
@@ -156,10 +156,16 @@ core::Status ServerProcess::launch() {
             while ((nl = partial_.find('\n')) != std::string::npos) {
                 std::string line = partial_.substr(0, nl);
                 partial_.erase(0, nl + 1);
+                // "clearance-server: listening on ADDRESS:PORT (backend ...)"; an IPv6
+                // address has colons too, so the port is after the token's last one.
                 auto at = line.find(marker);
                 if (at == std::string::npos) continue;
-                auto colon = line.rfind(':');
-                int port = std::atoi(line.c_str() + colon + 1);
+                std::string token = line.substr(at + marker.size());
+                token = token.substr(0, token.find(' '));
+                auto colon = token.rfind(':');
+                if (colon == std::string::npos) continue;
+                int port = std::atoi(token.c_str() + colon + 1);
+                if (port <= 0) continue;
                 std::lock_guard<std::mutex> l2(state->first);
                 *portSeen = port;
                 state->second.notify_all();

@@ -49,9 +49,9 @@ struct TestPki {
     core::Result<DeviceCertFiles> device(const std::string& deviceId, server::Role role) const;
 };
 
-// Writes the clearance-server configuration (docs/server.md) for `pki` and `dbUrl`,
-// listening on 127.0.0.1. `overrides` is merged over the generated JSON (objects merged
-// key by key), e.g. {"limits": {"max_body_bytes": 4096}}.
+// Writes the clearance-server configuration (docs/server.md: listen, tls, db) for `pki`
+// and `dbUrl`, listening on 127.0.0.1 port 0. `overrides` is merged over the generated
+// JSON (objects merged key by key), e.g. {"limits": {"max_body_bytes": 4096}}.
 core::Result<std::filesystem::path> writeServerConfig(const TestPki& pki, const std::string& dbUrl,
                                                       const std::filesystem::path& file,
                                                       const core::Json& overrides = core::Json::object());
@@ -60,8 +60,14 @@ core::Result<std::filesystem::path> writeServerConfig(const TestPki& pki, const 
 std::filesystem::path clearanceServerBinary();
 
 struct ServerProcessOptions {
+    ServerProcessOptions() = default;
+    ServerProcessOptions(std::filesystem::path config, std::string db)
+        : configFile(std::move(config)), dbUrl(std::move(db)) {}
+
     std::filesystem::path configFile;
-    std::string dbUrl;  // also in the config; passed on the command line so restarts can change it
+    // Also in the config; passed as --db so restartWith() can change it. Both are passed
+    // as `clearance-server --config FILE --db URL --port N [extraArgs...]`.
+    std::string dbUrl;
     int port = 0;       // 0: any free port, told by the "listening on" line
     std::filesystem::path binary = clearanceServerBinary();
     std::vector<std::string> extraArgs;
