@@ -4,8 +4,6 @@
 // Impl::mu_.
 #include "server/http_server.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -20,13 +18,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
 
 #include "core/config.h"
 #include "core/log.h"
+#include "server/tls_trust.h"
 
 namespace kiosk::server {
 
@@ -77,108 +74,6 @@ std::optional<std::string> percentDecode(std::string_view s) {
     return out;
 }
 
-std::string nameEntry(X509_NAME* name, int nid) {
-    const int idx = X509_NAME_get_index_by_NID(name, nid, -1);
-    if (idx < 0) return "";
-    unsigned char* utf8 = nullptr;
-    const int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
-    if (n < 0) return "";
-    std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
-    OPENSSL_free(utf8);
-    return out;
-}
-
-std::string serialHex(const ASN1_INTEGER* s) {
-    BIGNUM* bn = ASN1_INTEGER_to_BN(s, nullptr);
-    if (!bn) return "";
-    char* hex = BN_bn2hex(bn);
-    std::string out = hex ? hex : "";
-    OPENSSL_free(hex);
-    BN_free(bn);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
-Identity identityOf(SSL* ssl) {
-    Identity id;
-    X509* peer = SSL_get0_peer_certificate(ssl);
-    if (!peer || SSL_get_verify_result(ssl) != X509_V_OK) return id;
-    X509_NAME* subject = X509_get_subject_name(peer);
-    id.deviceId = nameEntry(subject, NID_commonName);
-    id.certSerial = serialHex(X509_get0_serialNumber(peer));
-    auto role = parseRole(nameEntry(subject, NID_organizationalUnitName));
-    id.role = role.value_or(Role::None);
-    return id;
-}
-
-using StorePtr = std::shared_ptr<X509_STORE>;
-
-// The CA certificates plus the CRL, as one X509_STORE given to each new connection
-// (SSL_set1_verify_cert_store), so a reloaded CRL applies to the next handshake while
-// connections already verified keep the store they started with.
-core::Result<StorePtr> buildTrustStore(const std::filesystem::path& caFile, const std::filesystem::path& crlFile) {
-    StorePtr store(X509_STORE_new(), X509_STORE_free);
-    if (!store) return makeError("http.tls", "X509_STORE_new failed");
-    std::vector<X509*> cas;
-    {
-        BIO* b = BIO_new_file(caFile.c_str(), "r");
-        if (!b) return makeError("http.tls", "cannot read tls.client_ca_file " + caFile.string());
-        while (X509* c = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) cas.push_back(c);
-        ERR_clear_error();  // the end-of-file "no start line"
-        BIO_free(b);
-    }
-    if (cas.empty()) return makeError("http.tls", "no certificate in " + caFile.string());
-    for (X509* c : cas) X509_STORE_add_cert(store.get(), c);
-    auto freeCas = [&] {
-        for (X509* c : cas) X509_free(c);
-    };
-    if (!crlFile.empty()) {
-        BIO* b = BIO_new_file(crlFile.c_str(), "r");
-        if (!b) {
-            freeCas();
-            return makeError("http.tls", "cannot read tls.crl_file " + crlFile.string());
-        }
-        int count = 0;
-        std::string bad;
-        while (X509_CRL* crl = PEM_read_bio_X509_CRL(b, nullptr, nullptr, nullptr)) {
-            // A CRL that no CA signed would make every handshake fail: refuse it here.
-            bool signedByCa = false;
-            for (X509* c : cas)
-                if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(c)) == 0 &&
-                    X509_CRL_verify(crl, X509_get0_pubkey(c)) == 1)
-                    signedByCa = true;
-            if (signedByCa) {
-                X509_STORE_add_crl(store.get(), crl);
-                ++count;
-            } else {
-                bad = "a CRL in " + crlFile.string() + " is not signed by the client CA";
-            }
-            X509_CRL_free(crl);
-        }
-        ERR_clear_error();
-        BIO_free(b);
-        if (!bad.empty() || count == 0) {
-            freeCas();
-            return makeError("http.tls", bad.empty() ? "no CRL in " + crlFile.string() : bad);
-        }
-        X509_STORE_set_flags(store.get(), X509_V_FLAG_CRL_CHECK);
-    }
-    freeCas();
-    return store;
-}
-
-struct FileStamp {
-    int64_t mtimeNs = -1, size = -1, inode = -1;
-    bool operator==(const FileStamp&) const = default;
-};
-
-FileStamp stampOf(const std::filesystem::path& p) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) return {};
-    return FileStamp{static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
-                     static_cast<int64_t>(st.st_size), static_cast<int64_t>(st.st_ino)};
-}
-
 bool isHttpParseError(const beast::error_code& ec) {
     if (ec.category() != http::make_error_code(http::error::bad_version).category()) return false;
     return ec != http::error::end_of_stream && ec != http::error::partial_message;
@@ -227,9 +122,6 @@ public:
     void doAccept();
     void schedulePendingPoll();
 
-    // CRL reload at most every opt.crlReload; the store for the next handshake.
-    StorePtr trustStore();
-
     void addSession(const std::shared_ptr<Session>& s);
     void removeSession(Session* s);
     void park(const std::string& key, const std::shared_ptr<Session>& s);
@@ -251,10 +143,7 @@ public:
     std::unordered_map<std::string, uint64_t> lastWake_;
     std::atomic<uint64_t> wakeCounter_{0};
 
-    std::mutex storeMu_;
-    StorePtr store_;
-    FileStamp crlStamp_;
-    SteadyClock::time_point nextCrlCheck_{};
+    std::unique_ptr<TrustStore> trust;
 
     std::optional<ssl::context> sslCtx;
     std::vector<std::thread> threads_;
@@ -283,7 +172,7 @@ public:
     net::any_io_executor executor() { return stream_.get_executor(); }
 
     void start() {
-        StorePtr store = srv_.trustStore();
+        X509StorePtr store = srv_.trust->current();
         if (store) SSL_set1_verify_cert_store(stream_.native_handle(), store.get());
         beast::get_lowest_layer(stream_).expires_after(srv_.opt.requestTimeout);
         stream_.async_handshake(ssl::stream_base::server,
@@ -527,9 +416,7 @@ core::Status HttpServer::Impl::init() {
     } catch (const boost::system::system_error& e) {
         return makeError("http.tls", std::string("server certificate or key: ") + e.what() + " " + opensslErrors());
     }
-    KIOSK_ASSIGN_OR_RETURN(store_, buildTrustStore(opt.clientCaFile, opt.crlFile));
-    if (!opt.crlFile.empty()) crlStamp_ = stampOf(opt.crlFile);
-    nextCrlCheck_ = SteadyClock::now() + opt.crlReload;
+    KIOSK_ASSIGN_OR_RETURN(trust, TrustStore::create(opt.clientCaFile, opt.crlFile, opt.crlReload));
 
     ioc = std::make_unique<net::io_context>(opt.threads);
     work_.emplace(net::make_work_guard(*ioc));
@@ -602,26 +489,6 @@ void HttpServer::Impl::schedulePendingPoll() {
         }
         schedulePendingPoll();
     });
-}
-
-StorePtr HttpServer::Impl::trustStore() {
-    std::lock_guard lock(storeMu_);
-    if (!opt.crlFile.empty() && SteadyClock::now() >= nextCrlCheck_) {
-        nextCrlCheck_ = SteadyClock::now() + opt.crlReload;
-        const FileStamp now = stampOf(opt.crlFile);
-        if (!(now == crlStamp_)) {
-            auto fresh = buildTrustStore(opt.clientCaFile, opt.crlFile);
-            if (fresh.ok()) {
-                store_ = *fresh;
-                crlStamp_ = now;
-                core::logInfo("http.crl_reloaded", {{"file", opt.crlFile.string()}});
-            } else {
-                // Keep the list we had: a half-copied or foreign file must not open the door.
-                core::logWarn("http.crl_reload_failed", {{"error", fresh.error().message}});
-            }
-        }
-    }
-    return store_;
 }
 
 void HttpServer::Impl::addSession(const std::shared_ptr<Session>& s) {
