@@ -51,7 +51,9 @@ std::string firstLineOf(const char* path, const std::string& key) {
 std::string markdownReport(const std::vector<BackendReport>& reports, const RunSettings& s) {
     std::ostringstream o;
     o << "| metric |";
-    for (const auto& r : reports) o << ' ' << (r.backend == "sqlite" ? "SQLite" : "PostgreSQL") << " |";
+    for (const auto& r : reports)
+        o << ' ' << (r.backend == "sqlite" ? "SQLite" : "PostgreSQL")
+          << (r.serverThreads > 0 ? ", threads " + std::to_string(r.serverThreads) : std::string(", default threads")) << " |";
     o << " target (SYSTEM.md 5) |\n|---|";
     for (std::size_t i = 0; i < reports.size(); ++i) o << "---|";
     o << "---|\n";
@@ -104,6 +106,8 @@ std::string markdownReport(const std::vector<BackendReport>& reports, const RunS
           << fmt("%.0f", 1000 / std::max(0.01, s.fsyncP50Ms)) << " synchronous commits/s.\n";
     for (const auto& r : reports)
         if (!r.failure.empty()) o << "\n" << r.backend << ": not run: " << r.failure << "\n";
+    o << "\nThreads: the server's `limits.threads` (io threads that also run the handlers, which block on the "
+         "database for each request); \"default\" is what clearance-server uses when the key is absent.\n";
     return o.str();
 }
 
@@ -115,8 +119,7 @@ std::string docsSection(const std::vector<BackendReport>& reports, const RunSett
     getloadavg(load, 3);
     std::ostringstream o;
     o << "## Clearance service (bench_server)\n\n";
-    o << "`./scripts/bench bench_server` (`build/bench/bench_server --lanes " << s.lanes << " --duration "
-      << fmt("%.0f", s.durationS) << " --backend both`), " << date << ", " << firstLineOf("/proc/cpuinfo", "model name")
+    o << "`./scripts/bench bench_server` (`" << s.command << "`), " << date << ", " << firstLineOf("/proc/cpuinfo", "model name")
       << ", " << sysconf(_SC_NPROCESSORS_ONLN) << " cores, " << firstLineOf("/proc/meminfo", "MemTotal")
       << " RAM; load average " << fmt("%.1f", load[0]) << " at the end of the run (the machine is shared with other builds).\n\n";
     o << "The real `clearance-server` binary on loopback, a fresh temp dir / fresh database per backend (SQLite file, "

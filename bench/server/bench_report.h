@@ -16,11 +16,13 @@ struct RunSettings {
     double fsyncP50Ms = -1, fsyncP99Ms = -1;
     std::string fsyncDir;
     std::string pgSettings;  // which PostgreSQL, with which durability settings
+    std::string command;     // how the bench was started
 };
 
 struct BackendReport {
     std::string backend;   // "sqlite" / "postgresql"
     std::string failure;   // set when the run could not happen
+    int serverThreads = 0; // limits.threads given to the server; 0: its default
     FleetResults fleet;
     double serverCpuS = 0, serverPeakRssMiB = 0;
     double dbCpuS = -1, dbRssMiB = -1;  // PostgreSQL processes; -1 for SQLite

@@ -6,7 +6,7 @@
 //
 // Usage: bench_server [--duration S] [--lanes N] [--registrations N] [--ramp S]
 //                     [--backend sqlite|postgresql|both] [--pg-url URL | --pg-harness] [--server PATH]
-//                     [--docs FILE | --no-docs] [--keep]
+//                     [--server-threads N[,N...]] [--docs FILE | --no-docs] [--keep]
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -40,6 +40,7 @@ namespace {
 struct Args {
     double durationS = 60, rampS = 20;
     int lanes = 1000, registrations = 20;
+    std::vector<int> serverThreads{0};  // limits.threads per run; 0: the server's default
     std::string backend = "both", pgUrl, docs;
     fs::path server;
     bool noDocs = false, keep = false, pgHarness = false;
@@ -62,6 +63,12 @@ Args parseArgs(int argc, char** argv) {
         else if (k == "--ramp") a.rampS = std::stod(val());
         else if (k == "--lanes") a.lanes = std::stoi(val());
         else if (k == "--registrations") a.registrations = std::stoi(val());
+        else if (k == "--server-threads") {
+            // "2,16": every backend once per value.
+            a.serverThreads.clear();
+            std::stringstream list(val());
+            for (std::string t; std::getline(list, t, ',');) a.serverThreads.push_back(std::stoi(t));
+        }
         else if (k == "--backend") a.backend = val();
         else if (k == "--pg-url") a.pgUrl = val();
         else if (k == "--server") a.server = val();
@@ -151,7 +158,7 @@ Pki makePki(const fs::path& dir, int lanes, int registrations, int pollers) {
 }
 
 // The server's configuration file (keys: docs/server.md).
-fs::path writeServerConfig(const fs::path& dir, const Pki& pki, const std::string& dbUrl) {
+fs::path writeServerConfig(const fs::path& dir, const Pki& pki, const std::string& dbUrl, int threads) {
     core::Json cfg = {
         {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
         {"db", dbUrl},
@@ -161,6 +168,7 @@ fs::path writeServerConfig(const fs::path& dir, const Pki& pki, const std::strin
           {"client_ca_file", pki.caCert.string()},
           {"crl_file", pki.crl.string()}}},
     };
+    if (threads > 0) cfg["limits"] = {{"threads", threads}};
     const auto path = dir / "server.json";
     std::ofstream(path) << cfg.dump(2) << "\n";
     return path;
@@ -201,12 +209,13 @@ void readEventsTable(const std::string& backend, const std::string& dbUrl, bench
     }
 }
 
-bench::BackendReport runBackend(const std::string& backend, const std::string& dbUrl, const Args& a, const Pki& pki,
-                                const fs::path& runDir) {
+bench::BackendReport runBackend(const std::string& backend, const std::string& dbUrl, int threads, const Args& a,
+                                const Pki& pki, const fs::path& runDir) {
     bench::BackendReport rep;
     rep.backend = backend;
+    rep.serverThreads = threads;
     fs::create_directories(runDir);
-    const auto config = writeServerConfig(runDir, pki, dbUrl);
+    const auto config = writeServerConfig(runDir, pki, dbUrl, threads);
     std::fprintf(stderr, "bench_server: %s: starting %s\n", backend.c_str(), a.server.c_str());
     auto proc = bench::ServerProcess::start(a.server, {"--config", config.string(), "--db", dbUrl, "--port", "0"},
                                             runDir / "server.log", std::chrono::seconds(60));
@@ -276,14 +285,20 @@ int main(int argc, char** argv) {
     settings.registrations = a.registrations;
     settings.durationS = a.durationS;
     settings.rampS = a.rampS;
+    settings.command = "build/bench/bench_server";
+    for (int i = 1; i < argc; ++i) settings.command += std::string(" ") + argv[i];
     probeFsync(dir, settings);
     std::vector<bench::BackendReport> reports;
-    if (a.backend == "sqlite" || a.backend == "both")
-        reports.push_back(runBackend("sqlite", "sqlite:" + (dir / "sqlite" / "clearance.db").string(), a, pki, dir / "sqlite"));
-    if (a.backend == "postgresql" || a.backend == "both") {
+    for (int threads : a.serverThreads) {
+        const std::string tag = threads > 0 ? "-t" + std::to_string(threads) : "";
+        if (a.backend == "sqlite" || a.backend == "both")
+            reports.push_back(runBackend("sqlite", "sqlite:" + (dir / ("sqlite" + tag) / "clearance.db").string(), threads,
+                                         a, pki, dir / ("sqlite" + tag)));
+        if (a.backend != "postgresql" && a.backend != "both") continue;
+        // A fresh database for every run.
         std::string url = a.pgUrl;
         std::unique_ptr<bench::PgInstance> pg;
-        settings.pgSettings = url.empty() ? "" : "an existing PostgreSQL (--pg-url)";
+        if (!url.empty()) settings.pgSettings = "an existing PostgreSQL (--pg-url)";
         if (url.empty() && a.pgHarness) {
 #ifdef KIOSK_BENCH_PG_HARNESS
             auto u = testing::freshPostgresDatabase("bench_server");
@@ -298,7 +313,7 @@ int main(int argc, char** argv) {
             if (p.ok()) {
                 pg = std::move(p).value();
                 url = pg->url();
-                settings.pgSettings = "a PostgreSQL 15 of its own in a temp dir: " + pg->settings();
+                settings.pgSettings = "a PostgreSQL 15 of its own in a temp dir, " + pg->settings();
             } else {
                 std::fprintf(stderr, "bench_server: PostgreSQL: %s\n", p.error().message.c_str());
             }
@@ -306,10 +321,11 @@ int main(int argc, char** argv) {
         if (url.empty()) {
             bench::BackendReport r;
             r.backend = "postgresql";
-            r.failure = "no PostgreSQL (build with the test harness, or give --pg-url)";
+            r.serverThreads = threads;
+            r.failure = "no PostgreSQL (see the message above)";
             reports.push_back(r);
         } else {
-            reports.push_back(runBackend("postgresql", url, a, pki, dir / "postgresql"));
+            reports.push_back(runBackend("postgresql", url, threads, a, pki, dir / ("postgresql" + tag)));
         }
     }
 
