@@ -16,14 +16,14 @@
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/image_file.h"
-#include "kiosk/lane_commands.h"
-#include "kiosk/lane_services.h"
-#include "kiosk/live.h"
-#include "kiosk/officer.h"
-#include "kiosk/scenario.h"
+#include "kiosk/lane/lane_commands.h"
+#include "kiosk/lane/lane_services.h"
+#include "kiosk/lane/live.h"
+#include "kiosk/lane/officer.h"
+#include "kiosk/lane/scenario.h"
 #include "kiosk/sync/sync_agent.h"
 #include "kiosk/sync_bridge.h"
-#include "kiosk/ui_bridge.h"
+#include "kiosk/lane/ui_bridge.h"
 
 namespace fs = std::filesystem;
 using namespace kiosk;

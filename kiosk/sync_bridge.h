@@ -1,8 +1,8 @@
 #pragma once
 // The binary's bridge between the sync agent's types and the lane's (kiosk::lane does not
 // link kiosk::sync, so the two enums are mirrored here, in code only the binary includes).
-#include "kiosk/lane_commands.h"
-#include "kiosk/lane_services.h"
+#include "kiosk/lane/lane_commands.h"
+#include "kiosk/lane/lane_services.h"
 #include "kiosk/sync/sync_agent.h"
 
 namespace kiosk::lane {

@@ -16,7 +16,7 @@
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/image_file.h"
-#include "kiosk/scenario.h"
+#include "kiosk/lane/scenario.h"
 #include "kiosk/sync/biometric_envelope.h"
 #include "kiosk/sync/enrolment_wire.h"
 #include "kiosk/sync/http_client.h"

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "kiosk/scenario.h"
+#include "kiosk/lane/scenario.h"
 #include "tests/kiosk/lane_doubles.h"
 
 using namespace kiosk;

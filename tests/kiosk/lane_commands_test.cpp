@@ -1,7 +1,7 @@
 // Officer commands from the clearance service, carried out by the lane's state machine:
 // each kind applied where the overlay's rules allow it and refused elsewhere, the answer
 // naming the state the lane reached, every command audited with the officer's id.
-#include "kiosk/lane_commands.h"
+#include "kiosk/lane/lane_commands.h"
 
 #include <gtest/gtest.h>
 

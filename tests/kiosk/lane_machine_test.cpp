@@ -1,5 +1,5 @@
 // Table-driven: every transition of the lane machine, one row each.
-#include "kiosk/lane_machine.h"
+#include "kiosk/lane/lane_machine.h"
 
 #include <functional>
 

@@ -4,8 +4,8 @@
 // rules from the server.
 #include <gtest/gtest.h>
 
-#include "kiosk/lane_sync.h"
-#include "kiosk/ui_bridge.h"
+#include "kiosk/lane/lane_sync.h"
+#include "kiosk/lane/ui_bridge.h"
 #include "tests/kiosk/lane_harness.h"
 
 namespace kiosk::lane {

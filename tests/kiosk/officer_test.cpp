@@ -1,10 +1,10 @@
 // The officer overlay's hooks on a running lane: audited actions, door overrides refused
 // on a lane in service, the scan log and the alerts with officer texts.
-#include "kiosk/officer.h"
+#include "kiosk/lane/officer.h"
 
 #include <gtest/gtest.h>
 
-#include "kiosk/scenario.h"
+#include "kiosk/lane/scenario.h"
 #include "kiosk/store/store.h"
 #include "tests/kiosk/lane_doubles.h"
 #include "tests/support/test_support.h"

@@ -1,7 +1,7 @@
 // The lane end to end on simulated devices: real credentials (signed tokens), real
 // policies, a real SQLite store. Biometric steps use scripted engines here; the demo
 // scenario test (DemoScenarioHeadless) runs the real dlib and libfprint pipelines.
-#include "kiosk/scenario.h"
+#include "kiosk/lane/scenario.h"
 
 #include <gtest/gtest.h>
 

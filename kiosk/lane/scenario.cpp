@@ -1,4 +1,4 @@
-#include "kiosk/scenario.h"
+#include "kiosk/lane/scenario.h"
 
 #include <chrono>
 #include <cstdio>
@@ -14,8 +14,8 @@
 #include "devices/sim/sim_camera.h"
 #include "devices/sim/sim_gate.h"
 #include "devices/sim/sim_scanners.h"
-#include "kiosk/lane_services.h"
-#include "kiosk/lane_shell.h"
+#include "kiosk/lane/lane_services.h"
+#include "kiosk/lane/lane_shell.h"
 #include "kiosk/store/store.h"
 #include "policies/policy_config.h"
 

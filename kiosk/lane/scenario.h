@@ -15,7 +15,7 @@
 #include "devices/fingerprint.h"
 #include "devices/gate.h"
 #include "devices/image.h"
-#include "kiosk/lane_machine.h"
+#include "kiosk/lane/lane_machine.h"
 #include "kiosk/store/store.h"
 
 namespace kiosk::lane {

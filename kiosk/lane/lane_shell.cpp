@@ -1,4 +1,4 @@
-#include "kiosk/lane_shell.h"
+#include "kiosk/lane/lane_shell.h"
 
 #include <algorithm>
 

@@ -4,9 +4,9 @@
 // action is written to the hash-chained audit log.
 #include "core/clock.h"
 #include "devices/gate.h"
-#include "kiosk/lane_services.h"
-#include "kiosk/lane_shell.h"
-#include "kiosk/ui_bridge.h"
+#include "kiosk/lane/lane_services.h"
+#include "kiosk/lane/lane_shell.h"
+#include "kiosk/lane/ui_bridge.h"
 
 namespace kiosk::lane {
 

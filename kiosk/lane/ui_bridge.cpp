@@ -1,4 +1,4 @@
-#include "kiosk/ui_bridge.h"
+#include "kiosk/lane/ui_bridge.h"
 
 #include <algorithm>
 #include <chrono>

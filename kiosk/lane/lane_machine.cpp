@@ -1,4 +1,4 @@
-#include "kiosk/lane_machine.h"
+#include "kiosk/lane/lane_machine.h"
 
 #include <algorithm>
 

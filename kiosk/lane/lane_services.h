@@ -11,7 +11,7 @@
 #include "credentials/crossing_qr.h"
 #include "credentials/replay_cache.h"
 #include "credentials/trust_list.h"
-#include "kiosk/lane_shell.h"
+#include "kiosk/lane/lane_shell.h"
 #include "kiosk/store/store.h"
 #include "policies/policy_config.h"
 

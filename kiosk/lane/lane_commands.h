@@ -15,7 +15,7 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "devices/gate.h"
-#include "kiosk/lane_machine.h"
+#include "kiosk/lane/lane_machine.h"
 
 namespace kiosk::lane {
 

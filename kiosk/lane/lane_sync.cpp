@@ -1,9 +1,9 @@
-#include "kiosk/lane_sync.h"
+#include "kiosk/lane/lane_sync.h"
 
 #include <string_view>
 
 #include "core/log.h"
-#include "kiosk/lane_services.h"
+#include "kiosk/lane/lane_services.h"
 #include "policies/policy_config.h"
 
 namespace kiosk::lane {

@@ -1,10 +1,10 @@
-#include "kiosk/lane_commands.h"
+#include "kiosk/lane/lane_commands.h"
 
 #include <algorithm>
 
 #include "core/log.h"
-#include "kiosk/lane_services.h"
-#include "kiosk/lane_shell.h"
+#include "kiosk/lane/lane_services.h"
+#include "kiosk/lane/lane_shell.h"
 
 namespace kiosk::lane {
 

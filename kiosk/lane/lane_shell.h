@@ -19,7 +19,7 @@
 #include "devices/fingerprint.h"
 #include "devices/gate.h"
 #include "devices/qr_scanner.h"
-#include "kiosk/lane_machine.h"
+#include "kiosk/lane/lane_machine.h"
 
 namespace kiosk::lane {
 

@@ -1,4 +1,4 @@
-#include "kiosk/lane_services.h"
+#include "kiosk/lane/lane_services.h"
 
 #include <sstream>
 

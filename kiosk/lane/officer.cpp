@@ -1,10 +1,10 @@
-#include "kiosk/officer.h"
+#include "kiosk/lane/officer.h"
 
 #include <cstdio>
 #include <string>
 
 #include "core/log.h"
-#include "kiosk/lane_commands.h"
+#include "kiosk/lane/lane_commands.h"
 #include "policies/reasons.h"
 
 namespace kiosk::lane {

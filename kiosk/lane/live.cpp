@@ -1,4 +1,4 @@
-#include "kiosk/live.h"
+#include "kiosk/lane/live.h"
 
 #include <fstream>
 #include <optional>
@@ -10,15 +10,15 @@
 #include "credentials/replay_cache.h"
 #include "credentials/trust_list.h"
 #include "devices/io/device_factory.h"
-#include "kiosk/lane_commands.h"
-#include "kiosk/lane_services.h"
-#include "kiosk/lane_shell.h"
-#include "kiosk/lane_sync.h"
+#include "kiosk/lane/lane_commands.h"
+#include "kiosk/lane/lane_services.h"
+#include "kiosk/lane/lane_shell.h"
+#include "kiosk/lane/lane_sync.h"
 #include "kiosk/store/store.h"
-#include "kiosk/officer.h"
+#include "kiosk/lane/officer.h"
 #include "kiosk/sync/sync_agent.h"
 #include "kiosk/sync_bridge.h"
-#include "kiosk/ui_bridge.h"
+#include "kiosk/lane/ui_bridge.h"
 #include "policies/policy_config.h"
 
 namespace kiosk::lane {

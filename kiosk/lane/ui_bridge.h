@@ -10,8 +10,8 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "devices/face.h"
-#include "kiosk/lane_machine.h"
-#include "kiosk/lane_shell.h"
+#include "kiosk/lane/lane_machine.h"
+#include "kiosk/lane/lane_shell.h"
 #include "ui/view_model.h"
 
 namespace kiosk::ui {
