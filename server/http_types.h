@@ -33,6 +33,8 @@ struct Request {
     // Set by the transport when it calls handle() again for a parked long poll whose
     // wait ran out: the API must answer now (e.g. an empty command list).
     bool longPollExpired = false;
+    // The peer's address ("127.0.0.1"), for login lockout and the audit trail.
+    std::string remoteAddress;
 };
 
 // Long poll: the API has nothing to return yet. The transport parks the request (no
@@ -43,12 +45,23 @@ struct LongPoll {
     std::chrono::milliseconds maxWait{0};
 };
 
+// Server-sent events (the supervision console): instead of closing the answer, the
+// transport keeps the connection as a `text/event-stream` subscriber of `topic` and writes
+// what HttpServer::publish(topic, ...) sends, starting with the events after
+// `lastEventId` that the replay callback returns (a reconnecting browser's Last-Event-ID).
+struct EventStream {
+    std::string topic;        // "console"
+    int64_t lastEventId = 0;  // 0: only new events
+    std::string subscriber;   // who (officer name), for logs
+};
+
 struct Response {
     int status = 200;
     std::string body;  // JSON text
     std::string contentType = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;
     std::optional<LongPoll> park;
+    std::optional<EventStream> stream;
 };
 
 }  // namespace kiosk::server
