@@ -143,7 +143,7 @@ TEST_P(ApiValidation, BadValuesAndEnumsAreRefused) {
     huge["time"] = 9223372036854775808ULL;
     expectEventsRefused({huge}, "api.bad_value", "time");
     Json state{{"seq", 1}, {"kind", "lane_state"}, {"time", 1},
-               {"payload", {{"lane", "L"}, {"from", "Idle"}, {"to", "Dancing"}, {"reason", ""}}}};
+               {"payload", {{"lane", "L"}, {"from", "Idle"}, {"to", "dancing state!"}, {"reason", ""}}}};
     expectEventsRefused({state}, "api.bad_value", "payload.to");
     Json nul = crossingEvent(1);
     nul["payload"]["lane"] = std::string("LANE\0X", 6);
