@@ -8,6 +8,9 @@
 //   "document": {"backend": "sim"|"serial", "port": "/dev/ttyUSB0", "baud": 9600, "inter_line_ms": 500}
 //   "gate":     {"backend": "sim"|"modbus", "host", "port", "unit_id", "map": {...}, "ack_timeout_ms", ...}
 // A missing section means "sim". Face/fingerprint engines are created elsewhere.
+// The registration machine's receipt printer comes from createPrinter() (docs/devices.md):
+//   "printer":  {"backend": "sim"|"escpos"|"cups", "out_dir" (sim), "port"|"device", "baud" (escpos),
+//                "queue" (cups), ...}
 #include <memory>
 
 #include "core/clock.h"
@@ -16,10 +19,12 @@
 #include "devices/camera.h"
 #include "devices/document_reader.h"
 #include "devices/gate.h"
+#include "devices/printer.h"
 #include "devices/io/health_registry.h"
 #include "devices/qr_scanner.h"
 #include "devices/sim/sim_camera.h"
 #include "devices/sim/sim_gate.h"
+#include "devices/sim/sim_printer.h"
 #include "devices/sim/sim_scanners.h"
 
 namespace kiosk::devices::io {
@@ -45,5 +50,15 @@ struct DeviceSet {
 };
 
 core::Result<DeviceSet> createDevices(const core::ConfigView& devicesConfig, core::Clock& clock);
+
+struct PrinterSet {
+    std::unique_ptr<ReceiptPrinter> printer;
+    sim::SimPrinter* simPrinter = nullptr;  // non-owning, null for real printers
+};
+
+// The receipt printer from devices.printer (devicesConfig is the "devices" section). A
+// printer that cannot be opened gives a printer reporting Lost; config errors (unknown
+// key, bad value) are returned.
+core::Result<PrinterSet> createPrinter(const core::ConfigView& devicesConfig, core::Clock& clock);
 
 }  // namespace kiosk::devices::io
