@@ -394,7 +394,8 @@ StepResult step(const RegistrationState& current, const Event& e, const Registra
             break;
 
         case State::CaptureFingers:
-            if (auto* i = std::get_if<ev::FingerImpression>(&e); i && i->finger == s.finger) {
+            if (auto* i = std::get_if<ev::FingerImpression>(&e);
+                i && i->finger == s.finger && s.fingerPhase == FingerPhase::Enrol) {
                 s.impressionStage = i->stage;
                 s.impressionStages = i->stages;
                 s.fingerHint = i->hint;

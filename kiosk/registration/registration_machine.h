@@ -60,7 +60,7 @@ namespace ev {
 struct DevicesReady {};
 struct DeviceFault { std::string device; std::string code; };  // "camera"/"document"/"fingerprint"/"printer"/"store"
 struct LanguageChosen { Language language; };
-struct CardRead { std::vector<std::string> mrz; };              // MRZ lines (TD1 3x30)
+struct CardRead {};                                             // a card's MRZ was read (the shell keeps the lines)
 struct CardUnreadable {};                                       // MRZ did not parse: insert again
 struct NothingPresented {};                                     // a poll slice ended empty
 struct EligibilityPassed { bool reenrolment = false; };         // reenrolment: replaces an active enrolment

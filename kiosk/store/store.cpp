@@ -243,7 +243,9 @@ Result<StoreSettings> Store::settings() {
 
 // --- Enrolments -------------------------------------------------------------------------
 
-Result<EnrolResult> Store::enrol(EnrolmentRow row, const std::string& actor) {
+Result<EnrolResult> Store::enrol(EnrolmentRow row, const std::string& actor, const std::vector<OutboxMessage>& outbox) {
+    for (const auto& m : outbox)
+        if (m.kind.empty()) return makeError("store.invalid", "outbox message without kind");
     if (row.reference.empty()) return makeError("store.invalid", "enrolment reference is empty");
     if (!isHex64(row.documentHash))
         return makeError("store.invalid", "documentHash must be the lowercase SHA-256 hex from documentHash()");
@@ -327,6 +329,15 @@ Result<EnrolResult> Store::enrol(EnrolmentRow row, const std::string& actor) {
                                           " doc=" + row.documentMasked + " faces=" +
                                           std::to_string(row.faceDescriptors.size()) +
                                           " fingers=" + std::to_string(row.fingers.size())));
+        if (s.options.testHook) s.options.testHook("enrolment.row_written");
+        if (!outbox.empty()) {
+            KIOSK_ASSIGN_OR_RETURN(Statement ob,
+                                   s.db->prepare("INSERT INTO outbox(created_at, kind, payload) VALUES(?, ?, ?)"));
+            for (const auto& m : outbox) {
+                ob.bind(1, row.enrolledAt).bind(2, m.kind).bind(3, m.payload);
+                KIOSK_TRY(ob.run());
+            }
+        }
         return {};
     });
     KIOSK_TRY(st);

@@ -224,7 +224,8 @@ struct StoreOptions {
     int busyTimeoutMs = 5000;
     IntegrityCheck integrityCheck = IntegrityCheck::Quick;  // on open
     // Tests only: called inside the open transaction of appendCrossing() after the
-    // crossing row and before its reasons ("crossing.row_written").
+    // crossing row and before its reasons ("crossing.row_written"), and of enrol() after
+    // the enrolment row and before its outbox messages ("enrolment.row_written").
     std::function<void(std::string_view point)> testHook;
 };
 
@@ -249,7 +250,10 @@ public:
     // Inserts a new active enrolment. An active enrolment with the same document hash is
     // deactivated in the same transaction, and an audit row records the replacement
     // (time = row.enrolledAt). Every enrolment gets an audit row "enrolment.add".
-    core::Result<EnrolResult> enrol(EnrolmentRow row, const std::string& actor);
+    // With `outbox` (a registration machine's "enrolment" for the clearance service), the
+    // messages are queued in the same transaction (created_at = row.enrolledAt): both or neither.
+    core::Result<EnrolResult> enrol(EnrolmentRow row, const std::string& actor,
+                                    const std::vector<OutboxMessage>& outbox = {});
     core::Result<std::optional<EnrolmentRow>> findEnrolmentByReference(const std::string& reference,
                                                                        Biometrics biometrics = Biometrics::With);
     // The active enrolment for the document, or nullopt.
