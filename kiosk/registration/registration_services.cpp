@@ -52,7 +52,11 @@ store::Residency residencyFromCard(const credentials::MrzData& card) {
     return store::Residency::Other;
 }
 
-core::Status registrationSettingsFromConfig(const core::ConfigView& v, RegistrationSettings& s, RegistrationConfig& m) {
+core::Status registrationSettingsFromConfig(const core::ConfigView& v, RegistrationSettings& outSettings,
+                                            RegistrationConfig& outMachine) {
+    // Work on copies: a bad value leaves the caller's settings as they were.
+    RegistrationSettings s = outSettings;
+    RegistrationConfig m = outMachine;
     KIOSK_TRY(checkKnown(v, {"device_id", "fingers", "offices", "reference_prefix", "face_descriptors", "finger_attempts",
                              "face_attempts", "timeouts_ms"}));
     KIOSK_ASSIGN_OR_RETURN(s.deviceId, v.stringOr("device_id", s.deviceId));
@@ -120,6 +124,8 @@ core::Status registrationSettingsFromConfig(const core::ConfigView& v, Registrat
         // WCAG 2.2.1: at least 20 s more on "need more time?".
         if (m.timeoutWarning < core::Millis(20000)) return t.bad("warning", "must be at least 20000 (WCAG 2.2.1)");
     }
+    outSettings = std::move(s);
+    outMachine = m;
     return {};
 }
 
