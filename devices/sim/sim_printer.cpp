@@ -65,7 +65,7 @@ core::Status SimPrinter::print(const Receipt& receipt) {
     }
     if (left > 0) {
         printerFaults_.receiptsLeft = left - 1;
-        if (left - 1 <= 2) printerFaults_.paperNearEnd = true;
+        if (left - 1 <= 1) printerFaults_.paperNearEnd = true;  // the last receipt on the roll
     }
     if (sink_) {
         auto s = sink_(receipt, seq);

@@ -20,7 +20,8 @@ struct PrinterFaultSwitches {
     std::atomic<bool> coverOpen{false};
     std::atomic<bool> paperNearEnd{false};
     // Receipts left on the roll; < 0 = endless. At 0 the next print runs out mid-receipt
-    // (errc::kOutOfPaper) and outOfPaper turns on until the roll is changed.
+    // (errc::kOutOfPaper) and outOfPaper turns on until the roll is changed; with one
+    // receipt left paperNearEnd turns on.
     std::atomic<int> receiptsLeft{-1};
 };
 
