@@ -62,6 +62,18 @@ std::string SdlApp::frameKey(const ViewModel& vm) const {
     if (vm.reasonText) add(vm.reasonText->zhHant + '\x1e' + vm.reasonText->en + '\x1e' + vm.reasonText->pt);
     add(vm.guidanceKey);
     add(vm.laneId);
+    if (vm.registration) {
+        const auto& r = *vm.registration;
+        add("reg," + std::to_string(static_cast<int>(r.screen)) + "," + std::to_string(static_cast<int>(r.refusal)) + "," +
+            std::to_string(r.termsAcceptEnabled) + std::to_string(r.reenrolment) + std::to_string(r.cardAlarm) + "," +
+            r.fingerName + "," + std::to_string(r.fingerNumber) + "/" + std::to_string(r.fingerCount) + "," +
+            std::to_string(static_cast<int>(r.fingerPhase)) + "," + std::to_string(r.impression) + "/" +
+            std::to_string(r.impressions) + "," + std::to_string(r.livenessPrompt) + "," +
+            std::to_string(r.laneDelayMinutes) + "," + std::to_string(static_cast<int>(r.printer)) +
+            std::to_string(r.reprintOffered) + "," + std::to_string(termsScroll_));
+        add(r.reference + '\x1e' + r.usableFrom);
+        for (const auto& o : r.offices) add(o.name + '\x1e' + o.address + '\x1e' + o.hours);
+    }
     if (vm.preview) {
         const auto& p = *vm.preview;
         if (p.sequence == 0) return {};  // unnumbered frames: always draw
@@ -155,6 +167,7 @@ void SdlApp::copyWithoutPixels(const ViewModel& vm, ViewModel& out) {
     out.timeoutSecondsLeft = vm.timeoutSecondsLeft;
     out.officer = vm.officer;
     out.laneId = vm.laneId;
+    out.registration = vm.registration;
     out.preview = std::move(keep);
 }
 
@@ -171,11 +184,13 @@ void SdlApp::speakIfChanged(const ViewModel& vm) {
         lastSpoken_.clear();
         return;
     }
-    auto [title, body] = screenText(vm, vm.language);
+    auto [title, body] = vm.registration ? registrationText(vm, vm.language) : screenText(vm, vm.language);
+    bool warning = vm.registration ? vm.registration->screen == RegistrationScreen::TimeoutWarning
+                                   : vm.screen == Screen::TimeoutWarning;
     std::string text = title;
     for (const auto& b : body) {
         // the countdown is spoken once when the warning appears, not every second
-        if (vm.screen == Screen::TimeoutWarning && &b == &body.back() && vm.timeoutSecondsLeft) continue;
+        if (warning && &b == &body.back() && vm.timeoutSecondsLeft) continue;
         text += ". " + b;
     }
     std::string key = std::string(languageTag(vm.language)) + "|" + text;
@@ -186,12 +201,15 @@ void SdlApp::speakIfChanged(const ViewModel& vm) {
 
 void SdlApp::drawFrame(const ViewModel& vm, bool record) {
     if (record) hits_.clear();
-    ScreenLook lk = look(vm.screen);
+    ScreenLook lk = vm.registration ? registrationLook(*vm.registration) : look(vm.screen);
     SDL_SetRenderDrawColor(renderer_, lk.bg.r, lk.bg.g, lk.bg.b, 255);
     SDL_RenderClear(renderer_);
     if (vm.officer.mode == OfficerMode::Closed) {
         drawTopBar(vm, lk, record);
-        drawBody(vm, lk, record);
+        if (vm.registration)
+            drawRegistration(vm, lk, record);
+        else
+            drawBody(vm, lk, record);
         drawTimeoutBanner(vm, record);
         drawStaffBanner(vm);
     }
@@ -245,8 +263,13 @@ std::vector<UiEvent> SdlApp::pollEvents() {
                 if (ev.button.which != SDL_TOUCH_MOUSEID && ev.button.button == SDL_BUTTON_LEFT)
                     tap(ev.button.x, ev.button.y, out);
                 break;
+            case SDL_MOUSEWHEEL:
+                scrollTerms(-ev.wheel.y * px(120));
+                break;
             case SDL_KEYDOWN: {
                 auto k = ev.key.keysym.sym;
+                if (k == SDLK_DOWN || k == SDLK_PAGEDOWN) scrollTerms(px(k == SDLK_DOWN ? 120 : 480));
+                if (k == SDLK_UP || k == SDLK_PAGEUP) scrollTerms(-px(k == SDLK_UP ? 120 : 480));
                 if (k == SDLK_F12) {
                     UiEvent e;
                     e.type = UiEventType::OfficerRequested;
@@ -271,6 +294,8 @@ std::vector<UiEvent> SdlApp::pollEvents() {
     auto taps = std::move(pendingTaps_);
     pendingTaps_.clear();
     for (auto [x, y] : taps) tap(x, y, out);
+    for (auto& e : pendingEvents_) out.push_back(std::move(e));
+    pendingEvents_.clear();
     if (voice_) voice_->speaking();  // reap a finished espeak-ng
     return out;
 }

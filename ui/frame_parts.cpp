@@ -12,7 +12,9 @@ void SdlApp::drawTopBar(const ViewModel& vm, const ScreenLook& lk, bool record) 
     int bw = px(250), bh = px(88), gap = px(16);
     int x = w_ - gap - 3 * bw - 2 * gap;
     int y = (barH - bh) / 2;
+    bool languageButtons = !(vm.registration && vm.registration->screen == RegistrationScreen::ChooseLanguage);
     for (Language l : {Language::ZhHant, Language::En, Language::Pt}) {
+        if (!languageButtons) break;
         bool sel = l == vm.language;
         SDL_Rect r{x, y, bw, bh};
         button(std::string("lang.") + languageTag(l), r, str(std::string("lang.") + languageTag(l), vm.language),
@@ -51,6 +53,9 @@ void SdlApp::drawTopBar(const ViewModel& vm, const ScreenLook& lk, bool record) 
 
 // A timed step on any other screen (WCAG 2.2.1): countdown + Continue above the staff banner.
 bool SdlApp::timeoutBanner(const ViewModel& vm) {
+    if (vm.registration)
+        return vm.timeoutSecondsLeft && vm.registration->screen != RegistrationScreen::TimeoutWarning &&
+               vm.registration->screen != RegistrationScreen::OutOfService;
     return vm.timeoutSecondsLeft && vm.screen != Screen::TimeoutWarning && vm.screen != Screen::Emergency &&
            vm.screen != Screen::OutOfService;
 }

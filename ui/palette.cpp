@@ -40,6 +40,9 @@ std::vector<ColorPair> textPairs() {
         {"in-service status on officer overlay", kGood, kOverlayBg},
         {"lane label on proceed", kText, kProceedBg},
         {"button text on selected language (accent)", kButtonText, kAccent},
+        // registration machine: refusal notes and office hours, the card-left alarm
+        {"muted text on refusal", kTextMuted, kOfficerBg},
+        {"alarm text on card-left alarm", kWarningText, kWarningBg},
     };
 }
 

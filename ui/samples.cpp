@@ -53,6 +53,48 @@ ViewModel sampleViewModel(Screen s, Language l) {
     return vm;
 }
 
+std::vector<EnrolmentOfficeRow> sampleOffices() {
+    return {{"身份證明局總部 Identification Services Bureau HQ", "澳門南灣大馬路 Av. da Praia Grande", "Mon-Fri 09:00-17:45"},
+            {"北區辦事處 Northern District Office", "澳門黑沙環新街 Rua Nova da Areia Preta", "Mon-Sat 09:00-18:00"},
+            {"氹仔辦事處 Taipa Office", "氹仔哥英布拉街 Rua de Coimbra, Taipa", "Mon-Fri 09:00-17:45"}};
+}
+
+ViewModel sampleRegistrationViewModel(RegistrationScreen s, Language l) {
+    ViewModel vm;
+    vm.language = l;
+    vm.laneId = "R1";
+    RegistrationView r;
+    r.screen = s;
+    switch (s) {
+        case RegistrationScreen::Refused:
+            r.refusal = RefusalKind::Under18;
+            r.offices = sampleOffices();
+            break;
+        case RegistrationScreen::Finger:
+            r.fingerName = "right_index";
+            r.fingerNumber = 1;
+            r.fingerCount = 2;
+            r.impression = 2;
+            r.impressions = 5;
+            vm.guidanceKey = "reg.finger.press_firmly";
+            break;
+        case RegistrationScreen::Face:
+            vm.guidanceKey = "reg.face.look_straight";
+            vm.preview = samplePreview(1);
+            break;
+        case RegistrationScreen::Confirm: r.fingerCount = 2; break;
+        case RegistrationScreen::Receipt:
+            r.reference = "R7F3K92QD";
+            r.usableFrom = "2026-12-01 15:42";
+            r.printer = ReceiptPrinter::Printing;
+            break;
+        case RegistrationScreen::TimeoutWarning: vm.timeoutSecondsLeft = 20; break;
+        default: break;
+    }
+    vm.registration = r;
+    return vm;
+}
+
 OfficerOverlay sampleOfficerOverlay(OfficerMode mode) {
     OfficerOverlay o;
     o.mode = mode;

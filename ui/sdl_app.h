@@ -180,6 +180,30 @@ private:
 
     void tap(int x, int y, std::vector<UiEvent>& out);
 
+    // registration_screens.cpp: the registration machine's screens (ViewModel::registration)
+    static ScreenLook registrationLook(const RegistrationView& r);
+    std::pair<std::string, std::vector<std::string>> registrationText(const ViewModel& vm, Language l) const;
+    void drawRegistration(const ViewModel& vm, const ScreenLook& lk, bool record);
+    void drawStepIndicator(const RegistrationView& r, const ScreenLook& lk, Language l);
+    void drawTerms(const ViewModel& vm, const ScreenLook& lk, int top, int bottom, bool record);
+    void drawRefused(const ViewModel& vm, const ScreenLook& lk, int top, int bottom, bool record);
+    void drawFinger(const ViewModel& vm, const ScreenLook& lk, int top, int bottom, bool record);
+    void drawReceipt(const ViewModel& vm, const ScreenLook& lk, int top, int bottom, bool record);
+    void drawDots(int done, int total, int x, int y, int width, Rgb fg);
+    void regButton(const std::string& id, const SDL_Rect& r, const std::string& label, bool primary,
+                   RegistrationAction action, bool record);
+    std::string both(const std::string& key, Language l) const;  // "<l> / <English>"
+    int textHeight(const std::string& text, int size, Weight w, int width);  // wrapped, as drawText draws it
+    void scrollTerms(int deltaPx);  // clamped; reports TermsReadToEnd at the next frame
+
+    // Terms: the scroll position is presentation state kept here (like the PIN digits);
+    // reset when the terms screen or its language changes.
+    int termsScroll_ = 0;     // window pixels
+    int termsMaxScroll_ = 0;
+    bool termsEndSent_ = false;
+    std::string termsKey_;
+    std::vector<UiEvent> pendingEvents_;  // events raised while drawing (terms read to the end)
+
     friend core::Result<std::unique_ptr<App>> App::create(const WindowOptions&);
     friend core::Result<std::unique_ptr<App>> App::create(const WindowOptions&);
 };

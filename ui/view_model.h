@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ui/registration_view.h"
+
 namespace kiosk::ui {
 
 enum class Screen {
@@ -108,6 +110,9 @@ struct ViewModel {
 
     OfficerOverlay officer;
     std::string laneId;  // shown small in the corner, e.g. "LANE 07"
+
+    // Set by the registration machine: its screens are drawn instead of `screen`'s.
+    std::optional<RegistrationView> registration;
 };
 
 enum class UiEventType {
@@ -118,6 +123,7 @@ enum class UiEventType {
     OfficerPinEntered,  // pinOk: checked by the UI against the configured salted hash
     OfficerAction,      // action (+ alertId for AcknowledgeAlert)
     Quit,               // window closed / Escape in windowed mode
+    Registration,       // registrationAction (registration machine screens)
 };
 
 enum class OfficerAction {
@@ -143,6 +149,7 @@ struct UiEvent {
     bool pinOk = false;                    // OfficerPinEntered (the PIN itself never leaves the UI)
     OfficerAction action = OfficerAction::None;
     std::string alertId;  // AcknowledgeAlert
+    RegistrationAction registrationAction = RegistrationAction::None;  // Registration
 };
 
 }  // namespace kiosk::ui
