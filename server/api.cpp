@@ -188,7 +188,7 @@ Response Api::dispatch(const Request& req, const Identity& who, int64_t now) {
     if (device) {
         if (!apijson::isDeviceId(who.deviceId))
             return apiresp::error(403, "auth.bad_identity", "the certificate's CN is not a valid device id");
-        auto st = repo_.touchDevice(who.deviceId, deviceRoleName(who.role), now);
+        auto st = touchThrottled(who.deviceId, who.role, now);
         if (!st.ok()) return apiresp::repoError(st.error(), "touch_device");
     }
 
@@ -205,6 +205,19 @@ Response Api::dispatch(const Request& req, const Identity& who, int64_t now) {
         call.body = std::move(body).value();
     }
     return (this->*(route->handler))(call);
+}
+
+core::Status Api::touchThrottled(const std::string& deviceId, Role role, int64_t now) {
+    {
+        std::lock_guard lock(touchMu_);
+        auto it = lastTouch_.find(deviceId);
+        if (it != lastTouch_.end() && now >= it->second && now - it->second < opt_.touchEverySeconds) return {};
+    }
+    KIOSK_TRY(repo_.touchDevice(deviceId, deviceRoleName(role), now));
+    std::lock_guard lock(touchMu_);
+    if (lastTouch_.size() > 100000) lastTouch_.clear();  // bounded: ids come from certificates
+    lastTouch_[deviceId] = now;
+    return {};
 }
 
 }  // namespace kiosk::server
