@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -88,6 +89,24 @@ Response errorResponse(int status, const std::string& code, const std::string& m
 
 }  // namespace
 
+std::string formatSseEvent(int64_t id, const std::string& name, const std::string& data) {
+    std::string out;
+    out.reserve(data.size() + name.size() + 40);
+    if (id > 0) out += "id: " + std::to_string(id) + "\n";
+    if (!name.empty()) out += "event: " + name + "\n";
+    size_t pos = 0;
+    for (;;) {
+        const size_t nl = data.find('\n', pos);
+        out += "data: ";
+        out.append(data, pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        out += "\n";
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+    }
+    out += "\n";
+    return out;
+}
+
 core::Result<std::map<std::string, std::string>> parseQueryString(const std::string& query) {
     std::map<std::string, std::string> out;
     size_t pos = 0;
@@ -124,6 +143,9 @@ public:
 
     void addSession(const std::shared_ptr<Session>& s);
     void removeSession(Session* s);
+    void subscribe(const std::string& topic, const std::shared_ptr<Session>& s);
+    void unsubscribe(const std::string& topic, Session* s);
+    void publish(const std::string& topic, int64_t id, const std::string& name, const std::string& data);
     void park(const std::string& key, const std::shared_ptr<Session>& s);
     void unpark(const std::string& key, Session* s);
     void wake(const std::string& key);
@@ -135,12 +157,15 @@ public:
     std::atomic<bool> stopping{false};
     std::atomic<size_t> sessionCount{0};
     std::atomic<size_t> parkedCount{0};
+    std::atomic<size_t> subscriberCount{0};
+    std::atomic<size_t> droppedCount{0};
 
     std::mutex mu_;
     std::condition_variable cv_;
     std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
     std::unordered_multimap<std::string, std::weak_ptr<Session>> parked_;
     std::unordered_map<std::string, uint64_t> lastWake_;
+    std::unordered_map<std::string, std::unordered_map<Session*, std::weak_ptr<Session>>> subscribers_;
     std::atomic<uint64_t> wakeCounter_{0};
 
     std::unique_ptr<TrustStore> trust;
@@ -159,21 +184,27 @@ public:
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    enum class Phase { Handshake, Idle, Busy, Parked, Closing };
+    enum class Phase { Handshake, Idle, Busy, Parked, Streaming, Closing };
 
     Session(tcp::socket&& socket, HttpServer::Impl& srv)
         : srv_(srv), stream_(std::move(socket), *srv.sslCtx), parkTimer_(stream_.get_executor()) {
         ++srv_.sessionCount;
     }
     ~Session() {
+        if (!topic_.empty()) srv_.unsubscribe(topic_, this);
         srv_.removeSession(this);
     }
 
     net::any_io_executor executor() { return stream_.get_executor(); }
 
     void start() {
-        X509StorePtr store = srv_.trust->current();
-        if (store) SSL_set1_verify_cert_store(stream_.native_handle(), store.get());
+        beast::error_code ec;
+        const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+        if (!ec) remoteAddress_ = peer.address().to_string();
+        if (srv_.trust) {
+            X509StorePtr store = srv_.trust->current();
+            if (store) SSL_set1_verify_cert_store(stream_.native_handle(), store.get());
+        }
         beast::get_lowest_layer(stream_).expires_after(srv_.opt.requestTimeout);
         stream_.async_handshake(ssl::stream_base::server,
                                 [self = shared_from_this()](beast::error_code ec) { self->onHandshake(ec); });
@@ -181,7 +212,7 @@ public:
 
     // On the strand, from HttpServer::stop(): idle connections go now, parked polls answer.
     void onStop() {
-        if (phase_ == Phase::Idle || phase_ == Phase::Handshake) {
+        if (phase_ == Phase::Idle || phase_ == Phase::Handshake || phase_ == Phase::Streaming) {
             closeSocket();
         } else if (phase_ == Phase::Parked) {
             leavePark();
@@ -196,6 +227,14 @@ public:
         handle();
     }
 
+    // On the strand, from publish(): one formatted event (shared by every subscriber).
+    void onEvent(int64_t id, const std::shared_ptr<const std::string>& text) {
+        if (phase_ != Phase::Streaming) return;
+        if (id > 0 && id <= lastSentId_) return;  // already sent by the replay
+        if (id > 0) lastSentId_ = id;
+        enqueue(text);
+    }
+
 private:
     void onHandshake(beast::error_code ec) {
         if (ec) {
@@ -203,7 +242,7 @@ private:
             core::logDebug("http.handshake_failed", {{"error", ec.message()}});
             return closeSocket();
         }
-        identity_ = identityOf(stream_.native_handle());
+        if (srv_.opt.clientAuth == ClientAuth::Required) identity_ = identityOf(stream_.native_handle());
         readHeader();
     }
 
@@ -272,6 +311,7 @@ private:
             if (!fresh) it->second += ", " + std::string(f.value());
         }
         request_.body = std::move(msg.body());
+        request_.remoteAddress = remoteAddress_;
         handle();
     }
 
@@ -288,6 +328,7 @@ private:
             res = errorResponse(500, "http.internal", "internal error");
         }
         if (res.park && !request_.longPollExpired && !srv_.stopping) return park(std::move(*res.park), stamp);
+        if (res.stream && res.status == 200 && !srv_.stopping) return startStream(std::move(res));
         write(std::move(res), keepAlive_);
     }
 
@@ -334,6 +375,7 @@ private:
         res_->result(static_cast<unsigned>(r.status));
         res_->set(http::field::content_type, r.contentType);
         res_->set(http::field::cache_control, "no-store");
+        for (const auto& [k, v] : srv_.opt.responseHeaders) res_->set(k, v);
         for (const auto& [k, v] : r.headers) res_->set(k, v);
         res_->keep_alive(keep);
         res_->body() = std::move(r.body);
@@ -346,6 +388,99 @@ private:
             self->res_.reset();
             if (!keep) return self->shutdownTls();
             self->readHeader();
+        });
+    }
+
+    // --- Server-sent events ---------------------------------------------------------------
+    // The answer's head is written by hand: no Content-Length, no chunking, the body is the
+    // event stream until either side closes (a browser's EventSource reads exactly that).
+    void startStream(Response r) {
+        phase_ = Phase::Streaming;
+        status_ = 200;
+        topic_ = r.stream->topic;
+        std::map<std::string, std::string> headers;  // handler's headers win, one of each name
+        auto put = [&](const std::string& k, const std::string& v) {
+            std::string lower = k;
+            std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+            headers[lower] = k + ": " + v;
+        };
+        for (const auto& [k, v] : srv_.opt.responseHeaders) put(k, v);
+        for (const auto& [k, v] : r.headers) put(k, v);
+        put("Content-Type", "text/event-stream; charset=utf-8");
+        put("Cache-Control", "no-store");
+        put("X-Accel-Buffering", "no");
+        std::string head = "HTTP/1.1 200 OK\r\n";
+        for (const auto& [lower, line] : headers) head += line + "\r\n";
+        head += "\r\n";
+        // How long the browser waits before reconnecting after a drop.
+        head += "retry: 1000\n\n";
+        logRequest();
+        core::logInfo("http.stream_open", {{"topic", topic_}, {"subscriber", r.stream->subscriber}});
+        beast::get_lowest_layer(stream_).expires_never();
+        srv_.subscribe(topic_, shared_from_this());
+        enqueue(std::make_shared<const std::string>(std::move(head)));
+        // Subscribed first, then replayed: what is published meanwhile waits on this strand
+        // and is skipped by id if the replay already had it.
+        lastSentId_ = r.stream->lastEventId;
+        if (r.stream->lastEventId > 0 && srv_.opt.replay) {
+            try {
+                for (auto& e : srv_.opt.replay(topic_, r.stream->lastEventId)) {
+                    if (e.id > 0 && e.id <= lastSentId_) continue;
+                    if (e.id > 0) lastSentId_ = e.id;
+                    enqueue(std::make_shared<const std::string>(formatSseEvent(e.id, e.name, e.data)));
+                }
+            } catch (const std::exception& e) {
+                core::logWarn("http.replay_failed", {{"topic", topic_}, {"error", e.what()}});
+            }
+        }
+        schedulePing();
+    }
+
+    void schedulePing() {
+        parkTimer_.expires_after(srv_.opt.ssePing);
+        parkTimer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec || self->phase_ != Phase::Streaming) return;
+            static const auto ping = std::make_shared<const std::string>(": ping\n\n");
+            self->enqueue(ping);
+            self->schedulePing();
+        });
+    }
+
+    void enqueue(std::shared_ptr<const std::string> text) {
+        if (phase_ != Phase::Streaming) return;
+        queuedBytes_ += text->size();
+        queue_.push_back(std::move(text));
+        if (queuedBytes_ > srv_.opt.sseQueueBytes) {
+            // Too slow to keep up: holding more would let one browser eat the server's memory.
+            ++srv_.droppedCount;
+            core::logWarn("http.stream_dropped", {{"topic", topic_}, {"queued_bytes", queuedBytes_}});
+            queue_.clear();
+            queuedBytes_ = inflightBytes_;
+            return closeSocket();
+        }
+        if (!writing_) writeQueued();
+    }
+
+    void writeQueued() {
+        if (queue_.empty() || phase_ != Phase::Streaming) return;
+        writing_ = true;
+        inflight_.assign(queue_.begin(), queue_.end());
+        queue_.clear();
+        inflightBytes_ = 0;
+        for (const auto& t : inflight_) inflightBytes_ += t->size();
+        std::vector<net::const_buffer> bufs;
+        bufs.reserve(inflight_.size());
+        for (const auto& t : inflight_) bufs.emplace_back(t->data(), t->size());
+        // A peer that stops reading fails here after the request timeout.
+        beast::get_lowest_layer(stream_).expires_after(srv_.opt.requestTimeout);
+        net::async_write(stream_, bufs, [self = shared_from_this()](beast::error_code ec, size_t) {
+            self->writing_ = false;
+            self->queuedBytes_ -= self->inflightBytes_;
+            self->inflightBytes_ = 0;
+            self->inflight_.clear();
+            if (ec) return self->closeSocket();
+            beast::get_lowest_layer(self->stream_).expires_never();
+            self->writeQueued();
         });
     }
 
@@ -366,6 +501,11 @@ private:
     }
 
     void closeSocket() {
+        if (phase_ == Phase::Streaming) {
+            parkTimer_.cancel();
+            srv_.unsubscribe(topic_, this);
+            topic_.clear();
+        }
         phase_ = Phase::Closing;
         beast::error_code ignored;
         auto& sock = beast::get_lowest_layer(stream_).socket();
@@ -389,6 +529,15 @@ private:
     std::optional<SteadyClock::time_point> parkDeadline_;
     std::string parkKey_;
     uint64_t parkGen_ = 0;
+    std::string remoteAddress_;
+    // Event stream (the park timer doubles as the ping timer: a session is never both).
+    std::string topic_;
+    int64_t lastSentId_ = 0;
+    std::deque<std::shared_ptr<const std::string>> queue_;
+    std::vector<std::shared_ptr<const std::string>> inflight_;
+    size_t queuedBytes_ = 0;  // queue_ and inflight_
+    size_t inflightBytes_ = 0;
+    bool writing_ = false;
 };
 
 // --- Impl ------------------------------------------------------------------------------
@@ -410,13 +559,20 @@ core::Status HttpServer::Impl::init() {
         sslCtx->use_private_key_file(opt.keyFile.string(), ssl::context::pem);
         if (SSL_CTX_check_private_key(ctx) != 1)
             return makeError("http.tls", "tls.key_file does not match tls.cert_file");
-        sslCtx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
-        if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(opt.clientCaFile.c_str()))
-            SSL_CTX_set_client_CA_list(ctx, names);
+        if (opt.clientAuth == ClientAuth::Required) {
+            sslCtx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+            if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(opt.clientCaFile.c_str()))
+                SSL_CTX_set_client_CA_list(ctx, names);
+        } else {
+            // No CertificateRequest at all: a browser would otherwise prompt for a certificate.
+            sslCtx->set_verify_mode(ssl::verify_none);
+        }
     } catch (const boost::system::system_error& e) {
         return makeError("http.tls", std::string("server certificate or key: ") + e.what() + " " + opensslErrors());
     }
-    KIOSK_ASSIGN_OR_RETURN(trust, TrustStore::create(opt.clientCaFile, opt.crlFile, opt.crlReload));
+    if (opt.clientAuth == ClientAuth::Required) {
+        KIOSK_ASSIGN_OR_RETURN(trust, TrustStore::create(opt.clientCaFile, opt.crlFile, opt.crlReload));
+    }
 
     ioc = std::make_unique<net::io_context>(opt.threads);
     work_.emplace(net::make_work_guard(*ioc));
@@ -503,6 +659,34 @@ void HttpServer::Impl::removeSession(Session* s) {
     }
     --sessionCount;
     cv_.notify_all();
+}
+
+void HttpServer::Impl::subscribe(const std::string& topic, const std::shared_ptr<Session>& s) {
+    std::lock_guard lock(mu_);
+    if (subscribers_[topic].emplace(s.get(), s).second) ++subscriberCount;
+}
+
+void HttpServer::Impl::unsubscribe(const std::string& topic, Session* s) {
+    std::lock_guard lock(mu_);
+    auto it = subscribers_.find(topic);
+    if (it == subscribers_.end()) return;
+    if (it->second.erase(s) > 0) --subscriberCount;
+    if (it->second.empty()) subscribers_.erase(it);
+}
+
+void HttpServer::Impl::publish(const std::string& topic, int64_t id, const std::string& name, const std::string& data) {
+    auto text = std::make_shared<const std::string>(formatSseEvent(id, name, data));
+    std::vector<std::shared_ptr<Session>> to;
+    {
+        std::lock_guard lock(mu_);
+        auto it = subscribers_.find(topic);
+        if (it == subscribers_.end()) return;
+        to.reserve(it->second.size());
+        for (auto& [p, w] : it->second)
+            if (auto sp = w.lock()) to.push_back(std::move(sp));
+    }
+    // Never waits for a subscriber: each takes the event on its own strand.
+    for (auto& s : to) net::post(s->executor(), [s, id, text] { s->onEvent(id, text); });
 }
 
 void HttpServer::Impl::park(const std::string& key, const std::shared_ptr<Session>& s) {
@@ -604,5 +788,11 @@ void HttpServer::wake(const std::string& key) { impl_->wake(key); }
 void HttpServer::stop(ms deadline) { impl_->shutdown(deadline); }
 size_t HttpServer::connections() const { return impl_->sessionCount.load(); }
 size_t HttpServer::parkedRequests() const { return impl_->parkedCount.load(); }
+size_t HttpServer::subscribers() const { return impl_->subscriberCount.load(); }
+size_t HttpServer::droppedSubscribers() const { return impl_->droppedCount.load(); }
+void HttpServer::publish(const std::string& topic, int64_t eventId, const std::string& eventName,
+                         const std::string& jsonData) {
+    if (!impl_->stopping) impl_->publish(topic, eventId, eventName, jsonData);
+}
 
 }  // namespace kiosk::server

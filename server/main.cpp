@@ -1,5 +1,7 @@
 // clearance-server: configuration -> repository -> API -> HTTPS transport, an hourly
 // retention purge, SIGTERM/SIGINT for a graceful stop, sd_notify when systemd asks for it.
+// With console.enabled: a second HTTPS listener for officers' browsers (the page's files,
+// the console API, the live feed of server-sent events) and the feed's polling thread.
 // Exit codes: 0 stopped by a signal, 1 could not start (database, certificates, port),
 // 2 bad command line or configuration (the message names the key).
 #include <pthread.h>
@@ -19,6 +21,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "server/api.h"
+#include "server/console_feed.h"
+#include "server/console_site.h"
 #include "server/http_server.h"
 #include "server/repository.h"
 #include "server/server_config.h"
@@ -162,12 +166,54 @@ int main(int argc, char** argv) {
 
     Purger purger(db, std::chrono::seconds(cfg->purgeIntervalS));
 
+    // The console: its listener, then the feed that publishes to it.
+    std::unique_ptr<ConsoleSite> site;
+    std::unique_ptr<ConsoleFeed> feed;
+    std::unique_ptr<HttpServer> consoleHttp;
+    if (cfg->consoleEnabled) {
+        ConsoleFeedOptions feedOpt;
+        feedOpt.interval = std::chrono::milliseconds(cfg->consoleFeedIntervalMs);
+        // consoleHttp is set before the feed starts.
+        feed = std::make_unique<ConsoleFeed>(
+            db, [&consoleHttp](int64_t id, const std::string& name, const std::string& json) {
+                consoleHttp->publish(kConsoleTopic, id, name, json);
+            },
+            feedOpt);
+        site = std::make_unique<ConsoleSite>(cfg->consoleStaticDir, ConsoleSite::ApiHandler{});
+        HttpServerOptions consoleOpt = consoleHttpOptions(*cfg);
+        consoleOpt.replay = [&feed](const std::string&, int64_t afterId) { return feed->replay(afterId); };
+        auto created = HttpServer::create(consoleOpt, [&site](const Request& req, const Identity&) {
+            return site->handle(req);
+        });
+        if (!created.ok()) {
+            core::logError("server.console_start_failed", {{"code", created.error().code}, {"error", created.error().message}});
+            std::cerr << "clearance-server: console: " << created.error().code << ": " << created.error().message << "\n";
+            http.stop(std::chrono::milliseconds(0));
+            return 1;
+        }
+        consoleHttp = std::move(created).value();
+        if (auto st = feed->start(nowUnix()); !st.ok()) {
+            core::logError("server.console_feed_failed", {{"code", st.error().code}, {"error", st.error().message}});
+            std::cerr << "clearance-server: console feed: " << st.error().message << "\n";
+            consoleHttp->stop(std::chrono::milliseconds(0));
+            http.stop(std::chrono::milliseconds(0));
+            return 1;
+        }
+    }
+
     core::logInfo("server.listening", {{"address", http.address()},
                                        {"port", http.port()},
                                        {"backend", db.backend()},
                                        {"schema", db.schemaVersion()}});
     std::cout << "clearance-server: listening on " << http.address() << ":" << http.port() << " (backend "
               << db.backend() << ")" << std::endl;
+    if (consoleHttp) {
+        core::logInfo("server.console_listening", {{"address", consoleHttp->address()},
+                                                   {"port", consoleHttp->port()},
+                                                   {"static_dir", cfg->consoleStaticDir.string()}});
+        std::cout << "clearance-server: console on " << consoleHttp->address() << ":" << consoleHttp->port()
+                  << std::endl;
+    }
     notifySystemd("READY=1");
 
     int sig = 0;
@@ -175,6 +221,8 @@ int main(int argc, char** argv) {
     core::logInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     notifySystemd("STOPPING=1");
     api.setCommandNotifier(nullptr);
+    if (feed) feed->stop();
+    if (consoleHttp) consoleHttp->stop(std::chrono::milliseconds(cfg->requestTimeoutMs));
     http.stop(std::chrono::milliseconds(cfg->requestTimeoutMs));
     core::logInfo("server.stopped");
     return 0;

@@ -3,8 +3,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
+
+#include "server/console_site.h"
 
 namespace kiosk::server {
 namespace {
@@ -65,7 +68,7 @@ Result<ServerConfig> parseServerConfig(const Json& j, const fs::path& baseDir) {
     static const Json empty = Json::object();
     ServerConfig c;
     const ConfigView root(j);
-    KIOSK_TRY(onlyKeys(root, {"listen", "tls", "db", "limits", "retention", "log"}));
+    KIOSK_TRY(onlyKeys(root, {"listen", "tls", "db", "limits", "retention", "log", "console"}));
 
     KIOSK_ASSIGN_OR_RETURN(ConfigView listen, section(root, "listen", empty));
     KIOSK_TRY(onlyKeys(listen, {"address", "port"}));
@@ -104,6 +107,31 @@ Result<ServerConfig> parseServerConfig(const Json& j, const fs::path& baseDir) {
     KIOSK_TRY(onlyKeys(retention, {"purge_interval_s"}));
     KIOSK_ASSIGN_OR_RETURN(c.purgeIntervalS, retention.integerOr("purge_interval_s", c.purgeIntervalS, 10, 86400));
 
+    KIOSK_ASSIGN_OR_RETURN(ConfigView console, section(root, "console", empty));
+    KIOSK_TRY(onlyKeys(console, {"enabled", "listen", "static_dir", "feed_interval_ms", "ping_s", "max_queue_bytes"}));
+    KIOSK_ASSIGN_OR_RETURN(c.consoleEnabled, console.booleanOr("enabled", c.consoleEnabled));
+    KIOSK_ASSIGN_OR_RETURN(ConfigView clisten, section(console, "listen", empty));
+    KIOSK_TRY(onlyKeys(clisten, {"address", "port"}));
+    KIOSK_ASSIGN_OR_RETURN(c.consoleAddress, clisten.stringOr("address", c.consoleAddress));
+    if (!isIpLiteral(c.consoleAddress))
+        return clisten.bad("address", "'" + c.consoleAddress + "' is not an IPv4 or IPv6 address (e.g. 0.0.0.0, ::, 127.0.0.1)");
+    KIOSK_ASSIGN_OR_RETURN(int64_t cport, clisten.integerOr("port", c.consolePort, 0, 65535));
+    c.consolePort = static_cast<int>(cport);
+    if (console.has("static_dir")) {
+        KIOSK_ASSIGN_OR_RETURN(c.consoleStaticDir, pathKey(console, "static_dir", baseDir));
+    } else if (const char* assets = std::getenv("KIOSK_ASSETS_DIR"); assets && *assets) {
+        c.consoleStaticDir = (fs::path(assets) / "console").lexically_normal();
+    } else {
+        // The shipped layout: assets/config/server.json next to assets/console/.
+        c.consoleStaticDir = (baseDir / ".." / "console").lexically_normal();
+    }
+    KIOSK_ASSIGN_OR_RETURN(c.consoleFeedIntervalMs, console.integerOr("feed_interval_ms", c.consoleFeedIntervalMs, 20, 5000));
+    KIOSK_ASSIGN_OR_RETURN(c.consolePingS, console.integerOr("ping_s", c.consolePingS, 1, 300));
+    KIOSK_ASSIGN_OR_RETURN(c.consoleQueueBytes,
+                           console.integerOr("max_queue_bytes", c.consoleQueueBytes, 16 * 1024, 256LL << 20));
+    if (c.consoleEnabled && c.consolePort != 0 && c.consolePort == c.port && c.consoleAddress == c.listenAddress)
+        return clisten.bad("port", "must differ from listen.port");
+
     KIOSK_ASSIGN_OR_RETURN(ConfigView log, section(root, "log", empty));
     KIOSK_TRY(onlyKeys(log, {"level"}));
     KIOSK_ASSIGN_OR_RETURN(std::string level, log.oneOf("level", {"debug", "info", "warn", "error"}, "info"));
@@ -123,10 +151,11 @@ Result<ServerConfig> loadServerConfig(const fs::path& file) {
 }
 
 const char* usageText() {
-    return "usage: clearance-server --config FILE [--db URL] [--port N] [--check-config]\n"
+    return "usage: clearance-server --config FILE [--db URL] [--port N] [--console-port N] [--check-config]\n"
            "  --config FILE   JSON configuration (docs/server.md)\n"
            "  --db URL        sqlite:PATH or postgresql://... instead of the file's \"db\"\n"
            "  --port N        listen on N instead of the file's listen.port (0: any free port)\n"
+           "  --console-port N  the console's port instead of console.listen.port (0: any free port)\n"
            "  --check-config  read and check the configuration and its files, then exit\n";
 }
 
@@ -157,6 +186,18 @@ Result<CommandLine> parseCommandLine(int argc, const char* const* argv) {
             }
             if (p < 0 || p > 65535) return makeError("usage", "--port: '" + v + "' is not a port number (0-65535)");
             cl.port = p;
+        } else if (a == "--console-port") {
+            KIOSK_ASSIGN_OR_RETURN(std::string v, value(a));
+            int p = -1;
+            try {
+                size_t used = 0;
+                p = std::stoi(v, &used);
+                if (used != v.size()) p = -1;
+            } catch (...) {
+                p = -1;
+            }
+            if (p < 0 || p > 65535) return makeError("usage", "--console-port: '" + v + "' is not a port number (0-65535)");
+            cl.consolePort = p;
         } else if (a == "--check-config") {
             cl.checkOnly = true;
         } else if (a == "--help" || a == "-h") {
@@ -172,6 +213,7 @@ Result<CommandLine> parseCommandLine(int argc, const char* const* argv) {
 void applyOverrides(ServerConfig& c, const CommandLine& cl) {
     if (cl.db) c.db = resolveDbUrl(*cl.db, fs::current_path());
     if (cl.port) c.port = *cl.port;
+    if (cl.consolePort) c.consolePort = *cl.consolePort;
 }
 
 core::Status checkFiles(const ServerConfig& c) {
@@ -182,6 +224,10 @@ core::Status checkFiles(const ServerConfig& c) {
     for (const auto& [key, p] : files) {
         std::ifstream in(*p);
         if (!in) return makeError("config.bad_value", std::string(key) + ": cannot read " + p->string());
+    }
+    if (c.consoleEnabled) {
+        std::ifstream index(c.consoleStaticDir / "index.html");
+        if (!index) return makeError("config.bad_value", "console.static_dir: no index.html in " + c.consoleStaticDir.string());
     }
     return {};
 }
@@ -201,6 +247,21 @@ HttpServerOptions httpOptions(const ServerConfig& c) {
     o.requestTimeout = std::chrono::milliseconds(c.requestTimeoutMs);
     o.maxLongPoll = std::chrono::milliseconds(c.maxLongPollMs);
     o.threads = static_cast<int>(c.threads);
+    return o;
+}
+
+HttpServerOptions consoleHttpOptions(const ServerConfig& c) {
+    HttpServerOptions o = httpOptions(c);
+    o.address = c.consoleAddress;
+    o.port = static_cast<uint16_t>(c.consolePort);
+    o.clientAuth = ClientAuth::None;
+    o.clientCaFile.clear();
+    o.crlFile.clear();
+    // One thread is plenty for a few dozen browsers; event streams hold none.
+    o.threads = 1;
+    o.responseHeaders = consoleSecurityHeaders();
+    o.ssePing = std::chrono::seconds(c.consolePingS);
+    o.sseQueueBytes = static_cast<size_t>(c.consoleQueueBytes);
     return o;
 }
 

@@ -34,6 +34,16 @@ struct ServerConfig {
 
     int64_t purgeIntervalS = 3600;
 
+    // The supervision console: a second HTTPS listener for officers' browsers (server
+    // certificate only, same limits), the page's files and the live feed.
+    bool consoleEnabled = false;
+    std::string consoleAddress = "0.0.0.0";
+    int consolePort = 8444;
+    std::filesystem::path consoleStaticDir;  // default: $KIOSK_ASSETS_DIR/console, else <config folder>/../console
+    int64_t consoleFeedIntervalMs = 150;
+    int64_t consolePingS = 15;
+    int64_t consoleQueueBytes = 1 << 20;
+
     core::LogLevel logLevel = core::LogLevel::Info;
 
     std::string backendName() const;  // "postgresql" or "sqlite", from the db URL
@@ -47,11 +57,12 @@ core::Result<ServerConfig> loadServerConfig(const std::filesystem::path& file);
 // "sqlite::memory:" unchanged.
 std::string resolveDbUrl(const std::string& url, const std::filesystem::path& baseDir);
 
-// clearance-server --config FILE [--db URL] [--port N] [--check-config]
+// clearance-server --config FILE [--db URL] [--port N] [--console-port N] [--check-config]
 struct CommandLine {
     std::filesystem::path configFile;
     std::optional<std::string> db;
     std::optional<int> port;
+    std::optional<int> consolePort;
     bool checkOnly = false;
     bool help = false;
 };
@@ -66,5 +77,8 @@ void applyOverrides(ServerConfig& c, const CommandLine& cl);
 core::Status checkFiles(const ServerConfig& c);
 
 HttpServerOptions httpOptions(const ServerConfig& c);
+// The browsers' listener: the same certificate and limits, no client certificate, the
+// console's security headers on every answer.
+HttpServerOptions consoleHttpOptions(const ServerConfig& c);
 
 }  // namespace kiosk::server

@@ -148,8 +148,10 @@ public:
     ~TlsClient() { close(); }
 
     // Empty on success, else what went wrong (OpenSSL's reason, e.g. "certificate required").
-    std::string connect(uint16_t port, const ClientContext& ctx) {
+    // rcvbuf > 0: a small receive buffer (a slow reader fills up sooner).
+    std::string connect(uint16_t port, const ClientContext& ctx, int rcvbuf = 0) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
         timeval tv{10, 0};
         ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -231,6 +233,17 @@ public:
         req += "\r\n" + body;
         if (!send(req)) return std::nullopt;
         return readResponse();
+    }
+
+    // Raw reading (event streams): everything up to and including `delim`; nullopt when the
+    // connection closed or failed first.
+    std::optional<std::string> readUntil(const std::string& delim) {
+        size_t end;
+        while ((end = buf_.find(delim)) == std::string::npos)
+            if (!fill()) return std::nullopt;
+        std::string out = buf_.substr(0, end + delim.size());
+        buf_.erase(0, end + delim.size());
+        return out;
     }
 
     // True when the peer closed the connection (close_notify, EOF or reset) before
