@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/log.h"
+#include "server/repo_audit_chain_pg.h"
 #include "server/repo_common.h"
 #include "server/repo_migrations.h"
 
@@ -140,10 +141,10 @@ std::optional<EnrolmentRecord> firstEnrolment(const pqxx::result& r) {
     return readEnrolment(r[0]);
 }
 
-void auditRow(pqxx::work& w, int64_t time, const std::string& actor, const std::string& action,
-              const std::string& detail) {
-    w.exec_params("INSERT INTO audit(time, actor, action, detail) VALUES($1, $2, $3, $4)", time, actor, action,
-                  detail);
+// A row of the audit hash chain (repo_audit_chain_pg.h); `subject`: the lane it is about.
+int64_t auditRow(pqxx::work& w, int64_t time, const std::string& actor, const std::string& action,
+                 const std::string& detail, const std::string& subject = "") {
+    return detail::pgAppendAudit(w, time, actor, action, detail, subject);
 }
 
 class PostgresRepository final : public Repository {
@@ -502,7 +503,7 @@ Result<LaneCommand> PostgresRepository::enqueueCommand(const LaneCommand& c) {
         out.deliveredAt = 0;
         out.completedAt = 0;
         out.detail.clear();
-        auditRow(w, c.issuedAt, c.issuedBy, "command.issue", detail::issueAuditDetail(out.id, out));
+        auditRow(w, c.issuedAt, c.issuedBy, "command.issue", detail::issueAuditDetail(out.id, out), c.deviceId);
         return out;
     });
 }
@@ -576,10 +577,7 @@ Result<int64_t> PostgresRepository::appendAudit(int64_t time, const std::string&
     KIOSK_TRY(detail::checkText("action", action, true));
     KIOSK_TRY(detail::checkText("detail", detailText, false));
     return run("append audit", [&](pqxx::work& w) -> Result<int64_t> {
-        return w
-            .exec_params1("INSERT INTO audit(time, actor, action, detail) VALUES($1, $2, $3, $4) RETURNING id", time,
-                          actor, action, detailText)[0]
-            .as<int64_t>();
+        return auditRow(w, time, actor, action, detailText);
     });
 }
 
@@ -603,7 +601,9 @@ Result<PurgeCounts> PostgresRepository::purgeOlderThan(int64_t cutoff) {
         n.events = del("DELETE FROM events WHERE received_at < $1");
         n.commands = del("DELETE FROM commands WHERE completed_at > 0 AND completed_at < $1 "
                          "AND state IN ('applied', 'refused', 'failed', 'expired')");
-        n.audit = del("DELETE FROM audit WHERE time < $1");
+        // Only a prefix of the chain goes, so what stays still verifies from the anchor.
+        n.audit = detail::pgPurgeAudit(w, cutoff);
+        w.exec("DELETE FROM alert_acks a WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = a.event_id)");
         n.inactiveEnrolments = del("DELETE FROM enrolments WHERE NOT active AND deactivated_at < $1");
         // Kept while it is the newest change for its document and adds it (see SQLite).
         n.watchlistChanges = del("DELETE FROM watchlist_changes w WHERE w.time < $1 AND (NOT w.added OR EXISTS ("

@@ -111,6 +111,68 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_time ON audit(time);
 )sql",
+        // 2: the supervision console (docs/console.md): the audit hash chain, officers,
+        // sessions, login failures per address, alert acknowledgements, exports.
+        R"sql(
+ALTER TABLE audit ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_subject ON audit(subject, id);
+CREATE INDEX audit_actor ON audit(actor, id);
+
+CREATE TABLE officers (
+  name                TEXT PRIMARY KEY,
+  role                TEXT NOT NULL CHECK (role IN ('officer', 'supervisor', 'admin')),
+  password_hash       TEXT NOT NULL,
+  disabled            INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+  failed_logins       INTEGER NOT NULL DEFAULT 0,
+  locked_until        INTEGER NOT NULL DEFAULT 0,
+  created_at          INTEGER NOT NULL,
+  password_changed_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE console_sessions (
+  id_hash        TEXT PRIMARY KEY,
+  officer        TEXT NOT NULL REFERENCES officers(name),
+  role           TEXT NOT NULL,
+  csrf           TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  last_seen      INTEGER NOT NULL,
+  expires_at     INTEGER NOT NULL,
+  remote_address TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX console_sessions_officer ON console_sessions(officer);
+
+CREATE TABLE login_addresses (
+  address      TEXT PRIMARY KEY,
+  failures     INTEGER NOT NULL,
+  window_start INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE alert_acks (
+  event_id   INTEGER PRIMARY KEY,
+  officer    TEXT NOT NULL,
+  acked_at   INTEGER NOT NULL,
+  command_id INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE exports (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  lanes           TEXT NOT NULL,
+  from_time       INTEGER NOT NULL,
+  to_time         INTEGER NOT NULL,
+  purpose         TEXT NOT NULL,
+  requested_by    TEXT NOT NULL,
+  requested_at    INTEGER NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'code_issued', 'downloaded', 'void')),
+  code_hash       TEXT NOT NULL DEFAULT '',
+  code_issued_by  TEXT NOT NULL DEFAULT '',
+  code_expires_at INTEGER NOT NULL DEFAULT 0,
+  failed_codes    INTEGER NOT NULL DEFAULT 0,
+  downloaded_at   INTEGER NOT NULL DEFAULT 0
+);
+)sql",
     };
     return steps;
 }
@@ -216,6 +278,68 @@ CREATE TABLE audit (
   detail TEXT NOT NULL
 );
 CREATE INDEX audit_time ON audit(time);
+)sql",
+        // 2: the supervision console (docs/console.md): the audit hash chain, officers,
+        // sessions, login failures per address, alert acknowledgements, exports.
+        R"sql(
+ALTER TABLE audit ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_subject ON audit(subject, id);
+CREATE INDEX audit_actor ON audit(actor, id);
+
+CREATE TABLE officers (
+  name                TEXT PRIMARY KEY,
+  role                TEXT NOT NULL CHECK (role IN ('officer', 'supervisor', 'admin')),
+  password_hash       TEXT NOT NULL,
+  disabled            BOOLEAN NOT NULL DEFAULT FALSE,
+  failed_logins       BIGINT NOT NULL DEFAULT 0,
+  locked_until        BIGINT NOT NULL DEFAULT 0,
+  created_at          BIGINT NOT NULL,
+  password_changed_at BIGINT NOT NULL
+);
+
+CREATE TABLE console_sessions (
+  id_hash        TEXT PRIMARY KEY,
+  officer        TEXT NOT NULL REFERENCES officers(name),
+  role           TEXT NOT NULL,
+  csrf           TEXT NOT NULL,
+  created_at     BIGINT NOT NULL,
+  last_seen      BIGINT NOT NULL,
+  expires_at     BIGINT NOT NULL,
+  remote_address TEXT NOT NULL
+);
+CREATE INDEX console_sessions_officer ON console_sessions(officer);
+
+CREATE TABLE login_addresses (
+  address      TEXT PRIMARY KEY,
+  failures     BIGINT NOT NULL,
+  window_start BIGINT NOT NULL,
+  locked_until BIGINT NOT NULL
+);
+
+CREATE TABLE alert_acks (
+  event_id   BIGINT PRIMARY KEY,
+  officer    TEXT NOT NULL,
+  acked_at   BIGINT NOT NULL,
+  command_id BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE exports (
+  id              BIGSERIAL PRIMARY KEY,
+  lanes           TEXT NOT NULL,
+  from_time       BIGINT NOT NULL,
+  to_time         BIGINT NOT NULL,
+  purpose         TEXT NOT NULL,
+  requested_by    TEXT NOT NULL,
+  requested_at    BIGINT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'code_issued', 'downloaded', 'void')),
+  code_hash       TEXT NOT NULL DEFAULT '',
+  code_issued_by  TEXT NOT NULL DEFAULT '',
+  code_expires_at BIGINT NOT NULL DEFAULT 0,
+  failed_codes    BIGINT NOT NULL DEFAULT 0,
+  downloaded_at   BIGINT NOT NULL DEFAULT 0
+);
 )sql",
     };
     return steps;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "core/log.h"
+#include "server/repo_audit_chain.h"
 #include "server/repo_common.h"
 #include "server/repo_migrations.h"
 #include "server/repo_sqlite_db.h"
@@ -149,7 +150,9 @@ private:
     Result<int64_t> scalar(const std::string& sql);
     Result<std::optional<EnrolmentRecord>> enrolmentWhere(const std::string& where, const std::string& a,
                                                           const std::string& b = "", int64_t c = 0);
-    Status insertAudit(int64_t time, const std::string& actor, const std::string& action, const std::string& detail);
+    // A row of the audit hash chain (repo_audit_chain.h); `subject`: the lane it is about.
+    Result<int64_t> insertAudit(int64_t time, const std::string& actor, const std::string& action,
+                                const std::string& detail, const std::string& subject = "");
 
     std::mutex mu_;
     std::unique_ptr<SqliteDb> db_;
@@ -226,12 +229,9 @@ Result<int64_t> SqliteRepository::nextCursor(const char* counter) {
     return st.colInt(0);
 }
 
-Status SqliteRepository::insertAudit(int64_t time, const std::string& actor, const std::string& action,
-                                     const std::string& detail) {
-    KIOSK_ASSIGN_OR_RETURN(SqliteStatement st,
-                           db_->prepare("INSERT INTO audit(time, actor, action, detail) VALUES(?, ?, ?, ?)"));
-    st.bind(1, time).bind(2, actor).bind(3, action).bind(4, detail);
-    return st.run();
+Result<int64_t> SqliteRepository::insertAudit(int64_t time, const std::string& actor, const std::string& action,
+                                              const std::string& detail, const std::string& subject) {
+    return detail::sqliteAppendAudit(*db_, time, actor, action, detail, subject);
 }
 
 // --- Events ---------------------------------------------------------------------------
@@ -491,7 +491,8 @@ Result<LaneCommand> SqliteRepository::enqueueCommand(const LaneCommand& c) {
         out.deliveredAt = 0;
         out.completedAt = 0;
         out.detail.clear();
-        KIOSK_TRY(insertAudit(c.issuedAt, c.issuedBy, "command.issue", detail::issueAuditDetail(out.id, out)));
+        KIOSK_TRY(insertAudit(c.issuedAt, c.issuedBy, "command.issue", detail::issueAuditDetail(out.id, out),
+                              c.deviceId));
         return out;
     });
 }
@@ -568,8 +569,7 @@ Result<int64_t> SqliteRepository::appendAudit(int64_t time, const std::string& a
     KIOSK_TRY(detail::checkText("action", action, true));
     KIOSK_TRY(detail::checkText("detail", detailText, false));
     return transaction(Tx::Write, [&]() -> Result<int64_t> {
-        KIOSK_TRY(insertAudit(time, actor, action, detailText));
-        return db_->lastInsertRowId();
+        return insertAudit(time, actor, action, detailText);
     });
 }
 
@@ -598,7 +598,10 @@ Result<PurgeCounts> SqliteRepository::purgeOlderThan(int64_t cutoff) {
         KIOSK_ASSIGN_OR_RETURN(n.events, del("DELETE FROM events WHERE received_at < ?1"));
         KIOSK_ASSIGN_OR_RETURN(n.commands, del("DELETE FROM commands WHERE completed_at > 0 AND completed_at < ?1 "
                                                "AND state IN ('applied', 'refused', 'failed', 'expired')"));
-        KIOSK_ASSIGN_OR_RETURN(n.audit, del("DELETE FROM audit WHERE time < ?1"));
+        // Only a prefix of the chain goes, so what stays still verifies from the anchor.
+        KIOSK_ASSIGN_OR_RETURN(n.audit, detail::sqlitePurgeAudit(*db_, cutoff));
+        KIOSK_TRY(db_->exec("DELETE FROM alert_acks WHERE NOT EXISTS "
+                            "(SELECT 1 FROM events e WHERE e.id = alert_acks.event_id)"));
         KIOSK_ASSIGN_OR_RETURN(n.inactiveEnrolments,
                                del("DELETE FROM enrolments WHERE active = 0 AND deactivated_at < ?1"));
         // A change is kept while it is the newest for its document and adds it: that is
