@@ -304,9 +304,6 @@ void SdlApp::drawRegistration(const ViewModel& vm, const ScreenLook& lk, bool re
         case RegistrationScreen::InsertCard:
             regButton("reg.cancel", left, str("reg.cancel", l), false, RegistrationAction::Cancel, record);
             break;
-        case RegistrationScreen::Cancelled:
-            regButton("reg.done", right, str("reg.done", l), true, RegistrationAction::Done, record);
-            break;
         case RegistrationScreen::TimeoutWarning: {
             int cw = px(520), ch = px(130);
             button("continue", {(w_ - cw) / 2, std::min(y + px(20), bottom - ch - px(20)), cw, ch},
