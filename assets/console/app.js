@@ -244,9 +244,9 @@ function connectStream() {
   const handler = (kind) => (ev) => {
     let data = null;
     try { data = JSON.parse(ev.data); } catch { return; }
-    onEvent(kind === 'message' ? (data.type || data.kind || 'message') : kind, data, ev.lastEventId);
+    onEvent(kind, data, ev.lastEventId);
   };
-  for (const kind of ['message', 'lane', 'alert', 'alert_ack', 'command', 'crossing', 'heartbeat', 'lane_state']) {
+  for (const kind of ['lane', 'lane_state', 'alert', 'crossing', 'command', 'audit', 'reset']) {
     source.addEventListener(kind, handler(kind));
   }
 }
@@ -262,32 +262,49 @@ function mergeLane(id, fields) {
   state.lanes.set(id, { ...old, ...fields });
 }
 
-function onEvent(kind, data, eventId) {
-  const payload = data.payload ?? data;
-  if (kind === 'lane' || kind === 'heartbeat' || kind === 'lane_state') {
-    const id = data.lane ?? data.device ?? payload.lane;
-    if (!id) return;
-    const fields = kind === 'lane' ? (data.summary ?? data) : kind === 'heartbeat'
-      ? { state: payload.state, in_service: payload.in_service, last_seen: data.received_at ?? Date.now() / 1000 }
-      : { state: payload.to };
-    mergeLane(id, fields);
-  } else if (kind === 'alert' || kind === 'alert_ack') {
-    const a = data.alert ?? data;
-    const id = String(a.id);
-    const isNew = !state.alerts.has(id);
-    state.alerts.set(id, { ...(state.alerts.get(id) || {}), ...a });
-    const lane = state.lanes.get(a.lane);
-    if (lane && isNew && isOpen(a)) mergeLane(a.lane, { open_alerts: (lane.open_alerts || 0) + 1 });
-    if (lane && !isNew && !isOpen(a)) mergeLane(a.lane, { open_alerts: Math.max(0, (lane.open_alerts || 1) - 1) });
-    if (isNew && isOpen(a)) announce(t('live.new_alert', { lane: a.lane, reason: reasonText(a.reason) }), { assertive: true });
+// Live events (docs/console.md "Live events"): device events as
+// {id, device, kind, time, received_at, payload} named lane (a heartbeat), lane_state,
+// alert, crossing; "command" (a command and its state), "audit" (a console action), and
+// "reset" (too far behind: reload everything).
+async function onEvent(kind, data, eventId) {
+  const payload = data.payload ?? {};
+  const id = payload.lane ?? data.device;
+  if (kind === 'reset') {
+    await refreshLanesAndAlerts();
     renderChrome();
-  } else if (kind === 'crossing') {
-    const id = data.lane ?? payload.lane;
-    const lane = state.lanes.get(id);
-    if (lane) mergeLane(id, { last_crossing: { time: data.time ?? payload.time, outcome: payload.outcome },
-      crossings_last_hour: (lane.crossings_last_hour || 0) + 1 });
+    emit('resync', null, eventId);
+    return;
   }
-  emit(kind, data, eventId);
+  if (kind === 'lane') {
+    mergeLane(id, { state: payload.state ?? state.lanes.get(id)?.state, in_service: payload.in_service,
+      doors: payload.doors ?? state.lanes.get(id)?.doors ?? null, last_seen: data.received_at, stale: false });
+  } else if (kind === 'lane_state') {
+    mergeLane(id, { state: payload.to, last_seen: data.received_at });
+  } else if (kind === 'alert') {
+    const key = String(data.id);
+    if (!state.alerts.has(key)) {
+      const a = { id: data.id, lane: id, reason: payload.reason, time: data.time, received_at: data.received_at,
+        acked: false, acked_by: null, acked_at: null };
+      state.alerts.set(key, a);
+      const lane = state.lanes.get(id);
+      mergeLane(id, { open_alerts: (lane?.open_alerts || 0) + 1, last_seen: data.received_at });
+      announce(t('live.new_alert', { lane: id, reason: reasonText(a.reason) }), { assertive: true });
+      renderChrome();
+    }
+  } else if (kind === 'crossing') {
+    const lane = state.lanes.get(id);
+    mergeLane(id, { last_crossing: { time: data.received_at, outcome: payload.outcome, reasons: payload.reasons || [] },
+      crossings_last_hour: (lane?.crossings_last_hour || 0) + 1, last_seen: data.received_at });
+  } else if (kind === 'command' || kind === 'audit') {
+    // Another console acknowledged an alert: take the list again (who and when).
+    if ((kind === 'command' && data.kind === 'ack_alert') || (kind === 'audit' && /ack/.test(data.action || ''))) {
+      await refreshLanesAndAlerts();
+      renderChrome();
+      emit('alert_ack', data, eventId);
+      return;
+    }
+  }
+  emit(kind, { ...data, lane: id }, eventId);
 }
 
 export function reasonText(code) {
