@@ -77,7 +77,7 @@ function showLogin(message) {
   current = null;
   renderChrome();
   const main = document.getElementById('main');
-  const name = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true, autofocus: true });
+  const name = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const err = h('p', { class: 'notice notice-error', role: 'alert', id: 'login-error', hidden: !message }, message || '');
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('login.submit'));

@@ -12,7 +12,7 @@ export function lang() { return current; }
 export async function loadLang(code) {
   if (!LANGS.includes(code)) code = 'en';
   const get = async (c) => {
-    const r = await fetch(`i18n/${c}.json`, { credentials: 'same-origin' });
+    const r = await fetch(new URL(`i18n/${c}.json`, import.meta.url), { credentials: 'same-origin' });
     if (!r.ok) throw new Error(`i18n/${c}.json: ${r.status}`);
     return r.json();
   };
