@@ -24,6 +24,9 @@
 #include "kiosk/sync/sync_agent.h"
 #include "kiosk/sync_bridge.h"
 #include "kiosk/lane/ui_bridge.h"
+#ifdef KIOSK_HAS_REGISTRATION
+#include "kiosk/registration/registration_app.h"
+#endif
 
 namespace fs = std::filesystem;
 using namespace kiosk;
@@ -40,6 +43,7 @@ struct Args {
     bool windowed = false;
     bool verbose = false;
     bool live = false;
+    std::string mode;  // --mode lane|registration (overrides the config's "mode")
 };
 
 std::atomic<bool> gStop{false};
@@ -47,8 +51,9 @@ void onSignal(int) { gStop = true; }
 
 int usage() {
     std::cerr << "usage: kiosk [--config FILE] [--headless] [--scenario FILE] [--repeat N] [--once]\n"
-                 "             [--windowed] [--screenshots DIR] [--verbose] [--live]\n"
-                 "  --live: run the lane on the devices of the configuration (no scenario)\n";
+                 "             [--windowed] [--screenshots DIR] [--verbose] [--live] [--mode lane|registration]\n"
+                 "  --live: run the lane on the devices of the configuration (no scenario)\n"
+                 "  --mode registration: the self-service registration machine (docs/registration.md)\n";
     return 2;
 }
 
@@ -75,6 +80,7 @@ int main(int argc, char** argv) {
         else if (s == "--screenshots") a.screenshots = next();
         else if (s == "--verbose") a.verbose = true;
         else if (s == "--live") a.live = true;
+        else if (s == "--mode") a.mode = next();
         else if (s == "--help" || s == "-h") return usage(), 0;
         else return usage();
     }
@@ -111,6 +117,7 @@ int main(int argc, char** argv) {
         std::cerr << "kiosk: " << threshold.error().message << "\n";
         return 2;
     }
+    const fs::path scenarioArg = a.scenario;  // as given on the command line
     if (a.scenario.empty()) a.scenario = rel(*scenarioPath);
 
     // Face engine: dlib (the real pipeline on the simulated camera's images).
@@ -132,10 +139,30 @@ int main(int argc, char** argv) {
         return 3;
     }
 
-    auto mode = cfg.oneOf("mode", {"demo", "live"}, "demo");
+    auto mode = cfg.oneOf("mode", {"demo", "live", "registration"}, "demo");
     if (!mode.ok()) {
         std::cerr << "kiosk: " << mode.error().message << "\n";
         return 2;
+    }
+    if (!a.mode.empty() && a.mode != "lane" && a.mode != "registration") return usage();
+    const bool registration = a.mode == "registration" || (a.mode.empty() && *mode == "registration");
+    if (registration) {
+#ifdef KIOSK_HAS_REGISTRATION
+        // The registration screens are not wired to a window yet: the machine runs headless.
+        if (!a.headless) std::cerr << "kiosk: the registration machine runs headless (no screens yet)\n";
+        registration::RegistrationAppOptions ro;
+        ro.configDir = configDir;
+        ro.buildDir = buildDir;
+        ro.scenario = scenarioArg;  // empty: the config's "scenario"
+        ro.face = face->get();
+        ro.finger = finger->get();
+        ro.sensor = sensor.get();
+        ro.repeat = a.repeat;
+        return registration::runRegistrationApp(cfg, ro);
+#else
+        std::cerr << "kiosk: this build has no registration machine\n";
+        return 2;
+#endif
     }
     if (*mode == "live") a.live = true;
 

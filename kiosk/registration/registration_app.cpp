@@ -1,0 +1,180 @@
+#include "kiosk/registration/registration_app.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <random>
+
+#include "devices/fingerprint/finger_image_source.h"
+#include "devices/io/device_factory.h"
+#include "devices/io/image_file.h"
+#include "devices/io/receipt_render.h"
+#include "devices/sim/sim_printer.h"
+#include "kiosk/registration/registration_scenario.h"
+#include "kiosk/sync/biometric_envelope.h"
+#include "kiosk/sync/enrolment_wire.h"
+#include "kiosk/sync/sync_agent.h"
+
+namespace kiosk::registration {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int fail(const core::Error& e, int code) {
+    std::cerr << "kiosk: " << e.code << ": " << e.message << "\n";
+    return code;
+}
+
+// receipt.* texts of assets/strings/strings.json: {"key": {"zh-Hant": ..., "en": ..., "pt": ...}}.
+core::Result<devices::io::ReceiptText> receiptTexts(const fs::path& file) {
+    KIOSK_ASSIGN_OR_RETURN(core::Json j, core::loadJsonFile(file));
+    for (const auto& key : devices::io::registrationReceiptKeys())
+        if (!j.contains(key) || !j[key].is_object())
+            return core::makeError("config.bad_value", file.string() + ": no receipt text \"" + key + "\"");
+    return devices::io::ReceiptText([j](const std::string& key, const std::string& lang) -> std::string {
+        if (!j.contains(key)) return key;
+        const auto& e = j[key];
+        if (e.contains(lang) && e[lang].is_string()) return e[lang].get<std::string>();
+        return e.value("en", key);
+    });
+}
+
+}  // namespace
+
+int runRegistrationApp(const core::ConfigView& cfg, const RegistrationAppOptions& o) {
+    auto rel = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : o.configDir / p; };
+    RegistrationEnvironment env;
+    static const core::Json emptyObject = core::Json::object();
+    auto regCfg = cfg.has("registration") ? cfg.child("registration")
+                                          : core::Result<core::ConfigView>(core::ConfigView(emptyObject, "registration"));
+    if (!regCfg.ok()) return fail(regCfg.error(), 2);
+    if (auto st = registrationSettingsFromConfig(*regCfg, env.settings, env.machine); !st.ok()) return fail(st.error(), 2);
+    if (cfg.has("policy")) {
+        auto p = policies::loadPolicyConfigFromRoot(cfg.json());
+        if (!p.ok()) return fail(p.error(), 2);
+        env.settings.policy = *p;
+    }
+    auto stringsPath = cfg.stringOr("strings", "../strings/strings.json");
+    if (!stringsPath.ok()) return fail(stringsPath.error(), 2);
+    auto texts = receiptTexts(rel(*stringsPath));
+    if (!texts.ok()) return fail(texts.error(), 2);
+    env.composer = [tr = *texts](const ReceiptRequest& r) {
+        devices::io::RegistrationReceiptInput in;
+        in.reference = r.reference;
+        in.language = languageTag(r.language);
+        in.issuedAt = r.issuedAt;
+        in.usableFrom = r.usableFrom;
+        return devices::io::composeRegistrationReceipt(in, tr);
+    };
+
+    // The receipt printer of devices.printer (default: simulated, PNGs in a temp folder).
+    const core::Json devicesJson = cfg.has("devices") ? cfg.json()["devices"] : core::Json::object();
+    env.makePrinter = [devicesJson](core::Clock& clock) -> core::Result<ScenarioPrinter> {
+        KIOSK_ASSIGN_OR_RETURN(auto set, devices::io::createPrinter(core::ConfigView(devicesJson, "devices"), clock));
+        ScenarioPrinter p;
+        auto* sim = set.simPrinter;
+        p.printer = std::move(set.printer);
+        p.fault = [sim](const std::string& kind) {
+            if (!sim) return;
+            if (kind == "clear") {
+                sim->loadPaper();
+                sim->printerFaults().coverOpen = false;
+                sim->faults().lost = false;
+            } else if (kind == "out_of_paper") {
+                sim->printerFaults().receiptsLeft = 0;  // runs out on the next receipt
+            } else if (kind == "cover_open") {
+                sim->printerFaults().coverOpen = true;
+            } else if (kind == "lost") {
+                sim->faults().lost = true;
+            }
+        };
+        return p;
+    };
+
+    env.face = o.face;
+    env.finger = o.finger;
+    auto* sensor = o.sensor;
+    env.presentFingers = [sensor](const std::vector<fs::path>& files) -> core::Status {
+        if (!sensor) return core::makeError("scenario.no_finger_reader", "no simulated sensor");
+        for (auto& f : files) KIOSK_TRY(sensor->presentFile(f));
+        return {};
+    };
+    env.clearFingers = [sensor] {
+        if (sensor) sensor->clear();
+    };
+    env.fingerFault = [sensor](bool lost) {
+        if (sensor) sensor->faults().lost = lost;
+    };
+    env.loadImage = [](const fs::path& p) { return devices::io::loadImageFile(p); };
+    env.demoDir = o.buildDir / "demo";
+    env.workDir = fs::temp_directory_path() / ("kiosk-registration-" + std::to_string(::getpid()));
+
+    // With a "sync" section the enrolments go to the clearance service through the outbox,
+    // sealed with the fleet template key; without one, with a key of this run only.
+    std::vector<uint8_t> templateKey;
+    std::optional<sync::SyncOptions> syncOptions;
+    if (cfg.has("sync")) {
+        auto s = cfg.child("sync");
+        if (!s.ok()) return fail(s.error(), 2);
+        auto opts = sync::syncOptionsFromConfig(*s, env.settings.deviceId, o.configDir.string());
+        if (!opts.ok()) return fail(opts.error(), 2);
+        opts->role = "registration";
+        auto key = sync::loadTemplateKey(opts->templateKeyFile);
+        if (!key.ok()) return fail(key.error(), 2);
+        templateKey = *key;
+        syncOptions = *opts;
+    } else {
+        std::random_device rd;
+        for (std::size_t i = 0; i < sync::kTemplateKeyBytes; ++i) templateKey.push_back(static_cast<uint8_t>(rd()));
+    }
+    env.seal = [templateKey](const store::EnrolmentRow& row) { return sync::sealEnrolmentForWire(row, templateKey); };
+
+    fs::path scenario = o.scenario;
+    if (scenario.empty()) {
+        auto s = cfg.stringOr("scenario", "../scenarios/registration.json");
+        if (!s.ok()) return fail(s.error(), 2);
+        scenario = rel(*s);
+    }
+
+    RegistrationScenarioOptions so;
+    so.repeat = o.repeat < 1 ? 1 : o.repeat;
+    std::size_t n = 0;
+    so.onResident = [&](const ResidentResult& r) { std::cout << formatResidentLine(++n, r) << std::endl; };
+    std::unique_ptr<sync::SyncAgent> agent;
+    if (syncOptions) {
+        so.onStarted = [&](RegistrationServices& sv, RegistrationShell& sh, core::Clock& c) {
+            auto created = sync::SyncAgent::create(*syncOptions, sv.store(), c);
+            if (!created.ok()) {
+                std::cerr << "kiosk: sync: " << created.error().code << ": " << created.error().message << "\n";
+                return;
+            }
+            agent = std::move(*created);
+            agent->onTrustList([](const std::vector<uint8_t>&) -> core::Status { return {}; });
+            agent->heartbeatSource([&sh, id = syncOptions->deviceId] {
+                const auto s = sh.snapshot();
+                return core::Json{{"lane", id}, {"state", toString(s.state)},
+                                  {"in_service", s.state != State::OutOfService}};
+            });
+        };
+        auto round = [&] {
+            if (!agent) return;
+            if (auto st = agent->syncOnce(); !st.ok())
+                std::cerr << "kiosk: sync: " << st.error().code << ": " << st.error().message << "\n";
+        };
+        so.beforeResident = round;
+        so.afterRun = round;
+    }
+
+    auto run = runRegistrationScenarioFile(scenario, env, so);
+    std::error_code ec;
+    fs::remove_all(env.workDir, ec);
+    if (!run.ok()) return fail(run.error(), 1);
+    int bad = 0;
+    for (auto& r : run->residents) bad += !r.ok;
+    std::cout << "registration: " << run->residents.size() - bad << " as expected, " << bad << " differ; enrolments "
+              << run->enrolments << ", outbox " << run->outbox << ", staff alerts " << run->alerts << std::endl;
+    return bad ? 1 : 0;
+}
+
+}  // namespace kiosk::registration
