@@ -45,6 +45,18 @@ std::optional<int64_t> commandIdOf(const std::string& detail) {
     return static_cast<int64_t>(id);
 }
 
+// The console's own audit row of an acknowledgement (api_console_lanes.cpp):
+// "alert 815 of HZMB-CP-01 acknowledged, command 13 from 10.0.0.5", actor "officer:NAME".
+std::optional<Json> alertAckOf(const AuditRow& a) {
+    long long alert = 0, command = 0;
+    char lane[65] = {0};
+    if (std::sscanf(a.detail.c_str(), "alert %lld of %64s acknowledged, command %lld", &alert, lane, &command) != 3)
+        return std::nullopt;
+    const std::string prefix = "officer:";
+    const std::string by = a.actor.rfind(prefix, 0) == 0 ? a.actor.substr(prefix.size()) : a.actor;
+    return Json{{"id", alert}, {"lane", lane}, {"acked", true}, {"acked_by", by}, {"acked_at", a.time}, {"command", command}};
+}
+
 }  // namespace
 
 std::optional<SseEvent> consoleEventOf(const DeviceEvent& e) {
@@ -210,10 +222,14 @@ core::Result<size_t> ConsoleFeed::pollAudit() {
             KIOSK_ASSIGN_OR_RETURN(auto cmd, repo_.command(*id));
             if (!cmd) continue;
             publish_(0, "command", commandJson(*cmd).dump());
+        } else if (a.action == "console.alert_ack") {
+            auto ack = alertAckOf(a);
+            if (!ack) continue;
+            publish_(0, "alert_ack", ack->dump());
         } else {
-            publish_(0, "audit",
-                     Json{{"audit_id", a.id}, {"time", a.time}, {"actor", a.actor}, {"action", a.action}, {"detail", a.detail}}
-                         .dump());
+            // Other audit rows (logins, watchlist, exports) are not for every officer's
+            // screen: the audit page (supervisor) reads them through the API.
+            continue;
         }
         ++published;
     }

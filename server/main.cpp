@@ -118,6 +118,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     core::Logger::instance().setLevel(cfg->logLevel);
+    if (auto page = checkConsoleFiles(*cfg); !page.ok()) {
+        std::cerr << "clearance-server: " << page.error().code << ": " << page.error().message << "\n";
+        return 2;
+    }
 
     // Signals are taken by sigwait() below; every thread started from here inherits the mask.
     sigset_t signals;

@@ -225,10 +225,13 @@ core::Status checkFiles(const ServerConfig& c) {
         std::ifstream in(*p);
         if (!in) return makeError("config.bad_value", std::string(key) + ": cannot read " + p->string());
     }
-    if (c.consoleEnabled) {
-        std::ifstream index(c.consoleStaticDir / "index.html");
-        if (!index) return makeError("config.bad_value", "console.static_dir: no index.html in " + c.consoleStaticDir.string());
-    }
+    return checkConsoleFiles(c);
+}
+
+core::Status checkConsoleFiles(const ServerConfig& c) {
+    if (!c.consoleEnabled) return {};
+    std::ifstream index(c.consoleStaticDir / "index.html");
+    if (!index) return makeError("config.bad_value", "console.static_dir: no index.html in " + c.consoleStaticDir.string());
     return {};
 }
 

@@ -75,6 +75,8 @@ void applyOverrides(ServerConfig& c, const CommandLine& cl);
 
 // Readable certificate, key, CA and CRL files (what --check-config verifies beyond the JSON).
 core::Status checkFiles(const ServerConfig& c);
+// With console.enabled: the page's folder holds index.html (checked at every start too).
+core::Status checkConsoleFiles(const ServerConfig& c);
 
 HttpServerOptions httpOptions(const ServerConfig& c);
 // The browsers' listener: the same certificate and limits, no client certificate, the

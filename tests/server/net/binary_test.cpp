@@ -187,5 +187,57 @@ TEST(ClearanceServerBinary, CheckConfigReadsTheFilesWithoutStarting) {
     }
 }
 
+TEST(ClearanceServerBinary, ConsoleEnabledPrintsBothLinesAndServesThePageWithoutACertificate) {
+    ASSERT_TRUE(fs::exists(serverBinary()));
+    Pki pki = makePki("net-bin-console");
+    fs::create_directories(pki.dir / "web");
+    std::ofstream(pki.dir / "web" / "index.html") << "<!doctype html><title>supervision</title>";
+    const fs::path cfg = pki.dir / "server.json";
+    std::ofstream(cfg) << R"({
+  "listen": {"address": "127.0.0.1", "port": 0},
+  "tls": {"cert_file": "server.cert.pem", "key_file": "server.key.pem",
+          "client_ca_file": "ca/ca.cert.pem", "crl_file": "ca/crl.pem"},
+  "db": "sqlite:clearance.db",
+  "console": {"enabled": true, "listen": {"address": "127.0.0.1", "port": 0}, "static_dir": "web"}
+})";
+    ServerProcess proc({"--config", cfg.string()}, pki.dir);
+    const uint16_t port = proc.waitListening();
+    ASSERT_NE(port, 0) << proc.stdoutText() << proc.stderrText();
+    static const std::regex consoleRe(R"(clearance-server: console on 127\.0\.0\.1:(\d+)\n)");
+    std::smatch m;
+    ASSERT_TRUE(eventually([&] {
+        const std::string text = proc.stdoutText();
+        return std::regex_search(text, m, consoleRe);
+    })) << proc.stdoutText() << proc.stderrText();
+    const uint16_t consolePort = static_cast<uint16_t>(std::stoi(m[1]));
+    EXPECT_NE(consolePort, 0);
+    EXPECT_NE(consolePort, port);
+
+    ClientConfig none;
+    none.caFile = pki.caCert();
+    auto page = tryGet(consolePort, none, "/");
+    ASSERT_TRUE(page.reply) << page.error;
+    EXPECT_EQ(page.reply->status, 200);
+    EXPECT_NE(page.reply->body.find("<title>supervision</title>"), std::string::npos);
+    EXPECT_NE(page.reply->headers["content-security-policy"].find("script-src 'self'"), std::string::npos);
+    // The device listener still wants a certificate.
+    EXPECT_FALSE(tryGet(port, none).reply);
+
+    proc.signal(SIGTERM);
+    EXPECT_EQ(proc.wait(), 0) << proc.stderrText();
+}
+
+TEST(ClearanceServerBinary, ConsoleWithoutItsPageIsAConfigurationError) {
+    ASSERT_TRUE(fs::exists(serverBinary()));
+    Pki pki = makePki("net-bin-console-nopage");
+    const fs::path cfg = writeConfig(pki);
+    std::string text = readAll(cfg);
+    text.insert(text.rfind('}'), R"(, "console": {"enabled": true, "static_dir": "nowhere"})");
+    std::ofstream(cfg) << text;
+    ServerProcess proc({"--config", cfg.string(), "--check-config"}, pki.dir);
+    EXPECT_EQ(proc.wait(), 2);
+    EXPECT_NE(proc.stderrText().find("console.static_dir"), std::string::npos) << proc.stderrText();
+}
+
 }  // namespace
 }  // namespace kiosk::server

@@ -108,10 +108,13 @@ TEST_F(FeedTest, PublishesWhatCameAfterStartOnceWithItsShape) {
     ASSERT_TRUE(cmd.ok());
     ASSERT_TRUE(feed.pollOnce().ok());
     ASSERT_TRUE(repo_->completeCommand(cmd->id, "HZMB-A-07", CommandState::Applied, "ok", t + 6).ok());
-    ASSERT_TRUE(repo_->appendAudit(t + 7, "officer:chan.tm", "console.alert_ack", "alert 2").ok());
+    ASSERT_TRUE(repo_->appendAudit(t + 7, "officer:chan.tm", "console.alert_ack",
+                                   "alert 815 of HZMB-A-07 acknowledged, command 13 from 10.0.0.5")
+                    .ok());
+    ASSERT_TRUE(repo_->appendAudit(t + 8, "officer:chan.tm", "console.watchlist_add", "watchlist change 4 from 10.0.0.5").ok());
     ASSERT_TRUE(feed.pollOnce().ok());
     got = take();
-    ASSERT_EQ(got.size(), 3u);
+    ASSERT_EQ(got.size(), 3u);  // the watchlist row is not for officers' screens
     EXPECT_EQ(got[0].name, "command");
     EXPECT_EQ(got[0].id, 0);  // not replayable: the page asks GET /v1/console/commands/{id}
     EXPECT_EQ(got[0].data["id"], cmd->id);
@@ -119,9 +122,9 @@ TEST_F(FeedTest, PublishesWhatCameAfterStartOnceWithItsShape) {
     EXPECT_EQ(got[1].data["state"], "applied");
     EXPECT_EQ(got[1].data["detail"], "ok");
     EXPECT_EQ(got[1].data["device"], "HZMB-A-07");
-    EXPECT_EQ(got[2].name, "audit");
-    EXPECT_EQ(got[2].data["action"], "console.alert_ack");
-    EXPECT_EQ(got[2].data["actor"], "officer:chan.tm");
+    EXPECT_EQ(got[2].name, "alert_ack");
+    EXPECT_EQ(got[2].data, (Json{{"id", 815}, {"lane", "HZMB-A-07"}, {"acked", true}, {"acked_by", "chan.tm"},
+                                  {"acked_at", t + 7}, {"command", 13}}));
 }
 
 TEST_F(FeedTest, ReplayAfterAnIdAndResetWhenTooFarBehind) {
