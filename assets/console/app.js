@@ -47,6 +47,11 @@ async function start() {
   buildLangSelect();
   if (me) await signedIn(me); else showLogin();
   window.addEventListener('hashchange', route);
+  // The skip link must not change the hash (the hash is the page).
+  document.getElementById('skip-link').addEventListener('click', (e) => {
+    e.preventDefault();
+    document.getElementById('main').focus();
+  });
 }
 
 function officerOf(answer) { return { name: answer.name, role: answer.role }; }
@@ -135,17 +140,30 @@ function renderChrome() {
   logout.textContent = t('session.logout');
   if (!state.me) {
     nav.hidden = true;
+    nav.dataset.key = '';
     logout.hidden = true;
     who.textContent = '';
     document.getElementById('live-indicator').hidden = true;
     return;
   }
   const page = currentPageId();
-  clear(nav, h('ul', {}, PAGES.filter((p) => p.nav && can(p.role)).map((p) => {
-    const open = p.id === 'alerts' ? [...state.alerts.values()].filter(isOpen).length : 0;
-    return h('li', {}, h('a', { href: `#/${p.id}`, 'aria-current': p.id === page ? 'page' : null, id: `nav-${p.id}` },
-      t(p.nav), open ? h('span', { class: 'badge', 'aria-label': `(${open})` }, String(open)) : null));
-  })));
+  // The links are built once per officer and language, then only their state changes, so
+  // a live update never takes the focus away from a link.
+  const navKey = `${state.me.name}|${state.me.role}|${lang()}`;
+  if (nav.dataset.key !== navKey) {
+    nav.dataset.key = navKey;
+    clear(nav, h('ul', {}, PAGES.filter((p) => p.nav && can(p.role)).map((p) =>
+      h('li', {}, h('a', { href: `#/${p.id}`, id: `nav-${p.id}` }, t(p.nav), p.id === 'alerts' ? h('span', { class: 'badge', hidden: true }) : null)))));
+  }
+  for (const a of nav.querySelectorAll('a')) {
+    if (a.id === `nav-${page}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  const badge = nav.querySelector('#nav-alerts .badge');
+  if (badge) {
+    const open = [...state.alerts.values()].filter(isOpen).length;
+    badge.textContent = String(open);
+    badge.hidden = open === 0;
+  }
   nav.hidden = false;
   who.textContent = t('session.signed_in', { name: state.me.name, role: t(`role.${state.me.role}`) });
   logout.hidden = false;
@@ -174,7 +192,9 @@ function currentPageId() {
   return m ? m[1] : 'wall';
 }
 
-function route() {
+let navigated = false;
+function route(ev) {
+  navigated = !!ev;
   if (!state.me) { showLogin(); return; }
   const parts = (location.hash || '#/wall').slice(2).split('/').map(decodeURIComponent);
   const id = parts[0] || 'wall';
@@ -194,6 +214,8 @@ function route() {
   const ctx = { state, can, args: parts.slice(1), onLive, refreshLanesAndAlerts, setTitle };
   const cleanup = page.render(main, ctx);
   current = { page, cleanup };
+  // After a page change the focus starts at the new content (not back at the top bar).
+  if (navigated) main.focus({ preventScroll: true });
 }
 
 function setTitle(text) { document.title = `${text} · ${t('app.title')}`; }
@@ -246,7 +268,7 @@ function connectStream() {
     try { data = JSON.parse(ev.data); } catch { return; }
     onEvent(kind, data, ev.lastEventId);
   };
-  for (const kind of ['lane', 'lane_state', 'alert', 'crossing', 'command', 'audit', 'reset']) {
+  for (const kind of ['lane', 'lane_state', 'alert', 'alert_ack', 'crossing', 'command', 'reset']) {
     source.addEventListener(kind, handler(kind));
   }
 }
@@ -264,8 +286,8 @@ function mergeLane(id, fields) {
 
 // Live events (docs/console.md "Live events"): device events as
 // {id, device, kind, time, received_at, payload} named lane (a heartbeat), lane_state,
-// alert, crossing; "command" (a command and its state), "audit" (a console action), and
-// "reset" (too far behind: reload everything).
+// alert, crossing; "command" (a command and its state), "alert_ack" (who acknowledged an
+// alert, when), and "reset" (too far behind: reload everything).
 async function onEvent(kind, data, eventId) {
   const payload = data.payload ?? {};
   const id = payload.lane ?? data.device;
@@ -295,14 +317,16 @@ async function onEvent(kind, data, eventId) {
     const lane = state.lanes.get(id);
     mergeLane(id, { last_crossing: { time: data.received_at, outcome: payload.outcome, reasons: payload.reasons || [] },
       crossings_last_hour: (lane?.crossings_last_hour || 0) + 1, last_seen: data.received_at });
-  } else if (kind === 'command' || kind === 'audit') {
-    // Another console acknowledged an alert: take the list again (who and when).
-    if ((kind === 'command' && data.kind === 'ack_alert') || (kind === 'audit' && /ack/.test(data.action || ''))) {
-      await refreshLanesAndAlerts();
-      renderChrome();
-      emit('alert_ack', data, eventId);
-      return;
+  } else if (kind === 'alert_ack') {
+    // {id, lane, acked, acked_by, acked_at, command}: who and when, on every console.
+    const key = String(data.id);
+    const old = state.alerts.get(key);
+    if (old && isOpen(old)) {
+      const lane = state.lanes.get(data.lane);
+      if (lane) mergeLane(data.lane, { open_alerts: Math.max(0, (lane.open_alerts || 1) - 1) });
     }
+    state.alerts.set(key, { ...(old || { id: data.id, lane: data.lane }), ...data });
+    renderChrome();
   }
   emit(kind, { ...data, lane: id }, eventId);
 }

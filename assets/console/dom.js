@@ -41,6 +41,22 @@ export function table(caption, columns, rows, emptyText) {
     h('table', {}, caption ? h('caption', {}, caption) : null, h('thead', {}, head), h('tbody', {}, body)));
 }
 
+// Runs `redraw` (which replaces parts of `container`) and puts the keyboard focus back on
+// the equivalent element when it was inside: live updates never throw a keyboard user
+// back to the top of the page.
+export function keepFocus(container, redraw) {
+  const el = document.activeElement;
+  let sel = null;
+  if (el && el !== document.body && container.contains(el)) {
+    if (el.id) sel = `#${CSS.escape(el.id)}`;
+    else if (el.dataset.alert) sel = `${el.tagName.toLowerCase()}[data-alert="${CSS.escape(el.dataset.alert)}"]`;
+    else if (el.dataset.command) sel = `[data-command="${CSS.escape(el.dataset.command)}"]`;
+    else if (el.getAttribute('href')) sel = `a[href="${CSS.escape(el.getAttribute('href'))}"]`;
+  }
+  redraw();
+  if (sel && !container.contains(document.activeElement)) container.querySelector(sel)?.focus();
+}
+
 // A labelled field: the input gets an id and its label points to it.
 let fieldSeq = 0;
 export function field(labelText, input, hint) {

@@ -2,7 +2,7 @@
 // commands. Each page renders into `main` and returns its cleanup.
 import { api, ApiError } from './api.js';
 import { t, fmtTime, fmtClock, fmtNumber } from './i18n.js';
-import { h, clear, table, announce, notice, confirmDialog } from './dom.js';
+import { h, clear, table, announce, notice, confirmDialog, keepFocus } from './dom.js';
 import { isOpen, reasonText, laneId } from './app.js';
 
 export function stateText(s) {
@@ -93,17 +93,22 @@ export function wallPage(main, ctx) {
         h('ul', { class: 'tiles' }, lanes.map((l) => laneTile(l, ctx))));
     }));
   };
+  // One tile at a time, and only when what it shows changed (heartbeats come every few
+  // seconds and mostly change nothing); focus stays where it was.
   const redrawLane = (id) => {
     const old = body.querySelector(`li[data-lane="${CSS.escape(id)}"]`);
     const l = ctx.state.lanes.get(id);
-    if (old && l) old.replaceWith(laneTile(l, ctx)); else draw();
+    if (!old || !l) { keepFocus(body, draw); return; }
+    const fresh = laneTile(l, ctx);
+    if (fresh.outerHTML !== old.outerHTML) keepFocus(body, () => old.replaceWith(fresh));
   };
   draw();
   const off = ctx.onLive((kind, data) => {
-    const id = data?.lane ?? data?.alert?.lane ?? data?.payload?.lane;
-    if (kind === 'resync' || !id) draw(); else redrawLane(id);
+    const id = data?.lane;
+    if (kind === 'resync' || !id) keepFocus(body, draw); else redrawLane(id);
   });
-  const timer = setInterval(draw, 5000);  // stale marks age without events
+  // Stale marks age without events: look at each tile every 5 s.
+  const timer = setInterval(() => { for (const id of ctx.state.lanes.keys()) redrawLane(id); }, 5000);
   return () => { off(); clearInterval(timer); };
 }
 
@@ -160,8 +165,10 @@ export function alertsPage(main, ctx) {
         return b;
       } },
     ];
-    clear(list, table(null, cols, rows, t('alerts.empty')));
-    list.querySelectorAll('tbody tr').forEach((tr, i) => { if (rows[i]) tr.dataset.alert = rows[i].id; });
+    keepFocus(list, () => {
+      clear(list, table(null, cols, rows, t('alerts.empty')));
+      list.querySelectorAll('tbody tr').forEach((tr, i) => { if (rows[i]) tr.dataset.alert = rows[i].id; });
+    });
   }
   draw();
   const off = ctx.onLive((kind) => { if (kind.startsWith('alert') || kind === 'resync') draw(); });
@@ -205,7 +212,9 @@ export function lanePage(main, ctx) {
   let alive = true;
   const drawSummary = () => {
     const l = ctx.state.lanes.get(id);
-    clear(summary, l ? laneTile(l, ctx) : null);
+    const fresh = l ? laneTile(l, ctx) : null;
+    if (fresh && summary.firstChild && summary.firstChild.outerHTML === fresh.outerHTML) return;
+    keepFocus(summary, () => clear(summary, fresh));
   };
   const load = async (before) => {
     try {
@@ -284,7 +293,7 @@ export function lanePage(main, ctx) {
   drawSummary();
   load();
   const off = ctx.onLive((kind, data) => {
-    const lane = data?.lane ?? data?.alert?.lane ?? data?.payload?.lane;
+    const lane = data?.lane ?? data?.device;
     if (lane === id || kind === 'resync') drawSummary();
     if (lane === id && (kind === 'crossing' || kind === 'command')) load();
   });

@@ -17,9 +17,9 @@ const ROUTES = (lanes) => [
 
 function expect(cond, message) { if (!cond) throw new Error(message); }
 
-async function tabTo(page, selector, max = 60) {
+async function tabTo(page, selector, { max = 60, back = false } = {}) {
   for (let i = 0; i < max; ++i) {
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
     if (await page.evaluate((s) => !!document.activeElement && document.activeElement.matches(s), selector)) return;
   }
   const at = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120));
@@ -48,8 +48,10 @@ export async function keyboardWalk(s, cp, password, lanes) {
   await page.locator('#nav').waitFor({ state: 'visible' });
   await page.locator('#wall li.tile').first().waitFor();
 
-  // Acknowledge: Tab to the Alerts link, Enter, Tab to the acknowledge button, Enter.
-  await tabTo(page, '#nav-alerts');
+  // Acknowledge: after a page change the focus is on the content; Shift+Tab back to the
+  // Alerts link in the top bar, Enter, Tab to the acknowledge button, Enter.
+  expect(await page.evaluate(() => document.activeElement?.id === 'main'), 'the focus is not on the new page');
+  await tabTo(page, '#nav-alerts', { back: true });
   expect(await focusVisible(page), 'no visible focus on the Alerts link');
   await page.keyboard.press('Enter');
   const row = page.locator('#alert-list tbody tr', { hasText: lanes[0] });
@@ -67,7 +69,6 @@ export async function keyboardWalk(s, cp, password, lanes) {
   // the dialog keeps Tab inside; Escape cancels (nothing sent); again, Tab to Send, Enter.
   await page.goto(cp.consoleUrl + '/#/wall');
   await page.locator(`#wall li.tile[data-lane="${lanes[2]}"]`).waitFor();
-  await page.locator('#main').focus();
   await tabTo(page, `a[href="#/lane/${lanes[2]}"]`);
   await page.keyboard.press('Enter');
   await page.locator('button[data-command=in_service]').waitFor();

@@ -163,8 +163,7 @@ async function main() {
     await officer.page.locator(`${tile}.tile-alert`).waitFor({ timeout: 15000 });
     const seen = await waitFor('the observer', () => officer.page.evaluate(() => window.__alertSeen), 2000, 20);
     alertMs = seen - t0;
-    const live = await officer.page.locator('#live-alerts').innerText();
-    expect(live.includes(LANES[1]), `live region: "${live}"`);
+    await waitFor('the live region to announce it', async () => (await officer.page.locator('#live-alerts').innerText()).includes(LANES[1]), 3000, 20);
     const badge = await officer.page.locator('#nav-alerts .badge').innerText();
     eq(badge, '1', 'alerts badge');
     log(`timing: alert queued at the lane -> on the officer's screen: ${alertMs} ms (lane push interval 100 ms included)`);
