@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -21,6 +22,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "server/api.h"
+#include "server/api_console.h"
+#include "server/console_repository.h"
 #include "server/console_feed.h"
 #include "server/console_site.h"
 #include "server/http_server.h"
@@ -45,7 +48,9 @@ int64_t nowUnix() { return core::toUnixSeconds(core::SystemClock().wallNow()); }
 // Erases what is older than the retention period, at start and then every interval.
 class Purger {
 public:
-    Purger(Repository& repo, std::chrono::seconds every) : repo_(repo), every_(every) {
+    // `alsoEach`: more to purge at the same times (the console's ended sessions).
+    Purger(Repository& repo, std::chrono::seconds every, std::function<void(int64_t now)> alsoEach = {})
+        : repo_(repo), every_(every), alsoEach_(std::move(alsoEach)) {
         thread_ = std::thread([this] { run(); });
     }
     ~Purger() {
@@ -68,6 +73,7 @@ private:
         }
     }
     void purgeOnce() {
+        if (alsoEach_) alsoEach_(nowUnix());
         const int64_t cutoff = nowUnix() - kRetentionSeconds;
         auto n = repo_.purgeOlderThan(cutoff);
         if (!n.ok()) {
@@ -84,6 +90,7 @@ private:
 
     Repository& repo_;
     std::chrono::seconds every_;
+    std::function<void(int64_t)> alsoEach_;
     std::mutex mu_;
     std::condition_variable cv_;
     bool stop_ = false;
@@ -168,7 +175,34 @@ int main(int argc, char** argv) {
     HttpServer& http = **server;
     api.setCommandNotifier([&http](const std::string& deviceId) { http.wake(deviceId); });
 
-    Purger purger(db, std::chrono::seconds(cfg->purgeIntervalS));
+    // The console's records (officers, sessions, acknowledgements, exports) live in the same
+    // database; opened only when the console is on.
+    std::unique_ptr<ConsoleRepository> consoleRepo;
+    std::unique_ptr<ConsoleApi> consoleApi;
+    if (cfg->consoleEnabled) {
+        auto opened = openConsoleRepository(cfg->db);
+        if (!opened.ok()) {
+            core::logError("server.db_open_failed", {{"backend", cfg->backendName()},
+                                                     {"code", opened.error().code},
+                                                     {"error", opened.error().message}});
+            std::cerr << "clearance-server: cannot open the console's records: " << opened.error().message << "\n";
+            http.stop(std::chrono::milliseconds(0));
+            return 1;
+        }
+        consoleRepo = std::move(opened).value();
+        consoleApi = std::make_unique<ConsoleApi>(db, *consoleRepo);
+        // A command from the console wakes the lane's long poll on the device listener.
+        consoleApi->setCommandNotifier([&http](const std::string& deviceId) { http.wake(deviceId); });
+        // (Its feed notifier stays unset: the feed thread publishes commands and
+        // acknowledgements from the audit rows, on every process alike.)
+    }
+    std::function<void(int64_t)> purgeSessions;
+    if (consoleApi)
+        purgeSessions = [&consoleApi](int64_t now) {
+            if (auto n = consoleApi->purgeSessions(now); !n.ok())
+                core::logWarn("server.session_purge_failed", {{"code", n.error().code}});
+        };
+    Purger purger(db, std::chrono::seconds(cfg->purgeIntervalS), purgeSessions);
 
     // The console: its listener, then the feed that publishes to it.
     std::unique_ptr<ConsoleSite> site;
@@ -183,7 +217,9 @@ int main(int argc, char** argv) {
                 consoleHttp->publish(kConsoleTopic, id, name, json);
             },
             feedOpt);
-        site = std::make_unique<ConsoleSite>(cfg->consoleStaticDir, ConsoleSite::ApiHandler{});
+        site = std::make_unique<ConsoleSite>(cfg->consoleStaticDir, [&consoleApi](const Request& req) {
+            return consoleApi->handle(req, nowUnix());
+        });
         HttpServerOptions consoleOpt = consoleHttpOptions(*cfg);
         consoleOpt.replay = [&feed](const std::string&, int64_t afterId) { return feed->replay(afterId); };
         auto created = HttpServer::create(consoleOpt, [&site](const Request& req, const Identity&) {
@@ -225,6 +261,7 @@ int main(int argc, char** argv) {
     core::logInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     notifySystemd("STOPPING=1");
     api.setCommandNotifier(nullptr);
+    if (consoleApi) consoleApi->setCommandNotifier(nullptr);
     if (feed) feed->stop();
     if (consoleHttp) consoleHttp->stop(std::chrono::milliseconds(cfg->requestTimeoutMs));
     http.stop(std::chrono::milliseconds(cfg->requestTimeoutMs));

@@ -222,6 +222,19 @@ TEST(ClearanceServerBinary, ConsoleEnabledPrintsBothLinesAndServesThePageWithout
     EXPECT_NE(page.reply->headers["content-security-policy"].find("script-src 'self'"), std::string::npos);
     // The device listener still wants a certificate.
     EXPECT_FALSE(tryGet(port, none).reply);
+    // The console API behind it, with the same headers: no session, no stream.
+    for (const std::string target : {"/v1/console/me", "/v1/console/stream", "/v1/console/lanes"}) {
+        auto api = tryGet(consolePort, none, target);
+        ASSERT_TRUE(api.reply) << api.error;
+        EXPECT_EQ(api.reply->status, 401) << target << " " << api.reply->body;
+        EXPECT_EQ(api.reply->headers["cache-control"], "no-store") << target;
+        EXPECT_EQ(api.reply->headers["x-content-type-options"], "nosniff") << target;
+        EXPECT_NE(api.reply->headers["content-security-policy"].find("frame-ancestors 'none'"), std::string::npos) << target;
+    }
+    // Console endpoints are not on the device port.
+    auto cross = tryGet(port, clientWith(pki, pki.admin), "/v1/console/me");
+    ASSERT_TRUE(cross.reply) << cross.error;
+    EXPECT_EQ(cross.reply->status, 404);
 
     proc.signal(SIGTERM);
     EXPECT_EQ(proc.wait(), 0) << proc.stderrText();
