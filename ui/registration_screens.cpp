@@ -12,8 +12,8 @@ namespace kiosk::ui::detail {
 namespace {
 
 constexpr int kTermsParagraphs = 6;  // reg.terms.p1 .. p6
-constexpr int kTermsPx = 44;         // terms text (>= 40 px at 1080p, like every traveller text)
-constexpr int kStepPx = 40;
+using layout::kStepPx;
+using layout::kTermsPx;
 constexpr int kStepBarY = 128, kStepBarH = 72;
 
 UiEvent regEvent(RegistrationAction a) {
@@ -202,7 +202,7 @@ void SdlApp::drawRegistration(const ViewModel& vm, const ScreenLook& lk, bool re
     int top = px(stepOf(r.screen) && !r.cardAlarm ? kStepBarY + kStepBarH + 24 : 150);
     int bottom = h_ - staffBanners(vm) * px(110) - (timeoutBanner(vm) ? px(140) : 0);
     drawStepIndicator(r, lk, l);
-    int bh = px(130), bw = px(560), margin = px(80);
+    int bh = px(130), bw = std::min(px(560), (w_ - px(200)) / 2), margin = px(80);
     SDL_Rect left{margin, bottom - px(30) - bh, bw, bh};            // secondary action (cancel)
     SDL_Rect right{w_ - margin - bw, bottom - px(30) - bh, bw, bh};  // primary action
     auto [title, body] = registrationText(vm, l);
@@ -266,7 +266,7 @@ void SdlApp::drawRegistration(const ViewModel& vm, const ScreenLook& lk, bool re
             int titlePx = px(layout::kTitlePx), bodyPx = px(layout::kBodyPx);
             bool intro = true;
             for (int attempt = 0; attempt < 6; ++attempt) {
-                int pct = attempt < 5 ? 100 - 5 * attempt : 80;
+                int pct = attempt < 5 ? 100 - 5 * attempt : layout::kMinFitPercent;
                 intro = attempt < 5;
                 titlePx = px(layout::kTitlePx * pct / 100.0);
                 bodyPx = px(layout::kBodyPx * pct / 100.0);
@@ -329,7 +329,7 @@ void SdlApp::drawTerms(const ViewModel& vm, const ScreenLook& lk, int top, int b
         termsEndSent_ = false;
         termsKey_ = key;
     }
-    int margin = px(80), bh = px(130), bw = px(560);
+    int margin = px(80), bh = px(130), bw = std::min(px(560), (w_ - px(200)) / 2);
     int y = top;
     y += drawText(str("reg.terms.title", l), 0, y, w_, px(layout::kTitlePx) * 3 / 4, Weight::Bold, lk.fg);
     std::string note = r.termsAcceptEnabled ? str("reg.terms.read", l) : str("reg.terms.body", l);
@@ -391,7 +391,7 @@ void SdlApp::drawRefused(const ViewModel& vm, const ScreenLook& lk, int top, int
     const RegistrationView& r = *vm.registration;
     Language l = vm.language;
     auto [title, body] = registrationText(vm, l);
-    int margin = px(80), bh = px(130), bw = px(560);
+    int margin = px(80), bh = px(130), bw = std::min(px(560), (w_ - px(200)) / 2);
     bool offices = r.refusal == RefusalKind::Under18 && !r.offices.empty();
     int colW = offices ? w_ / 2 - margin - px(20) : w_ - 2 * margin;
     int y = top + px(10);
@@ -404,7 +404,7 @@ void SdlApp::drawRefused(const ViewModel& vm, const ScreenLook& lk, int top, int
     // long refusals (Portuguese next to the office list) step down to 80 %: still >= 40 px at 1080p
     int room = (offices ? bottom - px(20) : bottom - px(30) - bh - px(10)) - y;
     int titlePx = px(layout::kTitlePx), bodyPx = px(layout::kBodyPx);
-    for (int pct = 100; pct >= 80; pct -= 5) {
+    for (int pct = 100; pct >= layout::kMinFitPercent; pct -= 5) {
         titlePx = px(layout::kTitlePx * pct / 100.0);
         bodyPx = px(layout::kBodyPx * pct / 100.0);
         int need = textHeight(title, titlePx, Weight::Bold, colW) + textHeight(body[0], bodyPx, Weight::Bold, colW) +
@@ -425,9 +425,9 @@ void SdlApp::drawRefused(const ViewModel& vm, const ScreenLook& lk, int top, int
         for (const auto& o : r.offices) {
             if (oy + px(150) > maxY) break;  // more offices than room: the first ones (configuration order)
             fill({x, oy, px(8), px(130)}, palette::kText);
-            oy += drawText(o.name, x + px(30), oy, w - px(30), px(44), Weight::Bold, lk.fg, Align::Left);
-            oy += drawText(o.address, x + px(30), oy, w - px(30), px(40), Weight::Regular, lk.fg, Align::Left);
-            oy += drawText(o.hours, x + px(30), oy, w - px(30), px(40), Weight::Regular, palette::kTextMuted,
+            oy += drawText(o.name, x + px(30), oy, w - px(30), px(layout::kOfficeNamePx), Weight::Bold, lk.fg, Align::Left);
+            oy += drawText(o.address, x + px(30), oy, w - px(30), px(layout::kOfficeDetailPx), Weight::Regular, lk.fg, Align::Left);
+            oy += drawText(o.hours, x + px(30), oy, w - px(30), px(layout::kOfficeDetailPx), Weight::Regular, palette::kTextMuted,
                            Align::Left) + px(24);
         }
     }
@@ -439,7 +439,7 @@ void SdlApp::drawFinger(const ViewModel& vm, const ScreenLook& lk, int top, int 
     const RegistrationView& r = *vm.registration;
     Language l = vm.language;
     auto [title, body] = registrationText(vm, l);
-    int margin = px(80), bh = px(130), bw = px(560);
+    int margin = px(80), bh = px(130), bw = std::min(px(560), (w_ - px(200)) / 2);
     bool verify = r.fingerPhase == FingerPhase::Verify;
     // left: the finger icon with "finger n of m" under it; right: what to do now
     int leftW = w_ / 3;
@@ -465,7 +465,7 @@ void SdlApp::drawFinger(const ViewModel& vm, const ScreenLook& lk, int top, int 
 void SdlApp::drawReceipt(const ViewModel& vm, const ScreenLook& lk, int top, int bottom, bool record) {
     const RegistrationView& r = *vm.registration;
     Language l = vm.language;
-    int margin = px(80), bh = px(130), bw = px(560);
+    int margin = px(80), bh = px(130), bw = std::min(px(560), (w_ - px(200)) / 2);
     int y = top + px(10);
     int iconSize = px(120);
     icon(lk.icon, {margin, y, iconSize, iconSize}, lk.fg);
@@ -483,7 +483,7 @@ void SdlApp::drawReceipt(const ViewModel& vm, const ScreenLook& lk, int top, int
     int rowH = 0;
     for (Cell c : {Cell{"reg.receipt.reference", &r.reference}, Cell{"reg.receipt.usable_from", &r.usableFrom}}) {
         int cy = y;
-        cy += drawText(both(c.key, l), x, cy, colW, px(40), Weight::Regular, lk.fg, Align::Left) + px(6);
+        cy += drawText(both(c.key, l), x, cy, colW, px(layout::kReceiptLabelPx), Weight::Regular, lk.fg, Align::Left) + px(6);
         int size = fitSize(*c.value, valuePx, Weight::Bold, colW);
         cy += drawText(*c.value, x, cy, colW, size, Weight::Bold, lk.fg, Align::Left);
         rowH = std::max(rowH, cy - y);
