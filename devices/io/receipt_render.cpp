@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 
 namespace kiosk::devices::io {
 
@@ -21,37 +22,43 @@ constexpr const char* kRenderError = "device.render";
 
 core::Error renderError(const std::string& what) { return core::makeError(kRenderError, what); }
 
+// Our own reference on SDL_ttf (it counts TTF_Init calls), so the UI's TTF_Quit cannot
+// pull the library from under the cached fonts. Called under renderMutex().
 core::Status initTtf() {
-    static std::mutex mu;
-    std::lock_guard lock(mu);
-    if (!TTF_WasInit() && TTF_Init() != 0) return renderError(std::string("TTF_Init: ") + TTF_GetError());
+    static bool ours = false;
+    if (!ours) {
+        if (TTF_Init() != 0) return renderError(std::string("TTF_Init: ") + TTF_GetError());
+        ours = true;
+    }
     return {};
 }
 
-// The fonts one render needs, opened once per (size, weight) and closed at the end.
+// Fonts are opened once per (file, face, size) for the life of the process and rendering is
+// serialised: FreeType's library object is shared with the UI's SDL_ttf in the same
+// process, and opening/closing faces there is not thread-safe, so it happens rarely here.
+std::mutex& renderMutex() {
+    static std::mutex mu;
+    return mu;
+}
+
 class FontSet {
 public:
     explicit FontSet(const ReceiptRenderOptions& o) : o_(o) {}
-    ~FontSet() {
-        for (auto& [k, f] : fonts_) TTF_CloseFont(f);
-    }
-    FontSet(const FontSet&) = delete;
-    FontSet& operator=(const FontSet&) = delete;
 
     core::Result<TTF_Font*> get(int px, bool bold) {
-        const auto key = std::make_pair(px, bold);
-        if (auto it = fonts_.find(key); it != fonts_.end()) return it->second;
+        static std::map<std::tuple<std::string, int, int>, TTF_Font*> cache;  // never closed
         const auto& path = bold ? o_.boldFontPath : o_.fontPath;
+        const auto key = std::make_tuple(path.string(), o_.fontFaceIndex, px);
+        if (auto it = cache.find(key); it != cache.end()) return it->second;
         TTF_Font* f = TTF_OpenFontIndex(path.string().c_str(), px, o_.fontFaceIndex);
         if (!f) return renderError("cannot open font " + path.string() + " face " + std::to_string(o_.fontFaceIndex) +
                                    ": " + TTF_GetError());
-        fonts_[key] = f;
+        cache[key] = f;
         return f;
     }
 
 private:
     const ReceiptRenderOptions& o_;
-    std::map<std::pair<int, bool>, TTF_Font*> fonts_;
 };
 
 // The growing paper: Gray8, 255 = paper.
@@ -288,6 +295,7 @@ core::Result<ReceiptRenderOptions> ReceiptRenderOptions::fromConfig(const core::
 core::Result<Image> renderReceipt(const Receipt& receipt, const ReceiptRenderOptions& o) {
     if (o.widthDots <= 2 * o.marginDots || o.widthDots % 8 != 0)
         return renderError("receipt width must be a multiple of 8 dots, wider than the margins");
+    std::lock_guard lock(renderMutex());
     KIOSK_TRY(initTtf());
     FontSet fonts(o);
     Paper paper;
