@@ -27,6 +27,7 @@
 #include "server/console_feed.h"
 #include "server/console_site.h"
 #include "server/http_server.h"
+#include "server/officer_cli.h"
 #include "server/repository.h"
 #include "server/server_config.h"
 
@@ -100,6 +101,8 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
+    // `officer add ...` (docs/console.md, "Bootstrap"): runs and exits instead of serving.
+    if (auto rc = runOfficerCli(argc, argv)) return *rc;
     auto cl = parseCommandLine(argc, argv);
     if (!cl.ok()) {
         std::cerr << "clearance-server: " << cl.error().message << "\n" << usageText();
