@@ -298,8 +298,12 @@ void SdlApp::drawRegistration(const ViewModel& vm, const ScreenLook& lk, bool re
     if (iconSize > 0) icon(lk.icon, {(w_ - iconSize) / 2, y, iconSize, iconSize}, lk.fg);
     y += iconSize + px(30);
     y += drawText(title, margin, y, w_ - 2 * margin, px(layout::kTitlePx), Weight::Bold, lk.fg) + px(20);
-    for (const auto& b : body)
-        y += drawText(b, margin, y, w_ - 2 * margin, px(layout::kBodyPx), Weight::Regular, lk.fg) + px(12);
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        // the live countdown stands out (it changes every second; it is spoken once)
+        bool countdown = r.screen == RegistrationScreen::TimeoutWarning && i + 1 == body.size() && vm.timeoutSecondsLeft;
+        y += drawText(body[i], margin, y, w_ - 2 * margin, px(layout::kBodyPx), countdown ? Weight::Bold : Weight::Regular,
+                      countdown ? palette::kAccent : lk.fg) + px(12);
+    }
     switch (r.screen) {
         case RegistrationScreen::InsertCard:
             regButton("reg.cancel", left, str("reg.cancel", l), false, RegistrationAction::Cancel, record);

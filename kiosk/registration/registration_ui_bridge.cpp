@@ -186,6 +186,7 @@ void RegistrationUiBridge::setFaceFrame(const devices::Frame& frame) {
     p.sequence = frame.sequence + 1;  // 0 means "unnumbered" to the UI
     const int side = std::min(p.width, p.height) * 3 / 5;
     p.guideBox = ui::Box{(p.width - side) / 2, (p.height - side) / 2, side, side};
+    std::lock_guard<std::mutex> lock(previewMu_);
     preview_ = std::move(p);
 }
 
@@ -203,6 +204,7 @@ ui::ViewModel RegistrationUiBridge::viewFor(const RegistrationState& s) {
     if (s.state == State::ChooseLanguage) displayLanguage_.reset();  // a new resident starts in the default
     if (displayLanguage_) vm.language = *displayLanguage_;
     vm.voiceEnabled = voice_;
+    std::lock_guard<std::mutex> lock(previewMu_);
     if (s.state == State::CaptureFace && preview_) {
         vm.preview = *preview_;
         vm.preview->faceOk = s.faceHint == FaceHint::None || s.faceHint == FaceHint::Blink;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,7 +73,8 @@ public:
     // Draws s (and its face frame, if any) when anything shown changed; handles touches.
     // Call from the main loop several times a second: the countdown follows the clock.
     void tick(const RegistrationState& s);
-    // The camera frame the shell just analysed (RegistrationObserver::onFace).
+    // The camera frame the shell just analysed (RegistrationObserver::onFace); may be called
+    // from the shell's thread while tick() runs on the UI's.
     void setFaceFrame(const devices::Frame& frame);
     bool quitRequested() const { return quit_; }
 
@@ -92,6 +94,7 @@ private:
     bool shownWarned_ = false;
     std::string shownScreen_;
     std::chrono::steady_clock::time_point warnedAt_{};
+    std::mutex previewMu_;
     std::optional<ui::CameraPreview> preview_;
 };
 
