@@ -148,9 +148,10 @@ int main(int argc, char** argv) {
     const bool registration = a.mode == "registration" || (a.mode.empty() && *mode == "registration");
     if (registration) {
 #ifdef KIOSK_HAS_REGISTRATION
-        // The registration screens are not wired to a window yet: the machine runs headless.
-        if (!a.headless) std::cerr << "kiosk: the registration machine runs headless (no screens yet)\n";
         registration::RegistrationAppOptions ro;
+        ro.headless = a.headless;
+        ro.windowed = a.windowed;
+        ro.screenshots = a.screenshots;
         ro.configDir = configDir;
         ro.buildDir = buildDir;
         ro.scenario = scenarioArg;  // empty: the config's "scenario"

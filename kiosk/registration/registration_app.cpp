@@ -11,6 +11,9 @@
 #include "devices/io/receipt_render.h"
 #include "devices/sim/sim_printer.h"
 #include "kiosk/registration/registration_scenario.h"
+#ifdef KIOSK_HAS_REGISTRATION_UI
+#include "kiosk/registration/registration_ui_bridge.h"
+#endif
 #include "kiosk/sync/biometric_envelope.h"
 #include "kiosk/sync/enrolment_wire.h"
 #include "kiosk/sync/sync_agent.h"
@@ -141,9 +144,39 @@ int runRegistrationApp(const core::ConfigView& cfg, const RegistrationAppOptions
     so.repeat = o.repeat < 1 ? 1 : o.repeat;
     std::size_t n = 0;
     so.onResident = [&](const ResidentResult& r) { std::cout << formatResidentLine(++n, r) << std::endl; };
+#ifdef KIOSK_HAS_REGISTRATION_UI
+    std::unique_ptr<RegistrationUiBridge> ui;
+    if (!o.headless) {
+        auto uiCfg = cfg.has("ui") ? cfg.child("ui") : core::Result<core::ConfigView>(core::ConfigView(emptyObject, "ui"));
+        if (!uiCfg.ok()) return fail(uiCfg.error(), 2);
+        RegistrationUiContext ctx;
+        ctx.fingers = env.settings.fingers;
+        ctx.offices = env.settings.offices;
+        ctx.laneDelayMinutes = static_cast<int>(env.settings.policy.delaySelfServiceSeconds / 60);
+        ctx.utcOffsetMinutes = static_cast<int>(env.settings.policy.utcOffsetSeconds / 60);
+        ctx.deviceId = env.settings.deviceId;
+        auto u = RegistrationUiBridge::create(*uiCfg, o.windowed, o.screenshots, ctx, env.machine.timeoutWarning);
+        if (!u.ok())
+            std::cerr << "kiosk: " << u.error().message << "\nkiosk: no display here, so the machine runs headless\n";
+        else
+            ui = std::move(*u);
+    }
+    if (ui) {
+        so.onState = [&](const RegistrationState& s) { ui->tick(s); };
+        so.onFace = [&](const devices::Frame& f) { ui->setFaceFrame(f); };
+    }
+#else
+    if (!o.headless) std::cerr << "kiosk: this build has no registration screens; the machine runs headless\n";
+#endif
     std::unique_ptr<sync::SyncAgent> agent;
+#ifdef KIOSK_HAS_REGISTRATION_UI
+    so.onStarted = [&](RegistrationServices&, RegistrationShell& sh, core::Clock&) {
+        if (ui) ui->setPost([&sh](Event e) { sh.post(std::move(e)); });
+    };
+#endif
     if (syncOptions) {
-        so.onStarted = [&](RegistrationServices& sv, RegistrationShell& sh, core::Clock& c) {
+        so.onStarted = [&, previous = so.onStarted](RegistrationServices& sv, RegistrationShell& sh, core::Clock& c) {
+            if (previous) previous(sv, sh, c);
             auto created = sync::SyncAgent::create(*syncOptions, sv.store(), c);
             if (!created.ok()) {
                 std::cerr << "kiosk: sync: " << created.error().code << ": " << created.error().message << "\n";

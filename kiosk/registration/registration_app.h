@@ -23,6 +23,9 @@ struct RegistrationAppOptions {
     devices::FingerprintReader* finger = nullptr;
     devices::fingerprint::SimFingerSensor* sensor = nullptr;
     int repeat = 1;
+    bool headless = true;                 // false: the registration screens in a window
+    bool windowed = false;
+    std::filesystem::path screenshots;    // one PNG per screen shown
 };
 
 // Exit code: 0 all residents as expected, 1 some differ or the run failed, 2 configuration.

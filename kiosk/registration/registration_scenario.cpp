@@ -171,6 +171,9 @@ core::Status Runner::setUp() {
         finishedState_ = last;
         sessionTime_ = t;
     };
+    obs.onFace = [this](const devices::Frame& f, FaceHint) {
+        if (opt_.onFace) opt_.onFace(f);
+    };
     RegistrationTuning tuning;
     tuning.faceDescriptors = settings.faceDescriptors;
     RegistrationDevices dev{doc_.get(), slot_.get(), camera_.get(), env_.face, env_.finger, printer_.printer.get()};

@@ -70,6 +70,7 @@ struct RegistrationScenarioOptions {
     std::function<void(RegistrationServices&, RegistrationShell&, core::Clock&)> onStarted;
     std::function<void(const ResidentResult&)> onResident;
     std::function<void(const RegistrationState&)> onState;  // every state entry (UI)
+    std::function<void(const devices::Frame&)> onFace;       // the last frame of each face attempt
     std::function<void()> beforeResident;  // e.g. a sync round
     std::function<void()> afterRun;
     int repeat = 1;
