@@ -191,6 +191,42 @@ void SdlApp::drawDots(int done, int total, int x, int y, int width, Rgb fg) {
     }
 }
 
+// Both hands seen from above, palms down, the finger to place filled: "which finger" at a
+// glance, whatever the language. finger: "right_index", ... (knownFingerNames()).
+void SdlApp::drawHands(const std::string& finger, const SDL_Rect& box, Rgb fg, Language l) {
+    const char* order[] = {"thumb", "index", "middle", "ring", "little"};
+    const double heights[] = {0.0, 0.80, 0.92, 0.84, 0.64};  // of the finger zone, index..little
+    int labelH = lineSkip(px(layout::kBodyPx) * 4 / 5 + 1, Weight::Bold);
+    int gap = box.w / 10;
+    int hw = (box.w - gap) / 2, hh = box.h - labelH - px(10);
+    int line = std::max(2, px(4));
+    for (int side = 0; side < 2; ++side) {  // 0: left hand (on the left), 1: right hand
+        bool right = side == 1;
+        int x0 = box.x + side * (hw + gap);
+        int palmX = x0 + hw / 5, palmW = hw * 3 / 5, palmY = box.y + hh * 56 / 100, palmH = hh - hh * 56 / 100;
+        int fw = palmW / 4 - px(6);
+        auto part = [&](const SDL_Rect& r, const char* name) {
+            bool chosen = finger == std::string(right ? "right_" : "left_") + name;
+            if (chosen)
+                fill(r, palette::kAccent);
+            else
+                outline(r, fg, line);
+        };
+        outline({palmX, palmY, palmW, palmH}, fg, line);
+        for (int i = 1; i <= 4; ++i) {
+            // palms down: the right hand's index is on the left, the left hand's on the right
+            int slot = right ? i - 1 : 4 - i;
+            int h = static_cast<int>((palmY - box.y) * heights[i]);
+            part({palmX + slot * (palmW / 4) + px(3), palmY - h - px(4), fw, h}, order[i]);
+        }
+        int tw = fw, th = palmH * 70 / 100;
+        int tx = right ? palmX - tw - px(8) : palmX + palmW + px(8);
+        part({tx, palmY + palmH / 10, tw, th}, order[0]);
+        drawText(str(right ? "reg.hand.right" : "reg.hand.left", l), x0, box.y + hh + px(10), hw,
+                 px(layout::kBodyPx) * 4 / 5 + 1, Weight::Bold, fg);
+    }
+}
+
 void SdlApp::scrollTerms(int deltaPx) {
     if (!last_.registration || last_.registration->screen != RegistrationScreen::Terms) return;
     termsScroll_ = std::clamp(termsScroll_ + deltaPx, 0, std::max(0, termsMaxScroll_));
@@ -446,10 +482,9 @@ void SdlApp::drawFinger(const ViewModel& vm, const ScreenLook& lk, int top, int 
     int margin = px(80), bh = px(130), bw = std::min(px(560), (w_ - px(200)) / 2);
     bool verify = r.fingerPhase == FingerPhase::Verify;
     // left: the finger icon with "finger n of m" under it; right: what to do now
-    int leftW = w_ / 3;
-    int iconSize = std::min(px(300), bottom - top - px(220));
-    int iy = top + px(40);
-    icon(lk.icon, {margin + (leftW - margin - iconSize) / 2, iy, iconSize, iconSize}, lk.fg);
+    int leftW = w_ * 2 / 5;
+    int handsH = std::min(px(440), bottom - top - px(30) - bh - px(50));
+    drawHands(r.fingerName, {margin, top + px(30), leftW - margin, handsH}, lk.fg, l);
     int tx = leftW + px(40), tw = w_ - tx - margin;
     int y = top + px(20);
     y += drawText(title, tx, y, tw, px(layout::kTitlePx), Weight::Bold, lk.fg, Align::Left) + px(12);

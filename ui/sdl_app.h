@@ -190,6 +190,7 @@ private:
     void drawFinger(const ViewModel& vm, const ScreenLook& lk, int top, int bottom, bool record);
     void drawReceipt(const ViewModel& vm, const ScreenLook& lk, int top, int bottom, bool record);
     void drawDots(int done, int total, int x, int y, int width, Rgb fg);
+    void drawHands(const std::string& finger, const SDL_Rect& box, Rgb fg, Language l);
     void regButton(const std::string& id, const SDL_Rect& r, const std::string& label, bool primary,
                    RegistrationAction action, bool record);
     std::string both(const std::string& key, Language l) const;  // "<l> / <English>"

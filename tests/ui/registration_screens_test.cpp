@@ -193,6 +193,36 @@ TEST(RegistrationScreens, TouchTargetsAreLargeAndApartOnEverySize) {
     }
 }
 
+// The hands diagram fills the finger to place, on the right hand (palms down: left hand
+// drawn on the left).
+TEST(RegistrationScreens, TheFingerToPlaceIsFilledOnItsHand) {
+    auto app = makeApp();
+    ASSERT_TRUE(app);
+    auto dir = kiosk::testing::tempDir("reg_hands");
+    auto accentIn = [&](const std::string& finger, int x0, int x1) {
+        auto vm = model(RegistrationScreen::Finger);
+        vm.registration->fingerName = finger;
+        EXPECT_TRUE(app->render(vm).ok());
+        auto file = dir / (finger + ".png");
+        EXPECT_TRUE(app->screenshot(file).ok());
+        auto img = loadPng(file);
+        EXPECT_TRUE(img.ok());
+        int n = 0;
+        for (int y = 110; y < 320; ++y)  // below the step indicator, above the hand labels
+            for (int x = x0; x < x1; ++x) {
+                const uint8_t* p = &img->pixels[(std::size_t(y) * img->width + x) * 3];
+                n += p[0] == palette::kAccent.r && p[1] == palette::kAccent.g && p[2] == palette::kAccent.b;
+            }
+        return n;
+    };
+    // at 960x540 the left hand spans x 40..200, the right hand 200..384
+    EXPECT_GT(accentIn("left_index", 40, 200), 300);
+    EXPECT_EQ(accentIn("left_index", 200, 384), 0);
+    EXPECT_GT(accentIn("right_thumb", 200, 384), 300);
+    EXPECT_EQ(accentIn("right_thumb", 40, 200), 0);
+    EXPECT_GT(accentIn("right_little", 200, 384), accentIn("right_thumb", 200, 384) / 2);
+}
+
 TEST(RegistrationAccessibility, TypeSizesAtFullHd) {
     double k = layout::layoutScale(1920, 1080);
     for (int px : {layout::kTermsPx, layout::kStepPx, layout::kOfficeNamePx, layout::kOfficeDetailPx,
