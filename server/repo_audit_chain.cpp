@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <cstdint>
+
 #include "server/repo_sqlite_db.h"
 
 namespace kiosk::server::detail {
@@ -58,12 +60,24 @@ std::pair<int64_t, std::string> parseHead(const std::string& text) {
 }
 
 AuditVerification verifyChain(const std::vector<ChainedAuditRow>& rows, const std::string& anchor,
-                              const std::string& head) {
+                              const std::string& head, const std::vector<PurgedLink>& purged) {
     AuditVerification v;
     std::string prev = anchor.empty() ? kAuditGenesis : anchor;
     int64_t lastId = 0;
+    size_t p = 0;
+    // Follows purged links with ids below `upTo` from `prev`.
+    auto bridge = [&](int64_t upTo) {
+        while (p < purged.size() && purged[p].id < upTo) {
+            if (purged[p].id > lastId && purged[p].prevHash == prev) {
+                prev = purged[p].hash;
+                lastId = purged[p].id;
+            }
+            ++p;
+        }
+    };
     for (const auto& r : rows) {
         ++v.rows;
+        bridge(r.id);
         if (r.prevHash != prev) {
             v.ok = false;
             v.firstBadId = r.id;
@@ -79,9 +93,10 @@ AuditVerification verifyChain(const std::vector<ChainedAuditRow>& rows, const st
         prev = r.hash;
         lastId = r.id;
     }
+    bridge(INT64_MAX);
     const auto [headId, headHash] = parseHead(head);
-    const bool headOk = head.empty() ? rows.empty() && (anchor.empty() || anchor == kAuditGenesis)
-                                     : (rows.empty() ? headHash == prev : headId == lastId && headHash == prev);
+    const bool headOk = head.empty() ? lastId == 0 && (anchor.empty() || anchor == kAuditGenesis)
+                                     : (lastId == 0 ? headHash == prev : headId == lastId && headHash == prev);
     if (!headOk) {
         v.ok = false;
         v.firstBadId = lastId;
@@ -164,18 +179,39 @@ Result<int64_t> sqliteAppendAudit(SqliteDb& db, int64_t time, const std::string&
 
 Result<int64_t> sqlitePurgeAudit(SqliteDb& db, int64_t cutoff) {
     KIOSK_TRY(headOrSeal(db));
+    KIOSK_ASSIGN_OR_RETURN(SqliteStatement first, db.prepare("SELECT coalesce(min(id), 0) FROM audit WHERE time >= ?"));
+    first.bind(1, cutoff);
+    KIOSK_ASSIGN_OR_RETURN(bool any, first.step());
+    const int64_t firstKept = any ? first.colInt(0) : 0;
+    int64_t n = 0;
+    // Between kept rows: keep the link, erase the row.
+    if (firstKept > 0) {
+        KIOSK_ASSIGN_OR_RETURN(SqliteStatement keep,
+                               db.prepare("INSERT OR IGNORE INTO audit_purged(id, prev_hash, hash) SELECT id, prev_hash, "
+                                          "hash FROM audit WHERE id > ?1 AND time < ?2"));
+        keep.bind(1, firstKept).bind(2, cutoff);
+        KIOSK_TRY(keep.run());
+        KIOSK_ASSIGN_OR_RETURN(SqliteStatement del, db.prepare("DELETE FROM audit WHERE id > ?1 AND time < ?2"));
+        del.bind(1, firstKept).bind(2, cutoff);
+        KIOSK_TRY(del.run());
+        n += db.changes();
+    }
+    // Before the first kept row (all rows when none is kept): the anchor moves past them.
     KIOSK_ASSIGN_OR_RETURN(SqliteStatement last,
-                           db.prepare("SELECT id, hash FROM audit WHERE id < coalesce((SELECT min(id) FROM audit "
-                                      "WHERE time >= ?1), (SELECT max(id) + 1 FROM audit)) ORDER BY id DESC LIMIT 1"));
-    last.bind(1, cutoff);
+                           db.prepare("SELECT id, hash FROM (SELECT id, hash FROM audit UNION ALL SELECT id, hash FROM "
+                                      "audit_purged) WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT 1"));
+    last.bind(1, firstKept);
     KIOSK_ASSIGN_OR_RETURN(bool row, last.step());
-    if (!row) return int64_t{0};
+    if (!row) return n;
     const int64_t lastId = last.colInt(0);
     const std::string lastHash = last.colText(1);
     KIOSK_ASSIGN_OR_RETURN(SqliteStatement del, db.prepare("DELETE FROM audit WHERE id <= ?"));
     del.bind(1, lastId);
     KIOSK_TRY(del.run());
-    const int64_t n = db.changes();
+    n += db.changes();
+    KIOSK_ASSIGN_OR_RETURN(SqliteStatement drop, db.prepare("DELETE FROM audit_purged WHERE id <= ?"));
+    drop.bind(1, lastId);
+    KIOSK_TRY(drop.run());
     KIOSK_TRY(setMeta(db, kAuditAnchorKey, lastHash));
     return n;
 }
@@ -184,7 +220,14 @@ Result<AuditVerification> sqliteVerifyAudit(SqliteDb& db) {
     KIOSK_ASSIGN_OR_RETURN(std::string anchor, metaValue(db, kAuditAnchorKey));
     KIOSK_ASSIGN_OR_RETURN(std::string head, metaValue(db, kAuditHeadKey));
     KIOSK_ASSIGN_OR_RETURN(auto rows, allRows(db));
-    return verifyChain(rows, anchor, head);
+    KIOSK_ASSIGN_OR_RETURN(SqliteStatement st, db.prepare("SELECT id, prev_hash, hash FROM audit_purged ORDER BY id"));
+    std::vector<PurgedLink> purged;
+    for (;;) {
+        KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
+        if (!row) break;
+        purged.push_back(PurgedLink{st.colInt(0), st.colText(1), st.colText(2)});
+    }
+    return verifyChain(rows, anchor, head, purged);
 }
 
 }  // namespace kiosk::server::detail

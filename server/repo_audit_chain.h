@@ -27,17 +27,24 @@ std::string auditHash(const std::string& prevHash, const ChainedAuditRow& r);
 std::string formatHead(int64_t id, const std::string& hash);
 std::pair<int64_t, std::string> parseHead(const std::string& text);
 
-// Verifies rows (in id order) from `anchor`; `head` as stored in meta ("" if none).
+// The link of a row the purge erased from between kept rows (table audit_purged).
+struct PurgedLink {
+    int64_t id = 0;
+    std::string prevHash, hash;
+};
+
+// Verifies rows (in id order) from `anchor`; `head` as stored in meta ("" if none). A gap
+// is accepted only where purged links (in id order) lead from one kept row to the next.
 AuditVerification verifyChain(const std::vector<ChainedAuditRow>& rows, const std::string& anchor,
-                              const std::string& head);
+                              const std::string& head, const std::vector<PurgedLink>& purged = {});
 
 // SQLite, inside the caller's write transaction: appends one chained row (sealing rows of
 // an older schema first), returns its id.
 core::Result<int64_t> sqliteAppendAudit(SqliteDb& db, int64_t time, const std::string& actor,
                                         const std::string& action, const std::string& detail,
                                         const std::string& subject);
-// Erases the oldest rows up to the first one with time >= cutoff (a prefix, so the rest
-// still links), moving the anchor; returns the number erased.
+// Erases the rows with time < cutoff: those before the first kept row move the anchor;
+// those between kept rows leave their link in audit_purged. Returns the number erased.
 core::Result<int64_t> sqlitePurgeAudit(SqliteDb& db, int64_t cutoff);
 // Inside a read transaction.
 core::Result<AuditVerification> sqliteVerifyAudit(SqliteDb& db);

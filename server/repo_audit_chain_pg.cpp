@@ -65,14 +65,27 @@ int64_t pgAppendAudit(pqxx::work& w, int64_t time, const std::string& actor, con
 
 int64_t pgPurgeAudit(pqxx::work& w, int64_t cutoff) {
     (void)headOrSeal(w);
+    const int64_t firstKept =
+        w.exec_params1("SELECT coalesce(min(id), 0) FROM audit WHERE time >= $1", cutoff)[0].as<int64_t>();
+    int64_t n = 0;
+    // Between kept rows: keep the link, erase the row.
+    if (firstKept > 0) {
+        w.exec_params("INSERT INTO audit_purged(id, prev_hash, hash) SELECT id, prev_hash, hash FROM audit "
+                      "WHERE id > $1 AND time < $2 ON CONFLICT (id) DO NOTHING",
+                      firstKept, cutoff);
+        n += static_cast<int64_t>(
+            w.exec_params("DELETE FROM audit WHERE id > $1 AND time < $2", firstKept, cutoff).affected_rows());
+    }
+    // Before the first kept row (all rows when none is kept): the anchor moves past them.
     const pqxx::result last = w.exec_params(
-        "SELECT id, hash FROM audit WHERE id < coalesce((SELECT min(id) FROM audit WHERE time >= $1), "
-        "(SELECT max(id) + 1 FROM audit)) ORDER BY id DESC LIMIT 1",
-        cutoff);
-    if (last.empty()) return 0;
+        "SELECT id, hash FROM (SELECT id, hash FROM audit UNION ALL SELECT id, hash FROM audit_purged) x "
+        "WHERE $1 = 0 OR id < $1 ORDER BY id DESC LIMIT 1",
+        firstKept);
+    if (last.empty()) return n;
     const int64_t lastId = last[0][0].as<int64_t>();
     const std::string lastHash = last[0][1].as<std::string>();
-    const auto n = static_cast<int64_t>(w.exec_params("DELETE FROM audit WHERE id <= $1", lastId).affected_rows());
+    n += static_cast<int64_t>(w.exec_params("DELETE FROM audit WHERE id <= $1", lastId).affected_rows());
+    w.exec_params("DELETE FROM audit_purged WHERE id <= $1", lastId);
     setMeta(w, kAuditAnchorKey, lastHash);
     return n;
 }
@@ -82,7 +95,10 @@ AuditVerification pgVerifyAudit(pqxx::work& w) {
     w.exec_params("SELECT pg_advisory_xact_lock($1)", kAuditLockKey);
     const std::string anchor = metaValue(w, kAuditAnchorKey);
     const std::string head = metaValue(w, kAuditHeadKey);
-    return verifyChain(allRows(w), anchor, head);
+    std::vector<PurgedLink> purged;
+    for (const auto& row : w.exec("SELECT id, prev_hash, hash FROM audit_purged ORDER BY id"))
+        purged.push_back(PurgedLink{row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>()});
+    return verifyChain(allRows(w), anchor, head, purged);
 }
 
 }  // namespace kiosk::server::detail

@@ -173,6 +173,16 @@ CREATE TABLE exports (
   downloaded_at   INTEGER NOT NULL DEFAULT 0
 );
 )sql",
+        // 3: audit rows erased by the retention purge from between kept rows (their time
+        // is older than rows written before them) leave their link here, so the chain
+        // still verifies across the gap (repo_audit_chain.h).
+        R"sql(
+CREATE TABLE audit_purged (
+  id        INTEGER PRIMARY KEY,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+);
+)sql",
     };
     return steps;
 }
@@ -339,6 +349,16 @@ CREATE TABLE exports (
   code_expires_at BIGINT NOT NULL DEFAULT 0,
   failed_codes    BIGINT NOT NULL DEFAULT 0,
   downloaded_at   BIGINT NOT NULL DEFAULT 0
+);
+)sql",
+        // 3: audit rows erased by the retention purge from between kept rows (their time
+        // is older than rows written before them) leave their link here, so the chain
+        // still verifies across the gap (repo_audit_chain.h).
+        R"sql(
+CREATE TABLE audit_purged (
+  id        BIGINT PRIMARY KEY,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
 );
 )sql",
     };

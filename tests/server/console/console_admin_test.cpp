@@ -265,6 +265,46 @@ TEST_P(ConsoleAdmin, PurgeKeepsTheRestOfTheChainVerifiable) {
     EXPECT_EQ(v->rows, 4);
 }
 
+TEST_P(ConsoleAdmin, PurgedRowsBetweenKeptRowsLeaveTheirLink) {
+    // Times out of id order (callers pass the time): old rows between new ones go too.
+    ASSERT_TRUE(console_->appendAudit(1000, "system", "old", "a", "").ok());
+    ASSERT_TRUE(console_->appendAudit(now_, "system", "new", "b", "").ok());
+    ASSERT_TRUE(console_->appendAudit(1001, "system", "old", "c", "").ok());
+    ASSERT_TRUE(console_->appendAudit(1002, "system", "old", "d", "").ok());
+    ASSERT_TRUE(console_->appendAudit(now_, "system", "new", "e", "").ok());
+    ASSERT_TRUE(console_->appendAudit(1003, "system", "old", "f", "").ok());  // the newest row is old
+    auto purged = repo_->purgeOlderThan(now_ - 10);
+    ASSERT_TRUE(purged.ok());
+    EXPECT_EQ(purged->audit, 4);
+    auto rows = auditRows();
+    ASSERT_EQ(rows.size(), 2u);
+    for (const auto& r : rows) EXPECT_EQ(r.action, "new");
+    auto v = console_->verifyAudit();
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v->ok) << v->problem << " at " << v->firstBadId;
+    ASSERT_TRUE(console_->appendAudit(now_, "system", "new", "g", "").ok());
+    v = console_->verifyAudit();
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v->ok) << v->problem << " at " << v->firstBadId;
+    // Deleting a kept row is still found.
+    rawSql("DELETE FROM audit WHERE id = " + std::to_string(rows[1].id));
+    v = console_->verifyAudit();
+    ASSERT_TRUE(v.ok());
+    EXPECT_FALSE(v->ok);
+    EXPECT_EQ(v->problem, "link");
+    // Everything purged later: the anchor carries the chain on.
+    now_ += 10 * 86400;
+    SetUp();
+    ASSERT_TRUE(console_->appendAudit(1000, "system", "old", "a", "").ok());
+    ASSERT_TRUE(console_->appendAudit(2000, "system", "old", "b", "").ok());
+    ASSERT_TRUE(repo_->purgeOlderThan(now_).ok());
+    EXPECT_TRUE(auditRows().empty());
+    ASSERT_TRUE(console_->appendAudit(now_, "system", "new", "c", "").ok());
+    v = console_->verifyAudit();
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v->ok) << v->problem;
+}
+
 TEST_P(ConsoleAdmin, SqlMetacharactersAreStoredAsData) {
     const std::string evil = "x'); DROP TABLE officers; --\"";
     const Browser admin = login("adm.one", "admin");
