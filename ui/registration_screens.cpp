@@ -15,6 +15,7 @@ constexpr int kTermsParagraphs = 6;  // reg.terms.p1 .. p6
 using layout::kStepPx;
 using layout::kTermsPx;
 constexpr int kStepBarY = 128, kStepBarH = 72;
+constexpr int kPortraitBarDrop = 104;  // portrait: the voice switch is on a second top-bar row
 
 UiEvent regEvent(RegistrationAction a) {
     UiEvent e;
@@ -158,7 +159,7 @@ void SdlApp::drawStepIndicator(const RegistrationView& r, const ScreenLook& lk, 
     int n = static_cast<int>(steps.size());
     int margin = px(80), gap = px(16);
     int bw = (w_ - 2 * margin - (n - 1) * gap) / n, bh = px(kStepBarH);
-    int y = px(kStepBarY);
+    int y = px(kStepBarY + (portrait_ ? kPortraitBarDrop : 0));
     int cur = static_cast<int>(std::find(steps.begin(), steps.end(), *current) - steps.begin());
     for (int i = 0; i < n; ++i) {
         SDL_Rect box{margin + i * (bw + gap), y, bw, bh};
@@ -172,6 +173,8 @@ void SdlApp::drawStepIndicator(const RegistrationView& r, const ScreenLook& lk, 
             if (i < cur) label = "✓ " + label;
         }
         int size = fitSize(label, px(kStepPx), i == cur ? Weight::Bold : Weight::Regular, bw - px(16));
+        if (i != cur && textWidth(label, size, Weight::Regular) > bw - px(16))
+            label = (i < cur ? "✓ " : "") + std::to_string(i + 1);  // narrow screens: the number says enough
         drawText(label, box.x + px(8), box.y + (bh - lineSkip(size, Weight::Bold)) / 2, bw - px(16), size,
                  i == cur ? Weight::Bold : Weight::Regular, fg);
     }
@@ -235,7 +238,8 @@ void SdlApp::scrollTerms(int deltaPx) {
 void SdlApp::drawRegistration(const ViewModel& vm, const ScreenLook& lk, bool record) {
     const RegistrationView& r = *vm.registration;
     Language l = vm.language;
-    int top = px(stepOf(r.screen) && !r.cardAlarm ? kStepBarY + kStepBarH + 24 : 150);
+    int top = px((stepOf(r.screen) && !r.cardAlarm ? kStepBarY + kStepBarH + 24 : 150) +
+                 (portrait_ ? kPortraitBarDrop : 0));
     int bottom = h_ - staffBanners(vm) * px(110) - (timeoutBanner(vm) ? px(140) : 0);
     drawStepIndicator(r, lk, l);
     int bh = px(130), bw = std::min(px(560), (w_ - px(200)) / 2), margin = px(80);
@@ -275,11 +279,13 @@ void SdlApp::drawRegistration(const ViewModel& vm, const ScreenLook& lk, bool re
         case RegistrationScreen::Finger: drawFinger(vm, lk, top, bottom, record); return;
         case RegistrationScreen::Receipt: drawReceipt(vm, lk, top, bottom, record); return;
         case RegistrationScreen::Face: {
-            SDL_Rect pv{margin, top + px(10), w_ / 2 - margin, bottom - top - px(30) - bh - px(40)};
+            // landscape: camera left, guidance right; portrait: camera above the guidance
+            SDL_Rect pv = portrait_ ? SDL_Rect{margin, top + px(10), w_ - 2 * margin, (bottom - top) * 2 / 5}
+                                    : SDL_Rect{margin, top + px(10), w_ / 2 - margin, bottom - top - px(30) - bh - px(40)};
             if (vm.preview) drawPreview(*vm.preview, pv);
             else icon(lk.icon, {pv.x + (pv.w - px(260)) / 2, pv.y + (pv.h - px(260)) / 2, px(260), px(260)}, lk.fg);
-            int tx = w_ / 2 + px(40), tw = w_ / 2 - px(40) - margin;
-            int y = top + px(40);
+            int tx = portrait_ ? margin : w_ / 2 + px(40), tw = portrait_ ? w_ - 2 * margin : w_ / 2 - px(40) - margin;
+            int y = portrait_ ? pv.y + pv.h + px(40) : top + px(40);
             y += drawText(title, tx, y, tw, px(layout::kTitlePx), Weight::Bold, lk.fg) + px(30);
             bool blink = r.livenessPrompt || vm.guidanceKey == "reg.face.blink";
             bool hinted = !vm.guidanceKey.empty();
@@ -433,7 +439,8 @@ void SdlApp::drawRefused(const ViewModel& vm, const ScreenLook& lk, int top, int
     auto [title, body] = registrationText(vm, l);
     int margin = px(80), bh = px(130), bw = std::min(px(560), (w_ - px(200)) / 2);
     bool offices = r.refusal == RefusalKind::Under18 && !r.offices.empty();
-    int colW = offices ? w_ / 2 - margin - px(20) : w_ - 2 * margin;
+    bool side = offices && !portrait_;  // landscape: offices on the right; portrait: below
+    int colW = side ? w_ / 2 - margin - px(20) : w_ - 2 * margin;
     int y = top + px(10);
     if (!offices) {
         int iconSize = px(180);
@@ -442,7 +449,8 @@ void SdlApp::drawRefused(const ViewModel& vm, const ScreenLook& lk, int top, int
     }
     Align align = offices ? Align::Left : Align::Center;
     // long refusals (Portuguese next to the office list) step down to 80 %: still >= 40 px at 1080p
-    int room = (offices ? bottom - px(20) : bottom - px(30) - bh - px(10)) - y;
+    int room = (side ? bottom - px(20) : bottom - px(30) - bh - px(10)) - y;
+    if (offices && !side) room = (bottom - top) / 2;
     int titlePx = px(layout::kTitlePx), bodyPx = px(layout::kBodyPx);
     for (int pct = 100; pct >= layout::kMinFitPercent; pct -= 5) {
         titlePx = px(layout::kTitlePx * pct / 100.0);
@@ -455,10 +463,10 @@ void SdlApp::drawRefused(const ViewModel& vm, const ScreenLook& lk, int top, int
     y += drawText(title, margin, y, colW, titlePx, Weight::Bold, lk.fg, align) + px(20);
     y += drawText(body[0], margin, y, colW, bodyPx, Weight::Bold, lk.fg, align) + px(16);
     y += drawText(body[1], margin, y, colW, bodyPx, Weight::Regular, lk.fg, align) + px(16);
-    drawText(body.back(), margin, y, colW, bodyPx, Weight::Regular, palette::kTextMuted, align);
+    y += drawText(body.back(), margin, y, colW, bodyPx, Weight::Regular, palette::kTextMuted, align);
     if (offices) {
-        int x = w_ / 2 + px(20), w = w_ / 2 - px(20) - margin;
-        int oy = top + px(10);
+        int x = side ? w_ / 2 + px(20) : margin, w = side ? w_ / 2 - px(20) - margin : w_ - 2 * margin;
+        int oy = side ? top + px(10) : y + px(40);
         oy += drawText(str("reg.refused.offices", l), x, oy, w, px(layout::kBodyPx), Weight::Bold, lk.fg, Align::Left) +
               px(10);
         int maxY = bottom - px(30) - bh - px(20);
@@ -481,12 +489,20 @@ void SdlApp::drawFinger(const ViewModel& vm, const ScreenLook& lk, int top, int 
     auto [title, body] = registrationText(vm, l);
     int margin = px(80), bh = px(130), bw = std::min(px(560), (w_ - px(200)) / 2);
     bool verify = r.fingerPhase == FingerPhase::Verify;
-    // left: the finger icon with "finger n of m" under it; right: what to do now
+    // landscape: the hands on the left, what to do now on the right; portrait: hands above
     int leftW = w_ * 2 / 5;
     int handsH = std::min(px(440), bottom - top - px(30) - bh - px(50));
-    drawHands(r.fingerName, {margin, top + px(30), leftW - margin, handsH}, lk.fg, l);
     int tx = leftW + px(40), tw = w_ - tx - margin;
     int y = top + px(20);
+    if (portrait_) {
+        handsH = std::min(px(560), (bottom - top) / 3);
+        drawHands(r.fingerName, {margin, top + px(30), w_ - 2 * margin, handsH}, lk.fg, l);
+        tx = margin;
+        tw = w_ - 2 * margin;
+        y = top + px(30) + handsH + px(40);
+    } else {
+        drawHands(r.fingerName, {margin, top + px(30), leftW - margin, handsH}, lk.fg, l);
+    }
     y += drawText(title, tx, y, tw, px(layout::kTitlePx), Weight::Bold, lk.fg, Align::Left) + px(12);
     y += drawText(body[0], tx, y, tw, px(layout::kBodyPx), Weight::Regular, lk.fg, Align::Left) + px(16);
     bool hinted = !vm.guidanceKey.empty();
@@ -508,11 +524,14 @@ void SdlApp::drawReceipt(const ViewModel& vm, const ScreenLook& lk, int top, int
     int y = top + px(10);
     int iconSize = px(120);
     icon(lk.icon, {margin, y, iconSize, iconSize}, lk.fg);
-    drawText(str("reg.receipt.title", l), margin + iconSize + px(30), y + (iconSize - lineSkip(px(layout::kTitlePx), Weight::Bold)) / 2,
-             w_ - 2 * margin - iconSize - px(30), px(layout::kTitlePx), Weight::Bold, lk.fg, Align::Left);
-    y += iconSize + px(30);
-    // the reference and the time, labelled in the chosen language and English
-    int colW = (w_ - 2 * margin - px(60)) / 2;
+    int titleW = w_ - 2 * margin - iconSize - px(30);
+    int titleH = textHeight(str("reg.receipt.title", l), px(layout::kTitlePx), Weight::Bold, titleW);
+    drawText(str("reg.receipt.title", l), margin + iconSize + px(30), y + std::max(0, iconSize - titleH) / 2, titleW,
+             px(layout::kTitlePx), Weight::Bold, lk.fg, Align::Left);
+    y += std::max(iconSize, titleH) + px(30);
+    // the reference and the time, labelled in the chosen language and English; side by side
+    // in landscape, one under the other in portrait
+    int colW = portrait_ ? w_ - 2 * margin : (w_ - 2 * margin - px(60)) / 2;
     int valuePx = px(layout::kTitlePx);
     struct Cell {
         const char* key;
@@ -525,8 +544,12 @@ void SdlApp::drawReceipt(const ViewModel& vm, const ScreenLook& lk, int top, int
         cy += drawText(both(c.key, l), x, cy, colW, px(layout::kReceiptLabelPx), Weight::Regular, lk.fg, Align::Left) + px(6);
         int size = fitSize(*c.value, valuePx, Weight::Bold, colW);
         cy += drawText(*c.value, x, cy, colW, size, Weight::Bold, lk.fg, Align::Left);
-        rowH = std::max(rowH, cy - y);
-        x += colW + px(60);
+        if (portrait_) {
+            y = cy + px(30);
+        } else {
+            rowH = std::max(rowH, cy - y);
+            x += colW + px(60);
+        }
     }
     y += rowH + px(40);
     fill({margin, y - px(20), w_ - 2 * margin, std::max(1, px(3))}, lk.fg);

@@ -124,5 +124,18 @@ TEST(RegistrationScreenshotExtra, CountdownBannerAndFullHd) {
                 1920, 1080);
 }
 
+// A portrait screen (800x1280): hands above the text, the receipt's values one under the other.
+TEST(RegistrationScreenshotExtra, Portrait) {
+    checkGolden("registration_portrait_finger_pt", sampleRegistrationViewModel(RegistrationScreen::Finger, Language::Pt),
+                800, 1280);
+    checkGolden("registration_portrait_receipt_out_of_paper_zh",
+                withReg(RegistrationScreen::Receipt, Language::ZhHant,
+                        [](ViewModel&, RegistrationView& r) {
+                            r.printer = ReceiptPrinter::OutOfPaper;
+                            r.reprintOffered = true;
+                        }),
+                800, 1280);
+}
+
 }  // namespace
 }  // namespace kiosk::ui
