@@ -323,7 +323,9 @@ StepResult step(const RegistrationState& current, const Event& e, const Registra
     if (residentPaced(s.state) && s.inSession) {
         if (is<ev::Timeout>(e) && !s.timeoutWarned) {
             s.timeoutWarned = true;
-            return rearm(s, {cmd::Show{Screen::TimeoutWarning, {}}}, c);
+            std::vector<Command> cmds{cmd::Show{Screen::TimeoutWarning, {}}};
+            if (s.state == State::InsertCard) cmds.push_back(cmd::ReadCard{});  // a card may still come
+            return rearm(s, cmds, c);
         }
         if (is<ev::ContinuePressed>(e)) {
             if (!s.timeoutWarned) return stay(s);
