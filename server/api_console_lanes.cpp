@@ -298,36 +298,15 @@ Response ConsoleApi::getStats(Call& c) {
     const int64_t hourNow = c.now - ((c.now % 3600) + 3600) % 3600;
     const int64_t from = hourNow - (hours - 1) * 3600;
     std::vector<int64_t> perHour(static_cast<size_t>(hours), 0), passed(perHour), refused(perHour);
-    std::map<std::string, int64_t> reasons;
-    std::vector<int64_t> laneMs;
+    KIOSK_API_REPO(CrossingStats st, console_.crossingStats(from, c.now), "console_stats");
     int64_t total = 0;
-    EventQuery eq;
-    eq.kind = "crossing";
-    eq.fromReceived = from;
-    eq.toReceived = c.now;
-    eq.limit = 1000;
-    for (;;) {
-        KIOSK_API_REPO(auto page, repo_.events(eq), "events");
-        for (const auto& e : page) {
-            const Json p = parsedOr(e.payload, Json::object());
-            const auto slot = static_cast<size_t>((e.receivedAt - from) / 3600);
-            if (slot >= perHour.size()) continue;
-            ++total;
-            ++perHour[slot];
-            const std::string outcome = p.value("outcome", "");
-            if (outcome == "passed") {
-                ++passed[slot];
-                if (p.contains("lane_ms") && p["lane_ms"].is_number_integer())
-                    laneMs.push_back(p["lane_ms"].get<int64_t>());
-            } else if (outcome == "refused") {
-                ++refused[slot];
-                if (p.contains("reasons") && p["reasons"].is_array())
-                    for (const auto& r : p["reasons"])
-                        if (r.is_string()) ++reasons[r.get<std::string>()];
-            }
-        }
-        if (page.size() < static_cast<size_t>(eq.limit)) break;
-        eq.afterId = page.back().id;
+    for (const auto& h : st.hours) {
+        if (h.slot < 0 || h.slot >= hours) continue;
+        const auto slot = static_cast<size_t>(h.slot);
+        perHour[slot] = h.crossings;
+        passed[slot] = h.passed;
+        refused[slot] = h.refused;
+        total += h.crossings;
     }
     Json hoursOut = Json::array();
     for (size_t i = 0; i < perHour.size(); ++i)
@@ -335,15 +314,9 @@ Response ConsoleApi::getStats(Call& c) {
                                 {"crossings", perHour[i]},
                                 {"passed", passed[i]},
                                 {"refused", refused[i]}});
-    Json p50 = nullptr;
-    if (!laneMs.empty()) {
-        // Nearest rank: the smallest value with at least half of them at or below it.
-        const size_t k = (laneMs.size() + 1) / 2 - 1;
-        std::nth_element(laneMs.begin(), laneMs.begin() + static_cast<std::ptrdiff_t>(k), laneMs.end());
-        p50 = laneMs[k];
-    }
+    Json p50 = st.p50LaneMs ? Json(*st.p50LaneMs) : Json(nullptr);
     Json byReason = Json::object();
-    for (const auto& [r, n] : reasons) byReason[r] = n;
+    for (const auto& [r, n] : st.refusalsByReason) byReason[r] = n;
     return apiresp::json(200, Json{{"from", from},
                                    {"to", c.now},
                                    {"hours", hours},

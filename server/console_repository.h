@@ -100,6 +100,17 @@ struct LaneSummary {
     int64_t openAlerts = 0;
 };
 
+// Crossings received in [from, to], counted in the database (GET stats).
+struct CrossingStats {
+    struct Hour {
+        int64_t slot = 0;        // (received_at - from) / 3600
+        int64_t crossings = 0, passed = 0, refused = 0;
+    };
+    std::vector<Hour> hours;     // only slots with crossings, ascending
+    std::vector<std::pair<std::string, int64_t>> refusalsByReason;  // by reason code
+    std::optional<int64_t> p50LaneMs;  // nearest rank over passed crossings' lane_ms
+};
+
 struct ChainedAuditRow {
     int64_t id = 0;
     int64_t time = 0;
@@ -155,6 +166,7 @@ public:
     virtual core::Result<std::vector<DeviceEvent>> crossings(const std::vector<std::string>& lanes,
                                                                     int64_t from, int64_t to, int64_t afterId,
                                                                     int limit) = 0;
+    virtual core::Result<CrossingStats> crossingStats(int64_t from, int64_t to) = 0;
     // Alert events newest first with id < beforeId (0: no bound); openOnly: no ack yet.
     virtual core::Result<std::vector<AlertView>> alerts(bool openOnly, int64_t beforeId, int limit) = 0;
     virtual core::Result<std::optional<AlertView>> alert(int64_t eventId) = 0;

@@ -309,6 +309,34 @@ public:
         });
     }
 
+    Result<CrossingStats> crossingStats(int64_t from, int64_t to) override {
+        return run("crossing stats", [&](pqxx::work& w) -> Result<CrossingStats> {
+            CrossingStats out;
+            // Payloads are JSON text checked by the API; the cast reads them here.
+            const std::string window =
+                " FROM (SELECT received_at, payload::jsonb AS p FROM events WHERE kind = 'crossing' AND "
+                "received_at >= $1 AND received_at <= $2) c";
+            for (const auto& r : w.exec_params("SELECT (received_at - $1) / 3600 AS slot, count(*), "
+                                               "count(*) FILTER (WHERE p->>'outcome' = 'passed'), "
+                                               "count(*) FILTER (WHERE p->>'outcome' = 'refused')" +
+                                                   window + " GROUP BY slot ORDER BY slot",
+                                               from, to))
+                out.hours.push_back(CrossingStats::Hour{num(r[0]), num(r[1]), num(r[2]), num(r[3])});
+            for (const auto& r :
+                 w.exec_params("SELECT reason, count(*) FROM (SELECT jsonb_array_elements_text(p->'reasons') AS reason" +
+                                   window + " WHERE p->>'outcome' = 'refused' AND jsonb_typeof(p->'reasons') = 'array') x "
+                                   "GROUP BY reason ORDER BY reason",
+                               from, to))
+                out.refusalsByReason.emplace_back(text(r[0]), num(r[1]));
+            const pqxx::result m = w.exec_params(
+                "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY (p->>'lane_ms')::bigint)" + window +
+                    " WHERE p->>'outcome' = 'passed' AND jsonb_typeof(p->'lane_ms') = 'number'",
+                from, to);
+            if (!m.empty() && !m[0][0].is_null()) out.p50LaneMs = m[0][0].as<int64_t>();
+            return out;
+        });
+    }
+
     Result<std::vector<AlertView>> alerts(bool openOnly, int64_t beforeId, int limit) override {
         KIOSK_TRY(detail::checkLimit(limit));
         return run("alerts", [&](pqxx::work& w) -> Result<std::vector<AlertView>> {

@@ -305,6 +305,50 @@ public:
         });
     }
 
+    Result<CrossingStats> crossingStats(int64_t from, int64_t to) override {
+        return transaction(Tx::Read, [&]() -> Result<CrossingStats> {
+            CrossingStats out;
+            constexpr const char* kWindow =
+                " FROM events e WHERE e.kind = 'crossing' AND e.received_at >= ?1 AND e.received_at <= ?2";
+            KIOSK_ASSIGN_OR_RETURN(
+                SqliteStatement hours,
+                db_->prepare(std::string("SELECT (e.received_at - ?1) / 3600 AS slot, count(*), "
+                                         "sum(json_extract(e.payload, '$.outcome') = 'passed'), "
+                                         "sum(json_extract(e.payload, '$.outcome') = 'refused')") +
+                             kWindow + " GROUP BY slot ORDER BY slot"));
+            hours.bind(1, from).bind(2, to);
+            KIOSK_ASSIGN_OR_RETURN(out.hours, collect(hours, [](const SqliteStatement& st) {
+                return CrossingStats::Hour{st.colInt(0), st.colInt(1), st.colInt(2), st.colInt(3)};
+            }));
+            KIOSK_ASSIGN_OR_RETURN(
+                SqliteStatement reasons,
+                db_->prepare(std::string("SELECT r.value, count(*)") +
+                             " FROM events e, json_each(e.payload, '$.reasons') r WHERE e.kind = 'crossing' AND "
+                             "e.received_at >= ?1 AND e.received_at <= ?2 AND "
+                             "json_extract(e.payload, '$.outcome') = 'refused' GROUP BY r.value ORDER BY r.value"));
+            reasons.bind(1, from).bind(2, to);
+            KIOSK_ASSIGN_OR_RETURN(out.refusalsByReason, collect(reasons, [](const SqliteStatement& st) {
+                return std::make_pair(st.colText(0), st.colInt(1));
+            }));
+            const std::string passed = std::string(kWindow) +
+                                       " AND json_extract(e.payload, '$.outcome') = 'passed' AND "
+                                       "json_type(e.payload, '$.lane_ms') = 'integer'";
+            KIOSK_ASSIGN_OR_RETURN(SqliteStatement count, db_->prepare("SELECT count(*)" + passed));
+            count.bind(1, from).bind(2, to);
+            KIOSK_ASSIGN_OR_RETURN(bool row, count.step());
+            const int64_t n = row ? count.colInt(0) : 0;
+            if (n > 0) {
+                KIOSK_ASSIGN_OR_RETURN(SqliteStatement median,
+                                       db_->prepare("SELECT json_extract(e.payload, '$.lane_ms') AS ms" + passed +
+                                                    " ORDER BY ms LIMIT 1 OFFSET ?3"));
+                median.bind(1, from).bind(2, to).bind(3, (n + 1) / 2 - 1);
+                KIOSK_ASSIGN_OR_RETURN(bool got, median.step());
+                if (got) out.p50LaneMs = median.colInt(0);
+            }
+            return out;
+        });
+    }
+
     Result<std::vector<AlertView>> alerts(bool openOnly, int64_t beforeId, int limit) override {
         KIOSK_TRY(detail::checkLimit(limit));
         return transaction(Tx::Read, [&]() -> Result<std::vector<AlertView>> {
