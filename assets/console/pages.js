@@ -159,8 +159,10 @@ export function alertsPage(main, ctx) {
         : h('span', { class: 'acked' }, t('alerts.acked_by', { who: a.acked_by, when: fmtTime(a.acked_at) }))) },
       { label: t('alerts.col_action'), cell: (a) => {
         if (!isOpen(a)) return '–';
-        const b = h('button', { type: 'button', class: 'btn btn-small btn-primary ack', 'data-alert': a.id,
-          'aria-label': t('alerts.ack_label', { id: a.id, lane: a.lane }) }, t('alerts.ack'));
+        // The visible word first, then (for screen readers) which alert: the accessible
+        // name contains the visible text (WCAG 2.5.3).
+        const b = h('button', { type: 'button', class: 'btn btn-small btn-primary ack', 'data-alert': a.id },
+          t('alerts.ack'), h('span', { class: 'sr-only' }, ` ${a.lane} #${a.id}`));
         b.addEventListener('click', () => ack(a, b));
         return b;
       } },

@@ -80,7 +80,7 @@ export function watchlistPage(main, ctx) {
         { label: t('watch.col_by'), cell: (r) => r.added_by || '–' },
         { label: t('watch.col_when'), cell: (r) => fmtTime(r.added_at) },
         { label: t('watch.col_action'), cell: (r) => {
-          const b = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('watch.remove_label', { hash: r.document_hash.slice(0, 12) }) }, t('watch.remove'));
+          const b = h('button', { type: 'button', class: 'btn btn-small' }, t('watch.remove'), h('span', { class: 'sr-only' }, ` ${r.document_hash.slice(0, 12)}`));
           b.addEventListener('click', async () => {
             const ok = await confirmDialog({ title: t('watch.remove'), body: t('watch.confirm_remove'), confirmText: t('watch.remove'), danger: true });
             if (!ok) return;
@@ -132,8 +132,8 @@ export function officersPage(main, ctx) {
         { label: t('off.col_last'), cell: (r) => fmtTime(r.last_login_at) },
         { label: t('off.col_action'), cell: (r) => {
           if (r.name === ctx.state.me.name) return '–';
-          const b = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('off.toggle_label', { name: r.name }) },
-            r.disabled ? t('off.enable') : t('off.disable'));
+          const b = h('button', { type: 'button', class: 'btn btn-small' },
+            r.disabled ? t('off.enable') : t('off.disable'), h('span', { class: 'sr-only' }, ` ${r.name}`));
           b.addEventListener('click', async () => {
             try {
               if (r.disabled) await api.officerEnable(r.name); else await api.officerDisable(r.name);
@@ -223,7 +223,8 @@ export function exportsPage(main, ctx) {
   const lanes = [...ctx.state.lanes.values()].map(laneId).sort();
   const boxes = lanes.map((id) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'lanes', value: id }), ` ${id}`));
   const from = h('input', { type: 'datetime-local', name: 'from', required: true, value: toLocalInput(now - 24 * 3600) });
-  const to = h('input', { type: 'datetime-local', name: 'to', required: true, value: toLocalInput(now) });
+  // The inputs have minute precision: `to` rounds up so what came in this minute is inside.
+  const to = h('input', { type: 'datetime-local', name: 'to', required: true, value: toLocalInput(now + 60) });
   const purpose = h('input', { type: 'text', name: 'purpose', required: true, maxlength: 200 });
   const list = h('div', { id: 'exports' }, t('common.loading'));
   const isAdmin = ctx.can('admin');
@@ -277,7 +278,7 @@ export function exportsPage(main, ctx) {
         { label: t('exp.col_status'), cell: (r) => t(`exp.status.${r.state}`) },
         { label: t('exp.col_action'), cell: (r) => {
           if (!isAdmin || r.requested_by === ctx.state.me.name || !['pending', 'code_issued'].includes(r.state)) return '–';
-          const b = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('exp.issue_label', { id: r.id }) }, t('exp.issue_code'));
+          const b = h('button', { type: 'button', class: 'btn btn-small' }, t('exp.issue_code'), h('span', { class: 'sr-only' }, ` #${r.id}`));
           b.addEventListener('click', async () => {
             try {
               const c = await api.exportCode(r.id);

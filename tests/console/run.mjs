@@ -55,7 +55,7 @@ const cspViolations = [];
 const pageErrors = [];
 
 async function newSession(role, { lang = 'en' } = {}) {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, locale: 'en-GB', acceptDownloads: true });
   const page = await context.newPage();
   page.on('console', (m) => {
     const text = m.text();
@@ -261,6 +261,39 @@ async function main() {
     }, 15000, 200);
     expect(hb.state !== 'OutOfService', 'state');
     await kb.context.close();
+  });
+
+  await step('health-authority export: requested, one-time code from another admin, downloaded once', async () => {
+    const sp = supervisor.page;
+    await sp.goto(`${cp.consoleUrl}/#/exports`);
+    await sp.locator(`input[name=lanes][value="${LANES[0]}"]`).check();
+    await sp.locator('input[name=purpose]').fill('HA request 2026/118');
+    await sp.locator('form', { hasText: 'Request an export' }).locator('button[type=submit]').click();
+    await sp.locator('.notice-ok', { hasText: 'recorded' }).waitFor();
+    const id = await sp.locator('input[name=export-id]').inputValue();
+    expect(/^\d+$/.test(id), `export id "${id}"`);
+    // Downloading before a code exists is refused.
+    await sp.locator('input[name=code]').fill('AAAA-BBBB-CCCC');
+    await sp.locator('form', { hasText: 'Download with a code' }).locator('button[type=submit]').click();
+    await sp.locator('.notice-error').waitFor();
+    // An admin (not the requester) issues the code; it is shown once in a dialog.
+    await admin.page.goto(`${cp.consoleUrl}/#/exports`);
+    await admin.page.locator('#exports tbody tr', { hasText: 'HA request 2026/118' }).locator('button').click();
+    const code = (await admin.page.locator('dialog[open] #one-time-code').innerText()).trim();
+    expect(/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(code), `code "${code}"`);
+    await admin.page.keyboard.press('Escape');
+    await sp.locator('input[name=code]').fill(code);
+    await sp.locator('select[name=format]').selectOption('csv');
+    const [download] = await Promise.all([sp.waitForEvent('download'),
+      sp.locator('form', { hasText: 'Download with a code' }).locator('button[type=submit]').click()]);
+    const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+    eq(csv[0], 'time,lane,outcome,reasons,reference,qr_hash', 'CSV header');
+    eq(csv.length - 1, 4, 'crossings exported');
+    expect(csv.slice(1).every((l) => l.includes(LANES[0]) && /ENR-01\d/.test(l)), csv.join('\n'));
+    // Once only.
+    await sp.locator('input[name=code]').fill(code);
+    await sp.locator('form', { hasText: 'Download with a code' }).locator('button[type=submit]').click();
+    await sp.locator('.notice-error', { hasText: 'already been downloaded' }).waitFor();
   });
 
   await step('no Content-Security-Policy violation and no script error in any page', async () => {
