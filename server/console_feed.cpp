@@ -64,6 +64,7 @@ std::optional<SseEvent> consoleEventOf(const DeviceEvent& e) {
     if (!name) return std::nullopt;
     Json j{{"id", e.id},
            {"device", e.deviceId},
+           {"seq", e.seq},
            {"kind", e.kind},
            {"time", e.deviceTime},
            {"received_at", e.receivedAt},

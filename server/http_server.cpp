@@ -1,5 +1,5 @@
 // HTTPS transport over Boost.Beast/Asio and OpenSSL 3. The only file that includes Beast;
-// its exceptions stop here. Each connection is a Session on its own strand; the server
+// its exceptions stop here. Each connection is an HttpConnection on its own strand; the server
 // state shared between sessions (registry, parked long polls, trust store) is behind
 // Impl::mu_.
 #include "server/http_server.h"
@@ -128,7 +128,7 @@ core::Result<std::map<std::string, std::string>> parseQueryString(const std::str
     return out;
 }
 
-class Session;
+class HttpConnection;
 
 class HttpServer::Impl {
 public:
@@ -141,13 +141,13 @@ public:
     void doAccept();
     void schedulePendingPoll();
 
-    void addSession(const std::shared_ptr<Session>& s);
-    void removeSession(Session* s);
-    void subscribe(const std::string& topic, const std::shared_ptr<Session>& s);
-    void unsubscribe(const std::string& topic, Session* s);
+    void addSession(const std::shared_ptr<HttpConnection>& s);
+    void removeSession(HttpConnection* s);
+    void subscribe(const std::string& topic, const std::shared_ptr<HttpConnection>& s);
+    void unsubscribe(const std::string& topic, HttpConnection* s);
     void publish(const std::string& topic, int64_t id, const std::string& name, const std::string& data);
-    void park(const std::string& key, const std::shared_ptr<Session>& s);
-    void unpark(const std::string& key, Session* s);
+    void park(const std::string& key, const std::shared_ptr<HttpConnection>& s);
+    void unpark(const std::string& key, HttpConnection* s);
     void wake(const std::string& key);
     uint64_t wakeStamp() const { return wakeCounter_.load(); }
     bool wokenSince(const std::string& key, uint64_t stamp);
@@ -162,10 +162,10 @@ public:
 
     std::mutex mu_;
     std::condition_variable cv_;
-    std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
-    std::unordered_multimap<std::string, std::weak_ptr<Session>> parked_;
+    std::unordered_map<HttpConnection*, std::weak_ptr<HttpConnection>> sessions_;
+    std::unordered_multimap<std::string, std::weak_ptr<HttpConnection>> parked_;
     std::unordered_map<std::string, uint64_t> lastWake_;
-    std::unordered_map<std::string, std::unordered_map<Session*, std::weak_ptr<Session>>> subscribers_;
+    std::unordered_map<std::string, std::unordered_map<HttpConnection*, std::weak_ptr<HttpConnection>>> subscribers_;
     std::atomic<uint64_t> wakeCounter_{0};
 
     std::unique_ptr<TrustStore> trust;
@@ -182,15 +182,15 @@ public:
     std::unique_ptr<net::steady_timer> pollTimer_;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 public:
     enum class Phase { Handshake, Idle, Busy, Parked, Streaming, Closing };
 
-    Session(tcp::socket&& socket, HttpServer::Impl& srv)
+    HttpConnection(tcp::socket&& socket, HttpServer::Impl& srv)
         : srv_(srv), stream_(std::move(socket), *srv.sslCtx), parkTimer_(stream_.get_executor()) {
         ++srv_.sessionCount;
     }
-    ~Session() {
+    ~HttpConnection() {
         if (!topic_.empty()) srv_.unsubscribe(topic_, this);
         srv_.removeSession(this);
     }
@@ -621,7 +621,7 @@ void HttpServer::Impl::doAccept() {
                 // last one waits for the client's delayed ACK (40 ms a request).
                 beast::error_code ignored;
                 socket.set_option(tcp::no_delay(true), ignored);
-                auto s = std::make_shared<Session>(std::move(socket), *this);
+                auto s = std::make_shared<HttpConnection>(std::move(socket), *this);
                 addSession(s);
                 net::dispatch(s->executor(), [s] { s->start(); });
             }
@@ -647,12 +647,12 @@ void HttpServer::Impl::schedulePendingPoll() {
     });
 }
 
-void HttpServer::Impl::addSession(const std::shared_ptr<Session>& s) {
+void HttpServer::Impl::addSession(const std::shared_ptr<HttpConnection>& s) {
     std::lock_guard lock(mu_);
     sessions_.emplace(s.get(), s);
 }
 
-void HttpServer::Impl::removeSession(Session* s) {
+void HttpServer::Impl::removeSession(HttpConnection* s) {
     {
         std::lock_guard lock(mu_);
         sessions_.erase(s);
@@ -661,12 +661,12 @@ void HttpServer::Impl::removeSession(Session* s) {
     cv_.notify_all();
 }
 
-void HttpServer::Impl::subscribe(const std::string& topic, const std::shared_ptr<Session>& s) {
+void HttpServer::Impl::subscribe(const std::string& topic, const std::shared_ptr<HttpConnection>& s) {
     std::lock_guard lock(mu_);
     if (subscribers_[topic].emplace(s.get(), s).second) ++subscriberCount;
 }
 
-void HttpServer::Impl::unsubscribe(const std::string& topic, Session* s) {
+void HttpServer::Impl::unsubscribe(const std::string& topic, HttpConnection* s) {
     std::lock_guard lock(mu_);
     auto it = subscribers_.find(topic);
     if (it == subscribers_.end()) return;
@@ -676,7 +676,7 @@ void HttpServer::Impl::unsubscribe(const std::string& topic, Session* s) {
 
 void HttpServer::Impl::publish(const std::string& topic, int64_t id, const std::string& name, const std::string& data) {
     auto text = std::make_shared<const std::string>(formatSseEvent(id, name, data));
-    std::vector<std::shared_ptr<Session>> to;
+    std::vector<std::shared_ptr<HttpConnection>> to;
     {
         std::lock_guard lock(mu_);
         auto it = subscribers_.find(topic);
@@ -689,13 +689,13 @@ void HttpServer::Impl::publish(const std::string& topic, int64_t id, const std::
     for (auto& s : to) net::post(s->executor(), [s, id, text] { s->onEvent(id, text); });
 }
 
-void HttpServer::Impl::park(const std::string& key, const std::shared_ptr<Session>& s) {
+void HttpServer::Impl::park(const std::string& key, const std::shared_ptr<HttpConnection>& s) {
     std::lock_guard lock(mu_);
     parked_.emplace(key, s);
     ++parkedCount;
 }
 
-void HttpServer::Impl::unpark(const std::string& key, Session* s) {
+void HttpServer::Impl::unpark(const std::string& key, HttpConnection* s) {
     std::lock_guard lock(mu_);
     auto [b, e] = parked_.equal_range(key);
     for (auto it = b; it != e; ++it) {
@@ -709,7 +709,7 @@ void HttpServer::Impl::unpark(const std::string& key, Session* s) {
 }
 
 void HttpServer::Impl::wake(const std::string& key) {
-    std::vector<std::shared_ptr<Session>> woken;
+    std::vector<std::shared_ptr<HttpConnection>> woken;
     {
         std::lock_guard lock(mu_);
         lastWake_[key] = ++wakeCounter_;
@@ -738,7 +738,7 @@ void HttpServer::Impl::shutdown(ms deadline) {
             acceptor->close(ignored);
         });
     if (pollTimer_) net::post(pollTimer_->get_executor(), [this] { pollTimer_->cancel(); });
-    std::vector<std::shared_ptr<Session>> all;
+    std::vector<std::shared_ptr<HttpConnection>> all;
     {
         std::lock_guard lock(mu_);
         for (auto& [p, w] : sessions_)

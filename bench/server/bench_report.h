@@ -10,7 +10,7 @@
 namespace kiosk::bench {
 
 struct RunSettings {
-    int lanes = 0, registrations = 0, pollers = 5;
+    int lanes = 0, registrations = 0, pollers = 5, consoles = 5;
     double durationS = 0, rampS = 0;
     // The disk under the temp dir: one 4 KiB write + fdatasync, as a commit costs.
     double fsyncP50Ms = -1, fsyncP99Ms = -1;
@@ -30,6 +30,12 @@ struct BackendReport {
     // The events table read directly (SQLite file read-only / psql) after the server stopped.
     int64_t dbRows = -1, dbDuplicateRows = -1;
     std::string dbReadError;
+    // The open consoles (SSE on the console listener): lane POST sent -> alert event read
+    // on each console's stream, one sample per (console, alert) of the window.
+    int consoles = 0;
+    std::vector<double> consoleMs;
+    int64_t consoleExpected = 0, consoleSeen = 0, consoleDuplicates = 0, consoleReconnects = 0, consoleEvents = 0;
+    std::string consoleError;
 };
 
 std::string markdownReport(const std::vector<BackendReport>& reports, const RunSettings& s);

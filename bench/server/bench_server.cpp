@@ -23,11 +23,15 @@
 #include <sqlite3.h>
 
 #include "bench/server/bench_report.h"
+#include "bench/server/console_clients.h"
 #include "bench/server/load_fleet.h"
 #include "bench/server/pg_instance.h"
 #include "bench/server/server_process.h"
 #include "core/config.h"
+#include "server/console_repository.h"
+#include "server/console_secrets.h"
 #include "server/device_ca.h"
+#include "server/repository.h"
 #ifdef KIOSK_BENCH_PG_HARNESS
 #include "tests/support/postgres_harness.h"
 #endif
@@ -169,6 +173,10 @@ fs::path writeServerConfig(const fs::path& dir, const Pki& pki, const std::strin
           {"crl_file", pki.crl.string()}}},
     };
     if (threads > 0) cfg["limits"] = {{"threads", threads}};
+    // The supervision console on a port of its own, with the page from the source tree.
+    cfg["console"] = {{"enabled", true},
+                      {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+                      {"static_dir", (fs::path(KIOSK_BENCH_SOURCE_DIR) / "assets" / "console").string()}};
     const auto path = dir / "server.json";
     std::ofstream(path) << cfg.dump(2) << "\n";
     return path;
@@ -209,6 +217,38 @@ void readEventsTable(const std::string& backend, const std::string& dbUrl, bench
     }
 }
 
+constexpr const char* kOfficer = "bench.officer";
+constexpr const char* kOfficerPassword = "bench officer passphrase";
+
+// The consoles' officer, written before the server starts (as `officer add` would).
+core::Status addOfficer(const std::string& dbUrl) {
+    KIOSK_ASSIGN_OR_RETURN(auto repo, server::openRepository(dbUrl));  // runs the migrations
+    KIOSK_ASSIGN_OR_RETURN(auto console, server::openConsoleRepository(dbUrl));
+    KIOSK_ASSIGN_OR_RETURN(std::string hash, server::hashPassword(kOfficerPassword, server::PasswordCost{}));
+    server::Officer o;
+    o.name = kOfficer;
+    o.role = "officer";
+    o.passwordHash = hash;
+    o.createdAt = o.passwordChangedAt = static_cast<int64_t>(std::time(nullptr));
+    return console->createOfficer(o);
+}
+
+// Each console's alert arrivals against the fleet's send times (alerts of the window).
+void consoleFigures(const bench::ConsoleClients& clients, bench::BackendReport& rep) {
+    const auto& sent = rep.fleet.alertsSentInWindow;
+    for (const auto& arrivals : clients.arrivals()) {
+        rep.consoleExpected += static_cast<int64_t>(sent.size());
+        for (const auto& [key, at] : sent) {
+            auto a = arrivals.find(key);
+            if (a == arrivals.end()) continue;
+            ++rep.consoleSeen;
+            rep.consoleMs.push_back(std::chrono::duration<double, std::milli>(a->second - at).count());
+        }
+    }
+    rep.consoleDuplicates = clients.duplicates();
+    rep.consoleReconnects = clients.reconnects();
+}
+
 bench::BackendReport runBackend(const std::string& backend, const std::string& dbUrl, int threads, const Args& a,
                                 const Pki& pki, const fs::path& runDir) {
     bench::BackendReport rep;
@@ -216,6 +256,7 @@ bench::BackendReport runBackend(const std::string& backend, const std::string& d
     rep.serverThreads = threads;
     fs::create_directories(runDir);
     const auto config = writeServerConfig(runDir, pki, dbUrl, threads);
+    if (auto st = addOfficer(dbUrl); !st.ok()) rep.consoleError = "officer: " + st.error().message;
     std::fprintf(stderr, "bench_server: %s: starting %s\n", backend.c_str(), a.server.c_str());
     auto proc = bench::ServerProcess::start(a.server, {"--config", config.string(), "--db", dbUrl, "--port", "0"},
                                             runDir / "server.log", std::chrono::seconds(60));
@@ -226,6 +267,27 @@ bench::BackendReport runBackend(const std::string& backend, const std::string& d
     auto& server = *proc.value();
     std::fprintf(stderr, "bench_server: %s\n", server.listeningLine().c_str());
     const pid_t dbPid = backend == "postgresql" ? bench::pidListeningOn(bench::portOfUrl(dbUrl)) : -1;
+
+    std::unique_ptr<bench::ConsoleClients> consoles;
+    rep.consoles = 5;
+    if (rep.consoleError.empty()) {
+        bench::ConsoleClientOptions co;
+        co.port = bench::consolePortFromLog(runDir / "server.log", std::chrono::seconds(10));
+        co.caFile = pki.caCert.string();
+        co.officer = kOfficer;
+        co.password = kOfficerPassword;
+        co.consoles = rep.consoles;
+        if (co.port <= 0) {
+            rep.consoleError = "no console line in the server's log";
+        } else if (auto c = bench::ConsoleClients::start(co); c.ok()) {
+            consoles = std::move(c).value();
+            std::fprintf(stderr, "bench_server: %d consoles logged in, streams open on port %d\n", co.consoles, co.port);
+        } else {
+            rep.consoleError = c.error().message;
+        }
+    }
+    if (!rep.consoleError.empty()) std::fprintf(stderr, "bench_server: consoles: %s\n", rep.consoleError.c_str());
+    int64_t consoleEvents0 = 0;
 
     bench::FleetOptions o;
     o.server = {boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server.port())};
@@ -240,11 +302,13 @@ bench::BackendReport runBackend(const std::string& backend, const std::string& d
     double cpu0 = 0, db0 = 0;
     bench::WindowHooks hooks;
     hooks.onWindowStart = [&] {
+        if (consoles) consoleEvents0 = consoles->events();
         cpu0 = bench::processCpuSeconds(server.pid());
         if (dbPid > 0) db0 = bench::processTreeCpuSeconds(dbPid);
         std::fprintf(stderr, "bench_server: %s: measuring for %.0f s\n", backend.c_str(), a.durationS);
     };
     hooks.onWindowEnd = [&] {
+        if (consoles) rep.consoleEvents = consoles->events() - consoleEvents0;
         rep.serverCpuS = bench::processCpuSeconds(server.pid()) - cpu0;
         if (dbPid > 0) {
             rep.dbCpuS = bench::processTreeCpuSeconds(dbPid) - db0;
@@ -253,6 +317,10 @@ bench::BackendReport runBackend(const std::string& backend, const std::string& d
         rep.serverPeakRssMiB = bench::processPeakRssMiB(server.pid());
     };
     rep.fleet = bench::runFleet(o, hooks);
+    if (consoles) {
+        consoles->stop();
+        consoleFigures(*consoles, rep);
+    }
     const double hwm = bench::processPeakRssMiB(server.pid());
     if (hwm > rep.serverPeakRssMiB) rep.serverPeakRssMiB = hwm;
     rep.serverExit = server.stop();
@@ -332,7 +400,9 @@ int main(int argc, char** argv) {
     const std::string table = bench::markdownReport(reports, settings);
     std::printf("%s", table.c_str());
     bool ok = true;
-    for (const auto& r : reports) ok = ok && r.failure.empty() && r.fleet.recountOk && r.fleet.lost == 0 && r.fleet.duplicated == 0;
+    for (const auto& r : reports)
+        ok = ok && r.failure.empty() && r.fleet.recountOk && r.fleet.lost == 0 && r.fleet.duplicated == 0 &&
+             r.consoleError.empty() && r.consoleSeen == r.consoleExpected;
     if (!a.noDocs) {
         const fs::path docs = a.docs.empty() ? defaultDocs() : fs::path(a.docs);
         if (auto s = bench::replaceDocsSection(docs, bench::docsSection(reports, settings, table)); !s.ok())

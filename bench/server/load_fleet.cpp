@@ -117,6 +117,12 @@ public:
         // Let the closed connections' aborted handlers run before the context goes.
         io_.restart();
         io_.poll();
+        // For the consoles' event-to-screen time (bench_server matches their arrivals).
+        for (const auto& [key, sent] : alertSent_)
+            if (inWindow(sent))
+                res_.alertsSentInWindow.emplace(
+                    std::make_pair(lanes_[static_cast<std::size_t>(key >> 40)].id, static_cast<int64_t>(key & ((1ULL << 40) - 1))),
+                    sent);
         return std::move(res_);
     }
 

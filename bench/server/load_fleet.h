@@ -3,6 +3,7 @@
 // push interval, a command long poll each), registration machines (enrolments), admin
 // pollers standing in for the consoles (alerts), and an admin issuing commands. It runs
 // ramp -> settle -> measured window -> drain -> recount and then stops the io_context.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -48,6 +49,8 @@ struct FleetResults {
     std::string recountError;
     int connects = 0;
     double clientCpuS = 0;  // this process, over the window
+    // Alerts whose batch left within the window: (lane, seq) -> when it left.
+    std::map<std::pair<std::string, int64_t>, std::chrono::steady_clock::time_point> alertsSentInWindow;
 };
 
 // Called on the io thread at the start and end of the measured window (CPU samples).

@@ -162,6 +162,23 @@ core::Result<std::unique_ptr<ServerProcess>> ServerProcess::start(const fs::path
     return core::makeError("bench.server_timeout", "no listening line within the timeout; see " + logFile.string());
 }
 
+int consolePortFromLog(const fs::path& logFile, std::chrono::seconds timeout) {
+    const std::string marker = "clearance-server: console on ";
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::ifstream in(logFile);
+        std::string line;
+        while (std::getline(in, line)) {
+            const auto at = line.find(marker);
+            if (at == std::string::npos) continue;
+            const auto colon = line.rfind(':');
+            if (colon != std::string::npos && colon > at) return std::atoi(line.c_str() + colon + 1);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return 0;
+}
+
 ServerProcess::~ServerProcess() {
     if (pid_ > 0) stop(std::chrono::seconds(5));
 }

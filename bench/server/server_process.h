@@ -35,6 +35,10 @@ private:
     std::string line_;
 };
 
+// The port of "clearance-server: console on ADDRESS:PORT" in the server's log, waiting up
+// to `timeout`; 0 when the line did not come.
+int consolePortFromLog(const std::filesystem::path& logFile, std::chrono::seconds timeout);
+
 // utime + stime of one process, seconds (-1 when it is gone).
 double processCpuSeconds(pid_t pid);
 // VmHWM of one process, MiB (-1 when unknown).

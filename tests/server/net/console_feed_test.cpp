@@ -92,6 +92,7 @@ TEST_F(FeedTest, PublishesWhatCameAfterStartOnceWithItsShape) {
     const Json& alert = got[0].data;
     EXPECT_EQ(alert["id"], got[0].id);
     EXPECT_EQ(alert["device"], "HZMB-A-07");
+    EXPECT_EQ(alert["seq"], 2);
     EXPECT_EQ(alert["kind"], "alert");
     EXPECT_EQ(alert["received_at"], t + 1);
     EXPECT_EQ(alert["time"], t);
