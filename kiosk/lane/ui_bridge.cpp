@@ -116,6 +116,7 @@ bool UiBridge::handleEvents() {
             case ui::UiEventType::ContinuePressed:
                 if (hooks_.continuePressed) hooks_.continuePressed();
                 break;
+            case ui::UiEventType::Registration: break;  // the registration machine's screens only
             case ui::UiEventType::OfficerRequested:
                 officer_.mode = ui::OfficerMode::PinEntry;
                 officer_.pinRejected = false;
