@@ -54,16 +54,20 @@ function preferred() {
   return 'zh-Hant';
 }
 
+// Day-first dates as in Hong Kong and Macau, whatever the language.
+const LOCALES = { 'zh-Hant': 'zh-Hant-HK', en: 'en-GB', pt: 'pt-PT' };
+export function locale() { return LOCALES[current] || current; }
+
 export function fmtTime(unix) {
   if (!unix) return '–';
-  return new Date(unix * 1000).toLocaleString(current, { dateStyle: 'short', timeStyle: 'medium', hour12: false });
+  return new Date(unix * 1000).toLocaleString(locale(), { dateStyle: 'short', timeStyle: 'medium', hour12: false });
 }
 
 export function fmtClock(unix) {
   if (!unix) return '–';
-  return new Date(unix * 1000).toLocaleTimeString(current, { hour12: false });
+  return new Date(unix * 1000).toLocaleTimeString(locale(), { hour12: false });
 }
 
 export function fmtNumber(n) {
-  return new Intl.NumberFormat(current).format(n);
+  return new Intl.NumberFormat(locale()).format(n);
 }

@@ -1,7 +1,7 @@
 // Enrolment look-up, watchlist (supervisor), officer accounts (admin), statistics and the
 // health-authority export. The server checks every role; these pages only hide.
 import { api, ApiError } from './api.js';
-import { t, fmtTime, fmtNumber, lang } from './i18n.js';
+import { t, fmtTime, fmtNumber, locale } from './i18n.js';
 import { h, clear, table, field, announce, notice, confirmDialog, infoDialog } from './dom.js';
 import { shortHash, errorText } from './pages.js';
 import { reasonText, laneId } from './app.js';
@@ -185,7 +185,7 @@ export function statsPage(main, ctx) {
       const s = await api.stats(24);
       const hours = s.per_hour || [];
       const reasons = Object.entries(s.refusals_by_reason || {}).sort((a, b) => b[1] - a[1]);
-      const hourLabel = (x) => new Date(x.hour * 1000).toLocaleTimeString(lang(), { hour: '2-digit', minute: '2-digit', hour12: false });
+      const hourLabel = (x) => new Date(x.hour * 1000).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit', hour12: false });
       clear(body,
         h('section', { class: 'card', 'aria-labelledby': 'st-hour' },
           h('h3', { id: 'st-hour' }, t('stats.per_hour'), ' ', h('span', { class: 'muted' }, t('stats.total', { n: fmtNumber(s.crossings || 0) }))),
@@ -200,7 +200,7 @@ export function statsPage(main, ctx) {
             ], hours, t('stats.no_data')))),
         h('section', { class: 'card', 'aria-labelledby': 'st-reason' },
           h('h3', { id: 'st-reason' }, t('stats.by_reason')),
-          reasons.length ? barChart('st-reason', reasons, { horizontal: true, labelOf: ([r]) => `${reasonText(r)} (${r})`, valueOf: ([, n]) => n })
+          reasons.length ? barChart('st-reason', reasons, { horizontal: true, labelOf: ([r]) => (reasonText(r) === r ? r : `${reasonText(r)} (${r})`), valueOf: ([, n]) => n })
             : h('p', {}, t('stats.no_data'))),
         h('section', { class: 'card', 'aria-labelledby': 'st-time' },
           h('h3', { id: 'st-time' }, t('stats.lane_time')),

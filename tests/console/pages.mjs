@@ -129,15 +129,18 @@ export async function axeCheck(s, cp, axeSource, lanes) {
   return problems;
 }
 
+// The browser's own locale (date inputs) as in Hong Kong and Macau.
+const LOCALE = { 'zh-Hant': 'zh-HK', en: 'en-GB', pt: 'pt-PT' };
+
 export async function screenshots(browser, cp, dir, names, password, lanes) {
   let n = 0;
   for (const lang of ['zh-Hant', 'en', 'pt']) {
     const out = path.join(dir, lang);
     fs.mkdirSync(out, { recursive: true });
-    const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, locale: lang });
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, locale: LOCALE[lang] });
     await ctx.addInitScript((l) => { try { localStorage.setItem('console.lang', l); } catch {} }, lang);
     const page = await ctx.newPage();
-    const shot = async (name) => { await sleep(150); await page.screenshot({ path: path.join(out, `${name}.png`) }); ++n; };
+    const shot = async (name, fullPage = false) => { await sleep(150); await page.screenshot({ path: path.join(out, `${name}.png`), fullPage }); ++n; };
     await page.goto(cp.consoleUrl + '/');
     await page.locator('form.login').waitFor();
     await shot('01-login');
@@ -156,7 +159,7 @@ export async function screenshots(browser, cp, dir, names, password, lanes) {
     await page.evaluate((h) => { location.hash = h; }, `#/lane/${lanes[0]}`);
     await page.locator('#crossings table').waitFor();
     await page.locator('#lane-audit table').waitFor();
-    await shot('05-lane');
+    await shot('05-lane', true);
     await page.locator('button[data-command=out_of_service]').click();
     await page.locator('dialog[open]').waitFor();
     await shot('06-command-confirm');
@@ -174,13 +177,13 @@ export async function screenshots(browser, cp, dir, names, password, lanes) {
     await shot('09-officers');
     await page.evaluate(() => { location.hash = '#/stats'; });
     await page.locator('#stats section').first().waitFor();
-    await shot('10-stats');
+    await shot('10-stats', true);
     await page.evaluate(() => { location.hash = '#/exports'; });
     await page.locator('#exports table').waitFor();
     await shot('11-exports');
     await ctx.close();
     // An officer's view of an admin page.
-    const octx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, locale: lang });
+    const octx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, locale: LOCALE[lang] });
     await octx.addInitScript((l) => { try { localStorage.setItem('console.lang', l); } catch {} }, lang);
     const op = await octx.newPage();
     await op.goto(cp.consoleUrl + '/');

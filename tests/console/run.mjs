@@ -6,6 +6,7 @@
 //
 //   KIOSK_BUILD_DIR=build KIOSK_SOURCE_DIR=. CONSOLE_NODE_MODULES=build/console-node/node_modules \
 //     node tests/console/run.mjs [--keep]
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,7 +104,7 @@ async function main() {
     return hb.every((h) => h && h.state);
   }, 60000, 250);
   // A little history on lane 1 (scans and crossings through its real outbox and sync).
-  const hash = (n) => n.toString(16).padStart(64, 'a');
+  const hash = (n) => crypto.createHash('sha256').update(`crossing-qr-${n}`).digest('hex');
   for (let i = 0; i < 4; ++i) {
     cp.queueLaneEvent(LANES[0], 'scan', { lane: LANES[0], qr_hash: hash(i), verdict: i === 3 ? 'qr.expired' : 'accepted' });
     cp.queueLaneEvent(LANES[0], 'crossing', { lane: LANES[0], outcome: i === 3 ? 'refused' : 'passed', reasons: i === 3 ? ['qr.expired'] : [],
