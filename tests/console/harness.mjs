@@ -73,15 +73,19 @@ export class ControlPoint {
     if (!out.includes(`officer ${name} added`)) throw new Error(`officer add ${name}: ${out}`);
   }
 
-  async startServer() {
+  // `samePorts`: a restart on the ports of the first start (browsers and lanes reconnect).
+  async startServer({ samePorts = false } = {}) {
     const logFile = this.p('server.log');
+    const from = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
     const out = fs.openSync(logFile, 'a');
-    const proc = spawn(this.serverBin, ['--config', this.p('server.json')], { stdio: ['ignore', out, out] });
+    const args = ['--config', this.p('server.json')];
+    if (samePorts) args.push('--port', String(this.devicePort), '--console-port', String(this.consolePort));
+    const proc = spawn(this.serverBin, args, { stdio: ['ignore', out, out] });
     this.server = proc;
     this.children.push(proc);
     await waitFor('the server to listen', () => {
       if (proc.exitCode !== null) throw new Error(`clearance-server exited ${proc.exitCode}:\n${fs.readFileSync(logFile, 'utf8')}`);
-      const text = fs.readFileSync(logFile, 'utf8');
+      const text = fs.readFileSync(logFile, 'utf8').slice(from);
       const dev = /listening on [^\n]*:(\d+)/.exec(text);
       const con = /console on [^\n]*:(\d+)/.exec(text);
       if (!dev || !con) return false;
@@ -91,6 +95,14 @@ export class ControlPoint {
     });
     this.deviceUrl = `https://127.0.0.1:${this.devicePort}`;
     this.consoleUrl = `https://127.0.0.1:${this.consolePort}`;
+  }
+
+  async stopServer() {
+    const proc = this.server;
+    if (proc.exitCode !== null) return;
+    const done = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await done;
   }
 
   // The enrolment office imports the centre's residents (as scripts/control-point does),

@@ -244,6 +244,21 @@ async function main() {
     expect(hb.in_service === true, `lane 1 left service: ${JSON.stringify(hb)}`);
   });
 
+  await step('7. the live feed recovers after the connection drops (server restarted)', async () => {
+    const p = officer.page;
+    await p.goto(`${cp.consoleUrl}/#/wall`);
+    await p.locator('#live-indicator.is-live').waitFor();
+    await cp.stopServer();
+    await p.locator('#live-indicator.is-down').waitFor({ timeout: 10000 });
+    await cp.startServer({ samePorts: true });
+    await p.locator('#live-indicator.is-live').waitFor({ timeout: 20000 });
+    // The lanes are back too; a new alert reaches the same page without a reload.
+    const tile = `#wall li.tile[data-lane="${LANES[2]}"]`;
+    const before = Number(await p.locator(`${tile} .tile-alerts`).innerText());
+    cp.queueLaneEvent(LANES[2], 'alert', { lane: LANES[2], reason: 'lane.tailgating' });
+    await waitFor('the alert after the restart', async () => Number(await p.locator(`${tile} .tile-alerts`).innerText()) === before + 1, 30000, 100);
+  });
+
   const admin = await newSession('admin');
   await login(admin);
   await step('accessibility: axe-core on every page, no serious or critical violations', async () => {
