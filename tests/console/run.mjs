@@ -312,6 +312,23 @@ async function main() {
     await sp.locator('.notice-error', { hasText: 'already been downloaded' }).waitFor();
   });
 
+  await step('language switch: Traditional Chinese, Portuguese, English, remembered per officer', async () => {
+    const p = officer.page;
+    await p.goto(`${cp.consoleUrl}/#/wall`);
+    await p.locator('#wall li.tile').first().waitFor();
+    for (const [lang, title, nav] of [['zh-Hant', '通道', '警示'], ['pt', 'Canais', 'Alertas'], ['en', 'Lanes', 'Alerts']]) {
+      await p.locator('#lang').selectOption(lang);
+      await waitFor(`the page in ${lang}`, async () => (await p.locator('#page-title').innerText()) === title, 5000, 50);
+      eq(await p.evaluate(() => document.documentElement.lang), lang, 'html lang');
+      expect((await p.locator('#nav-alerts').innerText()).startsWith(nav), `nav in ${lang}`);
+    }
+    await p.locator('#lang').selectOption('pt');
+    await p.reload();
+    await waitFor('Portuguese after a reload', async () => (await p.locator('#page-title').innerText().catch(() => '')) === 'Canais', 10000, 100);
+    eq(await p.evaluate((n) => localStorage.getItem(`console.lang.${n}`), officer.name), 'pt', 'remembered for the officer');
+    await p.locator('#lang').selectOption('en');
+  });
+
   await step('no Content-Security-Policy violation and no script error in any page', async () => {
     expect(cspViolations.length === 0, cspViolations.join('\n'));
     expect(pageErrors.length === 0, pageErrors.join('\n'));
