@@ -312,6 +312,28 @@ async function main() {
     await sp.locator('.notice-error', { hasText: 'already been downloaded' }).waitFor();
   });
 
+  await step('enrolment look-up shows the masked number; the watchlist keeps only the hash', async () => {
+    const p = supervisor.page;
+    await p.goto(`${cp.consoleUrl}/#/enrolments`);
+    await p.locator('input[name=reference]').fill('ENR-0101');
+    await p.locator('form button[type=submit]').click();
+    const masked = (await p.locator('#enrolment-result .masked').innerText()).trim();
+    expect(masked.includes('*') && (masked.match(/[A-Za-z0-9]/g) || []).length <= 4, `masked number "${masked}"`);
+    await p.locator('input[name=reference]').fill('ENR-NOPE');
+    await p.locator('form button[type=submit]').click();
+    await p.locator('#enrolment-result .notice-error', { hasText: 'No enrolment' }).waitFor();
+    await p.goto(`${cp.consoleUrl}/#/watchlist`);
+    await p.locator('input[name=document_number]').fill('k123456(8)');
+    await p.locator('form button[type=submit]').click();
+    await p.locator('.notice-ok').waitFor();
+    eq(await p.locator('input[name=document_number]').inputValue(), '', 'the number stays in the field');
+    const want = crypto.createHash('sha256').update('kiosk.document.v1:K1234568').digest('hex');
+    await p.locator(`#watchlist code.hash[title="${want}"]`).waitFor();
+    const listed = await pageFetch(p, 'GET', '/v1/console/watchlist');
+    expect(listed.body.entries.some((e) => e.document_hash === want && String(e.added_by).endsWith(supervisor.name)), JSON.stringify(listed.body));
+    expect(!JSON.stringify(listed.body).includes('1234568'), 'the clear number came back');
+  });
+
   await step('language switch: Traditional Chinese, Portuguese, English, remembered per officer', async () => {
     const p = officer.page;
     await p.goto(`${cp.consoleUrl}/#/wall`);
