@@ -34,6 +34,10 @@ public:
     virtual core::Result<FingerEnrolment> enroll(const Progress& progress, core::Millis timeout) = 0;
     virtual core::Result<FingerVerify> verify(const std::vector<uint8_t>& print, core::Millis timeout) = 0;
     virtual void cancel() = 0;
+    // Why the quality gate last refused a capture during enroll() (Ok: none refused, or the
+    // reader cannot tell). Read after an enroll() that failed with "finger.quality" to tell
+    // the resident what to change; readers without a gate keep the default.
+    virtual FingerGuidance lastEnrolGuidance() const { return FingerGuidance::Ok; }
 };
 
 }  // namespace kiosk::devices

@@ -1,8 +1,10 @@
 // bench_registration: the registration machine's device work, on real libraries.
-//  1. Machine time per registration: two fingers through the machine's loop (libfprint
-//     5-impression enrolment on the simulated image sensor, then one verify that must
-//     match; a quality refusal or a failed verify starts the finger again, up to 3
-//     rounds, as kiosk/registration does) and the face step (dlib quality on a 6-frame
+//  1. Machine time per registration: two fingers through the machine's loop (the pure
+//     registration machine's CaptureFingers state driven by registration::runFingerLoop,
+//     whose FingerCapture is the one RegistrationShell runs: libfprint 5-impression
+//     enrolment on the simulated image sensor, then verifies until one matches — the
+//     finger placed again up to RegistrationConfig::fingerVerifyAttempts times — up to
+//     fingerAttempts rounds) and the face step (dlib quality on a 6-frame
 //     live sequence of build/demo/faces, descriptors of the good frames, the lane's
 //     liveness check on the same sequence).
 //  2. Failure to enrol per fingerprint set in ../shared/data/fingerprints: every finger
@@ -25,9 +27,12 @@
 #include <string>
 #include <vector>
 
+#include "core/log.h"
 #include "devices/face.h"
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/fingerprint/libfprint_reader.h"
+#include "kiosk/registration/finger_capture.h"
+#include "kiosk/registration/registration_shell.h"
 
 namespace fs = std::filesystem;
 namespace fp = kiosk::devices::fingerprint;
@@ -37,9 +42,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int kFingers = 10, kImpr = 8;
-constexpr int kRounds = 3;                          // RegistrationConfig::fingerAttempts
-constexpr core::Millis kEnrolTimeout{25000};        // RegistrationTuning::fingerEnrolTimeout
-constexpr core::Millis kVerifyTimeout{8000};        // RegistrationTuning::fingerVerifyTimeout
 constexpr int kFaceFrames = 6, kFaceDescriptors = 3, kFaceRounds = 3;
 
 using Steady = std::chrono::steady_clock;
@@ -76,10 +78,12 @@ bool loadSet(const fs::path& dir, FingerSet& out) {
 // One finger through the machine's loop. The sensor holds the resident's presentations.
 struct FingerOutcome {
     bool enrolled = false;
-    int rounds = 0;          // enrol(+verify) rounds used
+    int rounds = 0;          // enrolment rounds used
+    int verifies = 0;        // verify presentations (refused by the gate or matched against)
     int captures = 0;        // images the sensor handed out
     int qualityRefusals = 0; // captures refused by the gate (the resident was guided)
     std::string lastError;
+    std::string hints;       // guidance shown, in order
     double ms = 0;
 };
 
@@ -90,30 +94,23 @@ FingerOutcome fingerLoop(fp::LibfprintReader& reader, fp::SimFingerSensor& senso
     const auto captured0 = sensor.captured();
     const auto refusals0 = reader.stats().qualityRefusals;
     // Enough presentations that the loop never waits for a finger: 3 rounds x 5 stages x
-    // (1 + 3 re-captures) + verifies.
+    // (1 + 3 re-captures) + 3 x 4 verifies.
     for (int k = 0; k < 80; ++k) {
         const auto& fi = impressions[k % impressions.size()];
         sensor.present(fi.image, fi.ppi);
     }
+    registration::RegistrationConfig config;  // the machine's defaults (rounds, verify presentations)
+    config.fingers = 1;
+    const registration::RegistrationTuning tuning;
     const auto t0 = Steady::now();
-    for (int round = 0; round < kRounds && !out.enrolled; ++round) {
-        out.rounds = round + 1;
-        auto e = reader.enroll({}, kEnrolTimeout);
-        if (!e.ok()) {
-            out.lastError = e.error().code;
-            if (e.error().code != "finger.quality" && e.error().code != devices::errc::kTimeout) break;  // device fault
-            continue;
-        }
-        auto v = reader.verify(e->print, kVerifyTimeout);
-        if (!v.ok()) {
-            out.lastError = v.error().code;
-            if (v.error().code != devices::errc::kTimeout) break;
-            continue;
-        }
-        if (v->match) out.enrolled = true;
-        else out.lastError = "no match";
-    }
+    const auto r = registration::runFingerLoop(
+        config, reader, registration::FingerTimeouts{tuning.fingerEnrolTimeout, tuning.fingerVerifyTimeout});
     out.ms = msSince(t0);
+    out.enrolled = r.enrolled;
+    out.rounds = r.rounds;
+    out.verifies = r.verifyCommands;
+    if (!r.enrolled) out.lastError = r.reasons.empty() ? "?" : r.reasons.front();
+    for (auto h : r.hints) out.hints += (out.hints.empty() ? "" : ">") + std::string(registration::toString(h));
     out.captures = static_cast<int>(sensor.captured() - captured0);
     out.qualityRefusals = static_cast<int>(reader.stats().qualityRefusals - refusals0);
     sensor.clear();
@@ -133,7 +130,8 @@ fp::ReaderOptions plainOptions() {
 struct SetFte {
     std::string set;
     int tried = 0, plain = 0, plainVerified = 0, loop = 0, loopFirstRound = 0;
-    int captures = 0, refusals = 0;
+    int captures = 0, refusals = 0, verifies = 0;
+    std::vector<std::string> retried;      // needed a second verify presentation or round: guidance shown
     std::vector<std::string> regressions;  // plain libfprint enrols, the loop does not
     std::vector<std::string> failures;     // the loop's failures, with their last error
 };
@@ -196,6 +194,7 @@ double percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    core::Logger::instance().setLevel(core::LogLevel::Warn);  // the loop logs every capture
     const char* envShared = std::getenv("KIOSK_SHARED_DIR");
     const char* envBuild = std::getenv("KIOSK_BUILD_DIR");
     fs::path data = fs::path(envShared ? envShared : KIOSK_SHARED_DIR_DEFAULT) / "data" / "fingerprints";
@@ -280,7 +279,11 @@ int main(int argc, char** argv) {
             r.loopFirstRound += o.enrolled && o.rounds == 1;
             r.captures += o.captures;
             r.refusals += o.qualityRefusals;
+            r.verifies += o.verifies;
             const std::string id = std::to_string(101 + f);
+            if (o.enrolled && (o.rounds > 1 || o.verifies > 1))
+                r.retried.push_back(id + " (" + std::to_string(o.rounds) + " rd, " + std::to_string(o.verifies) +
+                                    " vf: " + o.hints + ")");
             if (!o.enrolled) r.failures.push_back(id + " (" + o.lastError + ")");
             if (plainOk && !o.enrolled) r.regressions.push_back(id);
         }
@@ -307,35 +310,41 @@ int main(int argc, char** argv) {
     }
 
     std::printf("### Failure to enrol (fingerprint quality loop)\n\n");
+    const registration::RegistrationConfig machine;
     std::printf("libfprint virtual_image + NBIS; plain = impressions 1-5 straight into libfprint (no gate, no "
-                "enhancement); loop = the machine's loop (gate + guidance + CLAHE/Gabor enrolment, %d rounds of "
-                "5-impression enrolment + 1 verify that must match).\n\n",
-                kRounds);
+                "enhancement); loop = the machine's loop (registration::runFingerLoop: gate + guidance + CLAHE/Gabor "
+                "enrolment, %d rounds of 5-impression enrolment + up to %d verify presentations, one must "
+                "match).\n\n",
+                machine.fingerAttempts, machine.fingerVerifyAttempts);
     std::printf("| set | fingers tried | enrolled by plain libfprint | plain, then impression 6 matches | enrolled "
                 "through the loop (enrol + verify) | of which 1st round | FTE plain | FTE loop | captures / quality "
-                "refusals | loop failures | plain enrols, loop fails |\n");
-    std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
+                "refusals / verify presentations | placed again (rounds, verifies: guidance) | loop failures | plain "
+                "enrols, loop fails |\n");
+    std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |\n");
     int totalRegressions = 0, tried = 0, plain = 0, plainVerified = 0, loop = 0;
     for (const auto& r : ftes) {
         std::string fails, regs;
         for (const auto& s : r.failures) fails += (fails.empty() ? "" : ", ") + s;
         for (const auto& s : r.regressions) regs += (regs.empty() ? "" : ", ") + s;
-        std::printf("| %s | %d | %d | %d | %d | %d | %s | %s | %d / %d | %s | %s |\n", r.set.c_str(), r.tried, r.plain,
-                    r.plainVerified, r.loop,
-                    r.loopFirstRound, pct(r.tried - r.plain, r.tried).c_str(), pct(r.tried - r.loop, r.tried).c_str(),
-                    r.captures, r.refusals, fails.empty() ? "-" : fails.c_str(), regs.empty() ? "none" : regs.c_str());
+        std::string again;
+        for (const auto& s : r.retried) again += (again.empty() ? "" : ", ") + s;
+        std::printf("| %s | %d | %d | %d | %d | %d | %s | %s | %d / %d / %d | %s | %s | %s |\n", r.set.c_str(), r.tried,
+                    r.plain, r.plainVerified, r.loop, r.loopFirstRound, pct(r.tried - r.plain, r.tried).c_str(),
+                    pct(r.tried - r.loop, r.tried).c_str(), r.captures, r.refusals, r.verifies,
+                    again.empty() ? "-" : again.c_str(), fails.empty() ? "-" : fails.c_str(),
+                    regs.empty() ? "none" : regs.c_str());
         totalRegressions += static_cast<int>(r.regressions.size());
         tried += r.tried;
         plain += r.plain;
         plainVerified += r.plainVerified;
         loop += r.loop;
     }
-    std::printf("| **all** | %d | %d | %d | %d | | %s | %s | | | %d |\n\n", tried, plain, plainVerified, loop,
+    std::printf("| **all** | %d | %d | %d | %d | | %s | %s | | | | %d |\n\n", tried, plain, plainVerified, loop,
                 pct(tried - plain, tried).c_str(), pct(tried - loop, tried).c_str(), totalRegressions);
 
     std::printf("### Machine time per registration\n\n");
     std::printf("%d residents (fingers 101+102, 103+104, ... of each set; demo faces p1..p6), %d completed; "
-                "2 fingers x (5-impression enrolment + verify) + face (%d-frame live sequence: quality, %d "
+                "2 fingers x (5-impression enrolment + verifies) + face (%d-frame live sequence: quality, %d "
                 "descriptors, liveness). Device work only: no resident time, no store or network.\n\n",
                 registrations, completed, kFaceFrames, kFaceDescriptors);
     std::printf("| part | median ms | p95 ms | max ms |\n| --- | ---: | ---: | ---: |\n");

@@ -165,6 +165,7 @@ struct LibfprintReader::Impl {
 
     mutable std::mutex statMu;
     ReaderStats stats;
+    FingerGuidance lastEnrolGuidance = FingerGuidance::Ok;  // under statMu
     DeviceState state = DeviceState::Ready;
     std::string detail = "ready";
 
@@ -514,6 +515,11 @@ core::Result<std::unique_ptr<LibfprintReader>> LibfprintReader::create(ReaderOpt
 
 const ReaderOptions& LibfprintReader::options() const { return impl_->opt; }
 
+FingerGuidance LibfprintReader::lastEnrolGuidance() const {
+    std::lock_guard lock(impl_->statMu);
+    return impl_->lastEnrolGuidance;
+}
+
 ReaderStats LibfprintReader::stats() const {
     std::lock_guard lock(impl_->statMu);
     return impl_->stats;
@@ -619,6 +625,7 @@ core::Result<FingerEnrolment> LibfprintReader::enrollImages(const std::vector<Fi
         if (a.guidance != FingerGuidance::Ok) {
             std::lock_guard lock(impl_->statMu);
             ++impl_->stats.qualityRefusals;
+            impl_->lastEnrolGuidance = a.guidance;
             continue;
         }
         accepted.push_back(resampleTo500(toGray(fi.image), fi.ppi));
@@ -867,6 +874,10 @@ core::Result<FingerEnrolment> LibfprintReader::enroll(const Progress& progress, 
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::vector<FingerImage> good;
     int refusals = 0;
+    {
+        std::lock_guard lock(impl_->statMu);
+        impl_->lastEnrolGuidance = FingerGuidance::Ok;
+    }
     while (good.size() < 5) {
         auto left = std::chrono::duration_cast<core::Millis>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return core::makeError(errc::kTimeout, "enrolment timed out");
@@ -874,6 +885,11 @@ core::Result<FingerEnrolment> LibfprintReader::enroll(const Progress& progress, 
         if (!cap) return core::makeError(errc::kTimeout, "no finger presented for enrolment");
         KIOSK_ASSIGN_OR_RETURN(Assessment a, assess(*cap, impl_->opt.enrolEnhancement));
         if (a.guidance != FingerGuidance::Ok) {
+            {
+                std::lock_guard lock(impl_->statMu);
+                ++impl_->stats.qualityRefusals;
+                impl_->lastEnrolGuidance = a.guidance;
+            }
             if (++refusals > impl_->opt.maxCaptureRetries * 5)
                 return core::makeError("finger.quality", "too many poor enrolment captures");
             continue;

@@ -80,6 +80,7 @@ public:
     core::Result<FingerEnrolment> enroll(const Progress& progress, core::Millis timeout) override;
     core::Result<FingerVerify> verify(const std::vector<uint8_t>& print, core::Millis timeout) override;
     void cancel() override;
+    FingerGuidance lastEnrolGuidance() const override;
     DeviceHealth health() const override;
 
     // Direct image entry points (VirtualImage only; used by the source path, the

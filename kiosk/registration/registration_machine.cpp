@@ -202,9 +202,10 @@ StepResult toOutOfService(RegistrationState s, const std::string& reason, const 
 
 StepResult fingerFailed(RegistrationState s, FingerHint hint, const RegistrationConfig& c) {
     s.fingerHint = hint;
+    s.fingerVerifyAttempt = 0;
     if (s.fingerAttempt + 1 < c.fingerAttempts) {
         ++s.fingerAttempt;
-        s.fingerPhase = FingerPhase::Enrol;  // a failed verify means a poor template: enrol again
+        s.fingerPhase = FingerPhase::Enrol;  // no verify matched: a poor template, enrol again
         return enter(std::move(s), State::CaptureFingers, c);
     }
     return refuse(std::move(s), {"reg.finger_quality"}, c);
@@ -250,7 +251,7 @@ StepResult enter(RegistrationState s, State to, const RegistrationConfig& c) {
             if (s.fingerPhase == FingerPhase::Enrol)
                 cmds = {cmd::Show{Screen::Finger, {}}, cmd::EnrolFinger{s.finger, s.fingerAttempt}};
             else
-                cmds = {cmd::Show{Screen::Finger, {}}, cmd::VerifyFinger{s.finger, s.fingerAttempt}};
+                cmds = {cmd::Show{Screen::Finger, {}}, cmd::VerifyFinger{s.finger, s.fingerAttempt, s.fingerVerifyAttempt}};
             break;
         case State::CaptureFace:
             cmds = {cmd::Show{Screen::Face, {}}, cmd::CaptureFace{s.faceAttempt}};
@@ -298,6 +299,7 @@ StepResult step(const RegistrationState& current, const Event& e, const Registra
             s.finger = 0;
             s.fingerPhase = FingerPhase::Enrol;
             s.fingerAttempt = 0;
+            s.fingerVerifyAttempt = 0;
             return prepend(enter(s, State::CaptureFingers, c), off);
         }
         if (s.state == State::Refused) return rearm(s, off, c);  // the reason stays up a while longer
@@ -405,12 +407,26 @@ StepResult step(const RegistrationState& current, const Event& e, const Registra
             }
             if (auto* f = std::get_if<ev::FingerEnrolled>(&e); f && f->finger == s.finger) {
                 s.fingerPhase = FingerPhase::Verify;
+                s.fingerVerifyAttempt = 0;
                 s.fingerHint = FingerHint::None;
                 return enter(s, State::CaptureFingers, c);
             }
             if (auto* v = std::get_if<ev::FingerVerified>(&e); v && v->finger == s.finger) {
-                if (!v->match) return fingerFailed(s, v->hint == FingerHint::None ? FingerHint::Centre : v->hint, c);
+                if (s.fingerPhase != FingerPhase::Verify) return stay(s);
+                if (!v->match) {
+                    const FingerHint hint = v->hint == FingerHint::None ? FingerHint::Centre : v->hint;
+                    // One capture is a poor judge of the template (a dry or partial
+                    // touch): the finger is placed again, with guidance, before the
+                    // round is given up.
+                    if (s.fingerVerifyAttempt + 1 < c.fingerVerifyAttempts) {
+                        ++s.fingerVerifyAttempt;
+                        s.fingerHint = hint;
+                        return enter(s, State::CaptureFingers, c);
+                    }
+                    return fingerFailed(s, hint, c);
+                }
                 s.fingerHint = FingerHint::None;
+                s.fingerVerifyAttempt = 0;
                 if (s.finger + 1 < c.fingers) {
                     ++s.finger;
                     s.fingerPhase = FingerPhase::Enrol;
@@ -560,7 +576,8 @@ std::string describe(const Command& c) {
                 return "EnrolFinger(" + std::to_string(f.finger) + "," + std::to_string(f.attempt) + ")";
             },
             [](const cmd::VerifyFinger& f) -> std::string {
-                return "VerifyFinger(" + std::to_string(f.finger) + "," + std::to_string(f.attempt) + ")";
+                return "VerifyFinger(" + std::to_string(f.finger) + "," + std::to_string(f.attempt) + "," +
+                       std::to_string(f.presentation) + ")";
             },
             [](const cmd::CaptureFace& f) -> std::string { return "CaptureFace(" + std::to_string(f.attempt) + ")"; },
             [](const cmd::Commit&) -> std::string { return "Commit"; },

@@ -6,8 +6,9 @@
 // machine only knows what happened ("finger 0 enrolled", "face captured").
 //
 // ChooseLanguage -> InsertCard -> CheckEligibility -> Terms -> TakeCardBack ->
-// CaptureFingers (per configured finger: enrol 5 impressions with a quality loop, then
-// one verify that must match) -> CaptureFace (quality + liveness) -> Confirm -> Commit
+// CaptureFingers (per configured finger: enrol 5 impressions with a quality loop, then a
+// verify that must match; the finger is placed again up to fingerVerifyAttempts times
+// before the round is redone) -> CaptureFace (quality + liveness) -> Confirm -> Commit
 // (store + outbox in one transaction) -> Receipt -> ChooseLanguage.
 // Refused (with next steps) and OutOfService from anywhere. Every state has a timeout.
 #include <cstdint>
@@ -71,7 +72,7 @@ struct TermsDeclined {};
 struct CardRemoved {};
 struct FingerImpression { int finger; int stage; int stages; FingerHint hint; };  // one enrolment stage done or retried
 struct FingerEnrolled { int finger; };
-struct FingerVerified { int finger; bool match; FingerHint hint; };
+struct FingerVerified { int finger; bool match; FingerHint hint; };  // no match: refused by the gate or not the finger
 struct FingerQualityLow { int finger; FingerHint hint; };      // enrolment gave up (too many bad impressions)
 struct FaceCaptured {};
 struct FaceQualityLow { FaceHint hint; bool livenessFailed = false; };
@@ -111,7 +112,7 @@ struct CheckEligibility {};                  // on the MRZ the shell holds (the 
 struct WatchCard {};                         // poll: has the card left the reader?
 struct CardAlarm { bool on; };               // audible alarm: card left in the reader
 struct EnrolFinger { int finger; int attempt; };
-struct VerifyFinger { int finger; int attempt; };
+struct VerifyFinger { int finger; int attempt; int presentation = 0; };  // presentation: within the round
 struct CaptureFace { int attempt; };
 struct Commit { Language language; };        // store + outbox, one transaction, idempotent
 struct PrintReceipt { std::string reference; int64_t usableFrom; Language language; };
@@ -142,6 +143,10 @@ struct RegistrationConfig {
     core::Millis timeoutWarning{20000};       // "need more time?"
     int fingers = 2;                          // how many (which ones: configuration, RegistrationSettings)
     int fingerAttempts = 3;                   // enrol/verify rounds per finger before reg.finger_quality
+    // Verify presentations per round (a capture the quality gate refused or that did not
+    // match asks for the finger again, with guidance) before the round enrols afresh:
+    // the first one + the reader's 3 re-captures per stage (ReaderOptions::maxCaptureRetries).
+    int fingerVerifyAttempts = 4;
     int faceAttempts = 3;                     // before reg.face_quality
     int printAttempts = 3;                    // reprints offered after a printer fault
 };
@@ -158,7 +163,8 @@ struct RegistrationState {
     bool reenrolment = false;                // the commit replaces an active enrolment (audit trail)
     int finger = 0;                          // index into the configured fingers
     FingerPhase fingerPhase = FingerPhase::Enrol;
-    int fingerAttempt = 0;
+    int fingerAttempt = 0;                   // round (enrolment + verifies)
+    int fingerVerifyAttempt = 0;             // verify presentation within the round
     int impressionStage = 0, impressionStages = 0;  // progress of the current enrolment
     FingerHint fingerHint = FingerHint::None;
     int faceAttempt = 0;

@@ -58,7 +58,7 @@ core::Status registrationSettingsFromConfig(const core::ConfigView& v, Registrat
     RegistrationSettings s = outSettings;
     RegistrationConfig m = outMachine;
     KIOSK_TRY(checkKnown(v, {"device_id", "fingers", "offices", "reference_prefix", "face_descriptors", "finger_attempts",
-                             "face_attempts", "timeouts_ms"}));
+                             "finger_verify_attempts", "face_attempts", "timeouts_ms"}));
     KIOSK_ASSIGN_OR_RETURN(s.deviceId, v.stringOr("device_id", s.deviceId));
     if (v.has("fingers")) {
         static const std::set<std::string> positions = {
@@ -98,8 +98,10 @@ core::Status registrationSettingsFromConfig(const core::ConfigView& v, Registrat
     KIOSK_ASSIGN_OR_RETURN(int64_t fd, v.integerOr("face_descriptors", s.faceDescriptors, 1, 10));
     s.faceDescriptors = static_cast<int>(fd);
     KIOSK_ASSIGN_OR_RETURN(int64_t fa, v.integerOr("finger_attempts", m.fingerAttempts, 1, 10));
+    KIOSK_ASSIGN_OR_RETURN(int64_t fva, v.integerOr("finger_verify_attempts", m.fingerVerifyAttempts, 1, 10));
     KIOSK_ASSIGN_OR_RETURN(int64_t ca, v.integerOr("face_attempts", m.faceAttempts, 1, 10));
     m.fingerAttempts = static_cast<int>(fa);
+    m.fingerVerifyAttempts = static_cast<int>(fva);
     m.faceAttempts = static_cast<int>(ca);
     if (v.has("timeouts_ms")) {
         KIOSK_ASSIGN_OR_RETURN(core::ConfigView t, v.child("timeouts_ms"));

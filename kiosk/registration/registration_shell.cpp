@@ -21,28 +21,6 @@ bool isSafetyCommand(const Command& c) {
            std::holds_alternative<cmd::CardAlarm>(c);
 }
 
-// The enrolment gave up on image quality: the guidance rotates through the usual causes,
-// one per round (the generic reader interface does not say which one it was).
-FingerHint enrolHint(int attempt) {
-    switch (attempt) {
-        case 0: return FingerHint::PressFirmly;
-        case 1: return FingerHint::Moisten;
-        case 2: return FingerHint::CleanSensor;
-        default: return FingerHint::Centre;
-    }
-}
-
-FingerHint verifyHint(devices::FingerGuidance g) {
-    switch (g) {
-        case devices::FingerGuidance::Ok: return FingerHint::Centre;  // good image, no match: off-centre
-        case devices::FingerGuidance::PressHarder: return FingerHint::PressFirmly;
-        case devices::FingerGuidance::CleanSensor: return FingerHint::CleanSensor;
-        case devices::FingerGuidance::PlaceFinger: return FingerHint::Centre;
-        case devices::FingerGuidance::RemoveAndRetry: return FingerHint::LiftAndPlaceAgain;
-    }
-    return FingerHint::Centre;
-}
-
 FaceHint faceHint(devices::FaceGuidance g) {
     switch (g) {
         case devices::FaceGuidance::Ok: return FaceHint::None;
@@ -97,7 +75,8 @@ RegistrationShell::RegistrationShell(RegistrationConfig config, RegistrationTuni
       services_(services),
       clock_(clock),
       composer_(composer ? std::move(composer) : ReceiptComposer(plainReceipt)),
-      observer_(std::move(observer)) {
+      observer_(std::move(observer)),
+      finger_(devices.finger, FingerTimeouts{tuning.fingerEnrolTimeout, tuning.fingerVerifyTimeout}) {
     auto r = enter(RegistrationState{}, State::ChooseLanguage, config_);
     state_ = r.next;
     snapshot_ = state_;
@@ -193,9 +172,9 @@ void RegistrationShell::execute(const Command& c) {
     } else if (auto* a = std::get_if<cmd::CardAlarm>(&c)) {
         core::logWarn("reg.card_alarm", {{"on", a->on}});
     } else if (auto* f = std::get_if<cmd::EnrolFinger>(&c)) {
-        out = enrolFinger(f->finger, f->attempt);
+        out = enrolFinger(*f);
     } else if (auto* v = std::get_if<cmd::VerifyFinger>(&c)) {
-        out = verifyFinger(v->finger, v->attempt);
+        out = verifyFinger(*v);
     } else if (auto* cf = std::get_if<cmd::CaptureFace>(&c)) {
         out = captureFace(cf->attempt);
     } else if (auto* k = std::get_if<cmd::Commit>(&c)) {
@@ -264,46 +243,25 @@ std::optional<Event> RegistrationShell::watchCard() {
     return std::nullopt;
 }
 
-std::optional<Event> RegistrationShell::enrolFinger(int finger, int attempt) {
-    if (!dev_.finger) return ev::DeviceFault{"fingerprint", devices::errc::kLost};
-    std::vector<Event> progress;
-    std::mutex progressMu;
-    auto r = dev_.finger->enroll(
-        [&](int stage, int stages) {
-            // May run on the reader's own thread; the events follow, in order, before the result.
-            std::lock_guard lock(progressMu);
-            progress.push_back(ev::FingerImpression{finger, stage, stages, FingerHint::None});
-        },
-        tuning_.fingerEnrolTimeout);
-    {
-        std::lock_guard lock(progressMu);
-        for (auto& e : progress) queue_.push_back(std::move(e));
+std::optional<Event> RegistrationShell::enrolFinger(const cmd::EnrolFinger& c) {
+    std::vector<uint8_t> print;
+    auto events = finger_.enrol(c, print);
+    if (events.empty()) return std::nullopt;
+    Event result = std::move(events.back());
+    events.pop_back();
+    for (auto& e : events) queue_.push_back(std::move(e));
+    if (std::holds_alternative<ev::FingerEnrolled>(result)) {
+        if (pending_.fingers.size() <= static_cast<std::size_t>(c.finger)) pending_.fingers.resize(c.finger + 1);
+        pending_.fingers[c.finger].data = std::move(print);
+        pending_.fingers[c.finger].formatVersion = 1;
     }
-    if (!r.ok()) {
-        const auto& code = r.error().code;
-        core::logInfo("reg.finger_enrol", {{"finger", finger}, {"attempt", attempt}, {"error", code}});
-        if (code == "finger.quality") return ev::FingerQualityLow{finger, enrolHint(attempt)};
-        if (code == devices::errc::kTimeout) return ev::FingerQualityLow{finger, FingerHint::LiftAndPlaceAgain};
-        return ev::DeviceFault{"fingerprint", code};
-    }
-    if (pending_.fingers.size() <= static_cast<std::size_t>(finger)) pending_.fingers.resize(finger + 1);
-    pending_.fingers[finger].data = r->print;
-    pending_.fingers[finger].formatVersion = 1;
-    core::logInfo("reg.finger_enrol", {{"finger", finger}, {"attempt", attempt}, {"ok", true}});
-    return ev::FingerEnrolled{finger};
+    return result;
 }
 
-std::optional<Event> RegistrationShell::verifyFinger(int finger, int attempt) {
-    if (!dev_.finger) return ev::DeviceFault{"fingerprint", devices::errc::kLost};
-    if (pending_.fingers.size() <= static_cast<std::size_t>(finger) || pending_.fingers[finger].data.empty())
-        return ev::FingerVerified{finger, false, FingerHint::LiftAndPlaceAgain};
-    auto v = dev_.finger->verify(pending_.fingers[finger].data, tuning_.fingerVerifyTimeout);
-    if (!v.ok()) {
-        if (v.error().code == devices::errc::kTimeout) return ev::FingerVerified{finger, false, FingerHint::LiftAndPlaceAgain};
-        return ev::DeviceFault{"fingerprint", v.error().code};
-    }
-    core::logInfo("reg.finger_verify", {{"finger", finger}, {"attempt", attempt}, {"match", v->match}, {"score", v->score}});
-    return ev::FingerVerified{finger, v->match, v->match ? FingerHint::None : verifyHint(v->guidance)};
+std::optional<Event> RegistrationShell::verifyFinger(const cmd::VerifyFinger& c) {
+    static const std::vector<uint8_t> kNone;
+    const bool held = pending_.fingers.size() > static_cast<std::size_t>(c.finger);
+    return finger_.verify(c, held ? pending_.fingers[c.finger].data : kNone);
 }
 
 std::optional<Event> RegistrationShell::captureFace(int attempt) {

@@ -18,6 +18,7 @@
 #include "devices/face.h"
 #include "devices/fingerprint.h"
 #include "devices/printer.h"
+#include "kiosk/registration/finger_capture.h"
 #include "kiosk/registration/registration_machine.h"
 #include "kiosk/registration/registration_services.h"
 
@@ -99,8 +100,8 @@ private:
     std::optional<Event> checkDevices();
     std::optional<Event> readCard();
     std::optional<Event> watchCard();
-    std::optional<Event> enrolFinger(int finger, int attempt);
-    std::optional<Event> verifyFinger(int finger, int attempt);
+    std::optional<Event> enrolFinger(const cmd::EnrolFinger& c);
+    std::optional<Event> verifyFinger(const cmd::VerifyFinger& c);
     std::optional<Event> captureFace(int attempt);
     std::optional<Event> printReceipt(const cmd::PrintReceipt& p);
 
@@ -111,6 +112,7 @@ private:
     core::Clock& clock_;
     ReceiptComposer composer_;
     RegistrationObserver observer_;
+    FingerCapture finger_;  // the finger commands, as bench_registration runs them
 
     RegistrationState state_;
     PendingEnrolment pending_;

@@ -37,6 +37,8 @@ class ScriptedRegFinger final : public devices::FingerprintReader {
 public:
     // One answer per enroll() call, then "ok"; an answer is an error code or "" (ok).
     std::deque<std::string> enrolAnswers;
+    devices::FingerGuidance enrolGuidance = devices::FingerGuidance::Ok;  // lastEnrolGuidance()
+    std::deque<devices::FingerVerify> verifyAnswers;  // one per verify() call, then `match`
     bool match = true;
     bool lost = false;
     int enrolCalls = 0, verifyCalls = 0;
@@ -56,9 +58,15 @@ public:
     core::Result<devices::FingerVerify> verify(const std::vector<uint8_t>&, core::Millis) override {
         ++verifyCalls;
         if (lost) return core::makeError("device.lost", "gone");
+        if (!verifyAnswers.empty()) {
+            auto v = verifyAnswers.front();
+            verifyAnswers.pop_front();
+            return v;
+        }
         return devices::FingerVerify{match, match ? 60 : 5, devices::FingerGuidance::Ok};
     }
     void cancel() override {}
+    devices::FingerGuidance lastEnrolGuidance() const override { return enrolGuidance; }
     devices::DeviceHealth health() const override {
         return {"fingerprint", lost ? devices::DeviceState::Lost : devices::DeviceState::Ready, "scripted"};
     }

@@ -55,6 +55,12 @@ std::vector<Row> rows() {
     auto verifyPhase = [](RegistrationState& s) { s.fingerPhase = FingerPhase::Verify; };
     auto secondFinger = [](RegistrationState& s) { s.finger = 1; s.fingerPhase = FingerPhase::Verify; };
     auto lastFingerTry = [](RegistrationState& s) { s.fingerAttempt = 2; };
+    auto lastVerify = [](RegistrationState& s) { s.fingerPhase = FingerPhase::Verify; s.fingerVerifyAttempt = 3; };
+    auto lastVerifyLastTry = [](RegistrationState& s) {
+        s.fingerPhase = FingerPhase::Verify;
+        s.fingerVerifyAttempt = 3;
+        s.fingerAttempt = 2;
+    };
     auto lastFaceTry = [](RegistrationState& s) { s.faceAttempt = 2; };
     auto faulted = [](RegistrationState& s) { s.printerFault = true; s.printerFaultCode = "device.out_of_paper"; };
     auto printed = [](RegistrationState& s) { s.printed = true; };
@@ -104,10 +110,16 @@ std::vector<Row> rows() {
         {"cancel is ignored until the card is out", in(State::TakeCardBack), ev::CancelPressed{}, State::TakeCardBack, {}, {"Discard"}},
         // CaptureFingers
         {"impression", in(State::CaptureFingers), ev::FingerImpression{0, 2, 5, FingerHint::None}, State::CaptureFingers, {"Show(finger)"}, {"EnrolFinger(0,0)"}},
-        {"finger enrolled", in(State::CaptureFingers), ev::FingerEnrolled{0}, State::CaptureFingers, {"VerifyFinger(0,0)"}, {}},
+        {"finger enrolled", in(State::CaptureFingers), ev::FingerEnrolled{0}, State::CaptureFingers, {"VerifyFinger(0,0,0)"}, {}},
         {"first finger verified", in(State::CaptureFingers, verifyPhase), ev::FingerVerified{0, true, FingerHint::None}, State::CaptureFingers, {"EnrolFinger(1,0)"}, {}},
         {"second finger verified", in(State::CaptureFingers, secondFinger), ev::FingerVerified{1, true, FingerHint::None}, State::CaptureFace, {"CaptureFace(0)"}, {}},
-        {"verify no match: enrol again", in(State::CaptureFingers, verifyPhase), ev::FingerVerified{0, false, FingerHint::Centre}, State::CaptureFingers, {"EnrolFinger(0,1)"}, {}},
+        {"verify no match: place the finger again", in(State::CaptureFingers, verifyPhase), ev::FingerVerified{0, false, FingerHint::Centre}, State::CaptureFingers, {"Show(finger)", "VerifyFinger(0,0,1)"}, {"EnrolFinger(0,1)"}},
+        {"verify refused by the gate: place again", in(State::CaptureFingers, verifyPhase), ev::FingerVerified{0, false, FingerHint::PressFirmly}, State::CaptureFingers, {"VerifyFinger(0,0,1)"}, {"EnrolFinger(0,1)"}},
+        {"verify no match, last presentation: enrol again", in(State::CaptureFingers, lastVerify), ev::FingerVerified{0, false, FingerHint::Centre}, State::CaptureFingers, {"EnrolFinger(0,1)"}, {"VerifyFinger(0,0,4)"}},
+        {"verify no match, last presentation, last round", in(State::CaptureFingers, lastVerifyLastTry), ev::FingerVerified{0, false, FingerHint::Moisten}, State::Refused, {"Discard", "Show(refused)"}, {"EnrolFinger(0,3)"}, std::nullopt, {"reg.finger_quality"}},
+        {"verify after a later presentation matches", in(State::CaptureFingers, lastVerify), ev::FingerVerified{0, true, FingerHint::None}, State::CaptureFingers, {"EnrolFinger(1,0)"}, {}},
+        {"verify timeout: enrol again", in(State::CaptureFingers, verifyPhase), ev::Timeout{7}, State::CaptureFingers, {"EnrolFinger(0,1)"}, {}},
+        {"late verify result while enrolling ignored", in(State::CaptureFingers), ev::FingerVerified{0, true, FingerHint::None}, State::CaptureFingers, {}, {"EnrolFinger(1,0)", "VerifyFinger(0,0,0)"}},
         {"quality low: again with guidance", in(State::CaptureFingers), ev::FingerQualityLow{0, FingerHint::Moisten}, State::CaptureFingers, {"EnrolFinger(0,1)"}, {}},
         {"quality never reached", in(State::CaptureFingers, lastFingerTry), ev::FingerQualityLow{0, FingerHint::CleanSensor}, State::Refused, {"Discard", "Show(refused)"}, {}, std::nullopt, {"reg.finger_quality"}},
         {"finger timeout", in(State::CaptureFingers), ev::Timeout{7}, State::CaptureFingers, {"EnrolFinger(0,1)"}, {}},

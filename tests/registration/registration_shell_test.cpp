@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "devices/fingerprint/finger_synth.h"
+#include "devices/fingerprint/libfprint_reader.h"
 #include "devices/sim/sim_camera.h"
 #include "devices/sim/sim_scanners.h"
 #include "kiosk/registration/registration_shell.h"
@@ -69,7 +71,8 @@ struct Harness {
     std::vector<FaceHint> faceHints;
     std::string lastReference;
 
-    Harness() {
+    // reader: another fingerprint reader than the scripted one (the real libfprint one).
+    explicit Harness(devices::FingerprintReader* reader = nullptr) {
         const fs::path key = dir / "bio.key";
         EXPECT_TRUE(store::Store::createKeyFile(key).ok());
         store::StoreOptions so;
@@ -107,7 +110,7 @@ struct Harness {
             lastReference = last.reference;
         };
         shell = std::make_unique<RegistrationShell>(config, RegistrationTuning{},
-                                                    RegistrationDevices{&doc, &slot, &camera, &face, &finger, &printer},
+                                                    RegistrationDevices{&doc, &slot, &camera, &face, reader ? reader : &finger, &printer},
                                                     *services, clock, ReceiptComposer{}, obs);
     }
 
@@ -245,6 +248,57 @@ TEST(RegistrationShell, FingerQualityNeverReachedIsRefusedAfterGuidance) {
     ASSERT_GE(h.fingerHints.size(), 2u);
     EXPECT_EQ(h.fingerHints[0], FingerHint::PressFirmly);
     EXPECT_EQ(h.fingerHints[1], FingerHint::Moisten);
+    EXPECT_EQ(h.enrolments(), 0);
+    EXPECT_FALSE(h.shell->holdsPending());
+}
+
+TEST(RegistrationShell, TheReadersGuidanceIsShownWhenEnrolmentGivesUp) {
+    Harness h;
+    h.finger.enrolAnswers = {"finger.quality", "finger.quality", "finger.quality"};
+    h.finger.enrolGuidance = devices::FingerGuidance::CleanSensor;  // the gate saw noise, not a faint finger
+    EXPECT_EQ(h.resident(adult()), Outcome::Refused);
+    ASSERT_FALSE(h.fingerHints.empty());
+    EXPECT_EQ(h.fingerHints[0], FingerHint::CleanSensor);
+}
+
+TEST(RegistrationShell, AVerifyRefusedOrUnmatchedAsksForTheFingerAgainBeforeEnrollingAgain) {
+    Harness h;
+    // First finger: the gate refuses the first verify capture (faint), the second does not
+    // match, the third does; the enrolment is kept throughout.
+    h.finger.verifyAnswers = {devices::FingerVerify{false, 0, devices::FingerGuidance::PressHarder},
+                              devices::FingerVerify{false, 12, devices::FingerGuidance::Ok},
+                              devices::FingerVerify{true, 55, devices::FingerGuidance::Ok}};
+    EXPECT_EQ(h.resident(adult()), Outcome::Enrolled);
+    EXPECT_EQ(h.finger.enrolCalls, 2) << "one enrolment per finger";
+    EXPECT_EQ(h.finger.verifyCalls, 4);
+    ASSERT_GE(h.fingerHints.size(), 2u);
+    EXPECT_EQ(h.fingerHints[0], FingerHint::PressFirmly);
+    EXPECT_EQ(h.fingerHints[1], FingerHint::Centre);
+}
+
+TEST(RegistrationShell, NoVerifyMatchingInARoundEnrolsAgain) {
+    Harness h;  // the default: 4 verify presentations per round
+    for (int i = 0; i < 4; ++i) h.finger.verifyAnswers.push_back(devices::FingerVerify{false, 8, devices::FingerGuidance::Ok});
+    EXPECT_EQ(h.resident(adult()), Outcome::Enrolled);
+    EXPECT_EQ(h.finger.enrolCalls, 3) << "finger 0 enrolled twice: no match in 4 presentations";
+    EXPECT_EQ(h.finger.verifyCalls, 6);
+}
+
+// The quality refusal with the real libfprint reader: the simulated image sensor shows a
+// blank window every time (nobody presses), libfprint's path with the quality gate refuses
+// every capture, and the resident is guided, then referred to an office.
+TEST(RegistrationShell, RealLibfprintReaderFingerQualityNeverReachedIsRefused) {
+    namespace fp = devices::fingerprint;
+    auto sensor = std::make_shared<fp::SimFingerSensor>();
+    auto reader = fp::LibfprintReader::create(fp::ReaderOptions{}, sensor);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    for (int i = 0; i < 3 * 16; ++i) sensor->present(fp::synthBlank(300, 300, static_cast<uint64_t>(i)));
+    Harness h(reader->get());
+    EXPECT_EQ(h.resident(adult()), Outcome::Refused);
+    EXPECT_EQ(h.lastReasons, std::vector<std::string>{"reg.finger_quality"});
+    EXPECT_EQ((*reader)->stats().qualityRefusals, 48u) << "every capture went through the gate";
+    EXPECT_EQ(h.fingerHints, (std::vector<FingerHint>{FingerHint::PressFirmly, FingerHint::Moisten,
+                                                      FingerHint::CleanSensor}));
     EXPECT_EQ(h.enrolments(), 0);
     EXPECT_FALSE(h.shell->holdsPending());
 }
