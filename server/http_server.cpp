@@ -230,8 +230,9 @@ public:
     // On the strand, from publish(): one formatted event (shared by every subscriber).
     void onEvent(int64_t id, const std::shared_ptr<const std::string>& text) {
         if (phase_ != Phase::Streaming) return;
-        if (id > 0 && id <= lastSentId_) return;  // already sent by the replay
-        if (id > 0) lastSentId_ = id;
+        // Already sent by the replay. (Not "id <= newest sent": an event whose transaction
+        // committed late comes with a lower id after higher ones and must still go out.)
+        if (id > 0 && std::binary_search(replayed_.begin(), replayed_.end(), id)) return;
         enqueue(text);
     }
 
@@ -421,14 +422,13 @@ private:
         enqueue(std::make_shared<const std::string>(std::move(head)));
         // Subscribed first, then replayed: what is published meanwhile waits on this strand
         // and is skipped by id if the replay already had it.
-        lastSentId_ = r.stream->lastEventId;
         if (r.stream->lastEventId > 0 && srv_.opt.replay) {
             try {
                 for (auto& e : srv_.opt.replay(topic_, r.stream->lastEventId)) {
-                    if (e.id > 0 && e.id <= lastSentId_) continue;
-                    if (e.id > 0) lastSentId_ = e.id;
+                    if (e.id > 0) replayed_.push_back(e.id);
                     enqueue(std::make_shared<const std::string>(formatSseEvent(e.id, e.name, e.data)));
                 }
+                std::sort(replayed_.begin(), replayed_.end());
             } catch (const std::exception& e) {
                 core::logWarn("http.replay_failed", {{"topic", topic_}, {"error", e.what()}});
             }
@@ -532,7 +532,7 @@ private:
     std::string remoteAddress_;
     // Event stream (the park timer doubles as the ping timer: a session is never both).
     std::string topic_;
-    int64_t lastSentId_ = 0;
+    std::vector<int64_t> replayed_;  // sorted ids the replay sent
     std::deque<std::shared_ptr<const std::string>> queue_;
     std::vector<std::shared_ptr<const std::string>> inflight_;
     size_t queuedBytes_ = 0;  // queue_ and inflight_

@@ -260,8 +260,8 @@ HttpServerOptions consoleHttpOptions(const ServerConfig& c) {
     o.clientAuth = ClientAuth::None;
     o.clientCaFile.clear();
     o.crlFile.clear();
-    // One thread is plenty for a few dozen browsers; event streams hold none.
-    o.threads = 1;
+    // Threads as the devices' listener (limits.threads): a login's Argon2 hash takes one
+    // for tens of milliseconds, and the event streams must keep flowing meanwhile.
     o.responseHeaders = consoleSecurityHeaders();
     o.ssePing = std::chrono::seconds(c.consolePingS);
     o.sseQueueBytes = static_cast<size_t>(c.consoleQueueBytes);

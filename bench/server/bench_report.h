@@ -34,6 +34,7 @@ struct BackendReport {
     // on each console's stream, one sample per (console, alert) of the window.
     int consoles = 0;
     std::vector<double> consoleMs;
+    std::vector<double> consoleAfterAckMs;  // from the server's answer to the lane instead
     int64_t consoleExpected = 0, consoleSeen = 0, consoleDuplicates = 0, consoleReconnects = 0, consoleEvents = 0;
     std::string consoleError;
 };

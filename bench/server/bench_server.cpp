@@ -243,6 +243,8 @@ void consoleFigures(const bench::ConsoleClients& clients, bench::BackendReport& 
             if (a == arrivals.end()) continue;
             ++rep.consoleSeen;
             rep.consoleMs.push_back(std::chrono::duration<double, std::milli>(a->second - at).count());
+            if (auto ack = rep.fleet.alertsAckedInWindow.find(key); ack != rep.fleet.alertsAckedInWindow.end())
+                rep.consoleAfterAckMs.push_back(std::chrono::duration<double, std::milli>(a->second - ack->second).count());
         }
     }
     rep.consoleDuplicates = clients.duplicates();

@@ -119,10 +119,12 @@ public:
         io_.poll();
         // For the consoles' event-to-screen time (bench_server matches their arrivals).
         for (const auto& [key, sent] : alertSent_)
-            if (inWindow(sent))
-                res_.alertsSentInWindow.emplace(
-                    std::make_pair(lanes_[static_cast<std::size_t>(key >> 40)].id, static_cast<int64_t>(key & ((1ULL << 40) - 1))),
-                    sent);
+            if (inWindow(sent)) {
+                const auto k = std::make_pair(lanes_[static_cast<std::size_t>(key >> 40)].id,
+                                              static_cast<int64_t>(key & ((1ULL << 40) - 1)));
+                res_.alertsSentInWindow.emplace(k, sent);
+                if (auto a = alertAcked_.find(key); a != alertAcked_.end()) res_.alertsAckedInWindow.emplace(k, a->second);
+            }
         return std::move(res_);
     }
 
@@ -362,6 +364,7 @@ private:
             }
             l.acked.push_back(seq);
             ++res_.eventsAcked;
+            if (l.outbox[i].alert) alertAcked_.emplace(alertKey(laneIndex_[l.id], seq), r.doneAt);
             if (st == "stored") ++stored;
             else ++res_.duplicateAcks;
         }
@@ -561,7 +564,7 @@ private:
     std::vector<Poller> pollers_;
     std::shared_ptr<HttpsConn> commander_, reader_;
     std::vector<std::string> blobs_;
-    std::unordered_map<uint64_t, Clock::time_point> alertSent_;
+    std::unordered_map<uint64_t, Clock::time_point> alertSent_, alertAcked_;
     std::unordered_map<std::string, int> serverRows_;
     int64_t recountAfter_ = 0;
     int loggedErrors_ = 0;

@@ -51,6 +51,8 @@ struct FleetResults {
     double clientCpuS = 0;  // this process, over the window
     // Alerts whose batch left within the window: (lane, seq) -> when it left.
     std::map<std::pair<std::string, int64_t>, std::chrono::steady_clock::time_point> alertsSentInWindow;
+    // ... and when the server's answer storing them came back.
+    std::map<std::pair<std::string, int64_t>, std::chrono::steady_clock::time_point> alertsAckedInWindow;
 };
 
 // Called on the io thread at the start and end of the measured window (CPU samples).

@@ -181,6 +181,12 @@ TEST(Sse, LastEventIdReplaysWhatWasMissedOnceThenLiveEvents) {
     ASSERT_TRUE(next) << c.error();
     EXPECT_EQ(next->id, 13);
     EXPECT_EQ(next->data, "{\"n\":13}");
+    // An event that committed late (a lower id than what was sent, not in the replay) goes out.
+    server.publish("console", 3, "alert", "{\"late\":true}");
+    auto late = readEvent(c);
+    ASSERT_TRUE(late) << c.error();
+    EXPECT_EQ(late->id, 3);
+    EXPECT_EQ(late->data, "{\"late\":true}");
 
     // A fresh stream (no Last-Event-ID) gets no replay, only new events.
     TlsClient fresh;
