@@ -122,8 +122,8 @@ function buildLangSelect() {
   clear(sel, LANGS.map((l) => h('option', { value: l, lang: l }, LANG_NAMES[l])));
   sel.value = lang();
   sel.addEventListener('change', async () => {
-    await loadLang(sel.value);
     rememberLang(state.me?.name, sel.value);
+    await loadLang(sel.value);
     renderChrome();
     if (state.me) route(); else showLogin();
   });

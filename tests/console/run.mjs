@@ -345,6 +345,7 @@ async function main() {
       expect((await p.locator('#nav-alerts').innerText()).startsWith(nav), `nav in ${lang}`);
     }
     await p.locator('#lang').selectOption('pt');
+    await waitFor('the page in pt', async () => (await p.locator('#page-title').innerText()) === 'Canais', 5000, 50);
     await p.reload();
     await waitFor('Portuguese after a reload', async () => (await p.locator('#page-title').innerText().catch(() => '')) === 'Canais', 10000, 100);
     eq(await p.evaluate((n) => localStorage.getItem(`console.lang.${n}`), officer.name), 'pt', 'remembered for the officer');
