@@ -176,7 +176,14 @@ export class ControlPoint {
     return (r.body.devices || []).find((d) => d.device === id)?.heartbeat ?? null;
   }
 
-  stop() {
-    for (const c of this.children.reverse()) if (c.exitCode === null) c.kill('SIGTERM');
+  // SIGTERM, then SIGKILL for whatever is still running after `graceMs` (a lane seen
+  // once not stopping on SIGTERM after its server had died): no child outlives the run.
+  async stop(graceMs = 5000) {
+    const alive = this.children.filter((c) => c.exitCode === null && c.signalCode === null);
+    const exits = alive.map((c) => new Promise((r) => c.once('exit', r)));
+    for (const c of alive) c.kill('SIGTERM');
+    const timer = setTimeout(() => { for (const c of alive) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); }, graceMs);
+    await Promise.all(exits);
+    clearTimeout(timer);
   }
 }

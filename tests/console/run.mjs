@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { ControlPoint, PASSWORD, log, sleep, waitFor } from './harness.mjs';
+import { ControlPoint, PASSWORD, log, waitFor } from './harness.mjs';
 import { keyboardWalk, axeCheck, screenshots } from './pages.mjs';
 
 const sourceDir = path.resolve(process.env.KIOSK_SOURCE_DIR || path.join(path.dirname(new URL(import.meta.url).pathname), '../..'));
@@ -374,8 +374,7 @@ try {
   results.push({ name: 'setup', ok: false, error: e });
 } finally {
   if (browser) await browser.close().catch(() => {});
-  cp.stop();
-  await sleep(300);
+  await cp.stop();
   const failed = results.filter((r) => !r.ok);
   log(`${results.length - failed.length} passed, ${failed.length} failed`);
   if (failed.length) {
