@@ -47,7 +47,7 @@ void SdlApp::drawTopBar(const ViewModel& vm, const ScreenLook& lk, bool record) 
                              out.push_back(e);
                          }});
     if (!vm.laneId.empty())
-        drawText(str("ui.lane", vm.language) + " " + vm.laneId, px(24), (barH - px(40)) / 2, px(400), px(32),
+        drawText(str(vm.registration ? "ui.machine" : "ui.lane", vm.language) + " " + vm.laneId, px(24), (barH - px(40)) / 2, px(400), px(32),
                  Weight::Regular, lk.fg, Align::Left);
 }
 
