@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
             });
             // The scenario brings its own issuer and trust list; the server's is not used here.
             agent->onTrustList([](const std::vector<uint8_t>&) -> core::Status { return {}; });
-            agent->heartbeatSource([&sh, id = env.laneId] { return lane::heartbeatFields(id, sh.snapshot()); });
+            agent->heartbeatSource([&sh, id = env.laneId] { return lane::heartbeatFields(id, sh.snapshot(), sh.gateSnapshot()); });
         };
         auto round = [&] {
             if (!agent) return;

@@ -26,6 +26,20 @@ constexpr int64_t kI64Min = INT64_MIN;
 
 // The payload of one event, rebuilt from the whitelisted fields only: what is stored is
 // exactly what was checked.
+// A heartbeat's {"entry": ..., "exit": ...}: what the lane last read from its gate.
+core::Result<Json> doorsField(const apijson::Fields& parent) {
+    KIOSK_ASSIGN_OR_RETURN(const Json* obj, parent.object("doors"));
+    apijson::Fields d(*obj, parent.at("doors"));
+    KIOSK_TRY(d.requireOnly({"entry", "exit"}));
+    static const std::vector<std::string> kStates = {"closed", "open", "moving", "jammed"};
+    Json out = Json::object();
+    KIOSK_ASSIGN_OR_RETURN(std::string entry, d.oneOf("entry", kStates));
+    KIOSK_ASSIGN_OR_RETURN(std::string exit, d.oneOf("exit", kStates));
+    out["entry"] = entry;
+    out["exit"] = exit;
+    return out;
+}
+
 core::Result<Json> checkPayload(const std::string& kind, const Json& p, const std::string& path) {
     Fields f(p, path);
     Json out = Json::object();
@@ -57,14 +71,17 @@ core::Result<Json> checkPayload(const std::string& kind, const Json& p, const st
         KIOSK_ASSIGN_OR_RETURN(out["lane"], f.string("lane", apijson::isDeviceId, "a lane id"));
         KIOSK_ASSIGN_OR_RETURN(out["reason"], f.string("reason", apijson::isReasonCode, "a reason code"));
     } else if (kind == "heartbeat") {
-        KIOSK_TRY(f.requireOnly({"lane", "state", "in_service", "enrolment_cursor", "enrolment_age_s", "outbox_depth",
-                                 "trust_list_version"}));
+        KIOSK_TRY(f.requireOnly({"lane", "state", "in_service", "doors", "enrolment_cursor", "enrolment_age_s",
+                                 "outbox_depth", "trust_list_version"}));
         KIOSK_ASSIGN_OR_RETURN(out["lane"], f.string("lane", apijson::isDeviceId, "a lane id"));
         if (f.has("state")) {
             KIOSK_ASSIGN_OR_RETURN(out["state"], f.string("state", apijson::isStateName, "a lane state name"));
         }
         if (f.has("in_service")) {
             KIOSK_ASSIGN_OR_RETURN(out["in_service"], f.boolean("in_service"));
+        }
+        if (f.has("doors")) {
+            KIOSK_ASSIGN_OR_RETURN(out["doors"], doorsField(f));
         }
         const std::pair<const char*, int64_t> ints[] = {
             {"enrolment_cursor", 0}, {"enrolment_age_s", -1}, {"outbox_depth", 0}, {"trust_list_version", 0}};

@@ -18,10 +18,23 @@ core::Status moveDoorByHand(const LaneState& s, devices::Gate* gate, devices::Do
     return move == DoorMove::Open ? gate->openDoor(door) : gate->closeDoor(door);
 }
 
-core::Json heartbeatFields(const std::string& laneId, const LaneState& s) {
-    return core::Json{{"lane", laneId},
-                      {"state", toString(s.state)},
-                      {"in_service", !laneStopped(s) && !s.officerOutOfService}};
+namespace {
+const char* doorName(devices::DoorState d) {
+    switch (d) {
+        case devices::DoorState::Closed: return "closed";
+        case devices::DoorState::Open: return "open";
+        case devices::DoorState::Moving: return "moving";
+        case devices::DoorState::Jammed: return "jammed";
+    }
+    return "closed";
+}
+}  // namespace
+
+core::Json heartbeatFields(const std::string& laneId, const LaneState& s,
+                           const std::optional<devices::GateStatus>& gate) {
+    core::Json hb{{"lane", laneId}, {"state", toString(s.state)}, {"in_service", !laneStopped(s) && !s.officerOutOfService}};
+    if (gate) hb["doors"] = core::Json{{"entry", doorName(gate->entry)}, {"exit", doorName(gate->exit)}};
+    return hb;
 }
 
 const char* toString(CommandOutcome o) {

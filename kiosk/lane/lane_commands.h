@@ -9,6 +9,7 @@
 // kiosk::lane does not link the sync library.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -29,8 +30,10 @@ enum class DoorMove { Open, Close };
 // lane.in_service when the lane is not stopped; the gate's error when it failed.
 core::Status moveDoorByHand(const LaneState& s, devices::Gate* gate, devices::Door door, DoorMove move);
 
-// The heartbeat's lane fields: {lane, state, in_service} (the sync agent adds its own).
-core::Json heartbeatFields(const std::string& laneId, const LaneState& s);
+// The heartbeat's lane fields: {lane, state, in_service, doors: {entry, exit}} (the sync
+// agent adds its own); doors only once the shell has read the gate.
+core::Json heartbeatFields(const std::string& laneId, const LaneState& s,
+                           const std::optional<devices::GateStatus>& gate = std::nullopt);
 
 enum class CommandOutcome { Applied, Refused, Failed };
 const char* toString(CommandOutcome o);  // "applied", "refused", "failed"

@@ -39,6 +39,16 @@ LaneState LaneShell::snapshot() const {
     return snapshot_;
 }
 
+std::optional<devices::GateStatus> LaneShell::gateSnapshot() const {
+    std::lock_guard lock(snapshotMu_);
+    return gateSeen_;
+}
+
+void LaneShell::noteGate(const devices::GateStatus& g) {
+    std::lock_guard lock(snapshotMu_);
+    gateSeen_ = g;
+}
+
 uint64_t LaneShell::post(Event e) {
     std::lock_guard lock(externalMu_);
     external_.push_back(std::move(e));
@@ -197,6 +207,7 @@ std::optional<Event> LaneShell::checkDevices() {
         return ev::DeviceFault{"lane", "device.fault"};
     auto st = dev_.gate->status();
     if (!st.ok()) return ev::DeviceFault{"gate", st.error().code};
+    noteGate(*st);
     if (st->fireAlarm || state_.fireAlarm) return ev::FireAlarm{st->fireAlarm};
     if (st->occupancy != state_.occupancy) queue_.push_back(ev::LaneOccupancy{st->occupancy, false});
     lastOccupancy_ = st->occupancy;
@@ -213,6 +224,7 @@ void LaneShell::checkFireAlarm() {
         queue_.push_back(ev::DeviceFault{"gate", st.error().code});
         return;
     }
+    noteGate(*st);
     if (st->fireAlarm != lastFire_) {
         lastFire_ = st->fireAlarm;
         queue_.push_back(ev::FireAlarm{st->fireAlarm});
@@ -261,6 +273,7 @@ std::optional<Event> LaneShell::readHealthCode() {
 std::optional<Event> LaneShell::watchLane() {
     auto st = dev_.gate->waitForChange(tuning_.pollSlice);
     if (!st.ok()) return ev::DeviceFault{"gate", st.error().code};
+    noteGate(*st);
     if (st->entry == devices::DoorState::Jammed || st->exit == devices::DoorState::Jammed)
         return ev::DeviceFault{"gate", devices::errc::kJam};
     if (st->occupancy != lastOccupancy_ || st->exitPassage) {

@@ -104,6 +104,8 @@ public:
     const LaneState& state() const { return state_; }
     // A copy for other threads (server commands, heartbeats).
     LaneState snapshot() const;
+    // The gate as the shell last read it (doors for the heartbeat); nullopt before the first read.
+    std::optional<devices::GateStatus> gateSnapshot() const;
 
 private:
     void apply(const Event& e);
@@ -145,6 +147,8 @@ private:
     core::MonoTime lastServiceCheck_{};
     mutable std::mutex snapshotMu_;
     LaneState snapshot_;
+    std::optional<devices::GateStatus> gateSeen_;  // under snapshotMu_
+    void noteGate(const devices::GateStatus& g);
 };
 
 }  // namespace kiosk::lane

@@ -160,7 +160,7 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
             return acceptSignedTrustList(signedList, signerPem, trust, **st, core::toUnixSeconds(clock.wallNow()));
         });
         agent->onHealthRules([&services](const core::Json& healthCode) { return acceptHealthRules(healthCode, services); });
-        agent->heartbeatSource([&shell, laneId = sc.laneId] { return heartbeatFields(laneId, shell.snapshot()); });
+        agent->heartbeatSource([&shell, laneId = sc.laneId] { return heartbeatFields(laneId, shell.snapshot(), shell.gateSnapshot()); });
         agent->start();
     }
     std::cout << "kiosk: lane " << sc.laneId << " running on its configured devices (Ctrl-C stops)" << std::endl;

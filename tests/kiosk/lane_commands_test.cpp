@@ -40,6 +40,10 @@ TEST(LaneCommands, OutOfServiceAndBackThroughTheMachine) {
     ASSERT_TRUE(f.h.runUntilState(State::ReadCredential));
     auto hb = heartbeatFields("LANE-T1", f.h.shell->snapshot());
     EXPECT_EQ(hb, (core::Json{{"lane", "LANE-T1"}, {"state", "ReadCredential"}, {"in_service", true}}));
+    // With the gate as the shell last read it: both doors closed between travellers.
+    ASSERT_TRUE(f.h.shell->gateSnapshot().has_value());
+    EXPECT_EQ(heartbeatFields("LANE-T1", f.h.shell->snapshot(), f.h.shell->gateSnapshot())["doors"],
+              (core::Json{{"entry", "closed"}, {"exit", "closed"}}));
 
     auto a = f.run("in_service");  // not stopped by an officer
     EXPECT_EQ(a.outcome, CommandOutcome::Refused);

@@ -63,6 +63,7 @@ inline Json heartbeatEvent(int64_t seq) {
                  {{"lane", "HZMB-A-07"},
                   {"state", "ReadCredential"},
                   {"in_service", true},
+                  {"doors", {{"entry", "closed"}, {"exit", "open"}}},
                   {"enrolment_cursor", 1207},
                   {"enrolment_age_s", 12},
                   {"outbox_depth", 0},

@@ -145,6 +145,12 @@ TEST_P(ApiValidation, BadValuesAndEnumsAreRefused) {
     Json state{{"seq", 1}, {"kind", "lane_state"}, {"time", 1},
                {"payload", {{"lane", "L"}, {"from", "Idle"}, {"to", "dancing state!"}, {"reason", ""}}}};
     expectEventsRefused({state}, "api.bad_value", "payload.to");
+    Json doors = heartbeatEvent(1);
+    doors["payload"]["doors"]["exit"] = "ajar";
+    expectEventsRefused({doors}, "api.bad_value", "payload.doors.exit");
+    Json doorExtra = heartbeatEvent(1);
+    doorExtra["payload"]["doors"]["window"] = "open";
+    expectEventsRefused({doorExtra}, "api.unknown_field", "payload.doors.window");
     Json nul = crossingEvent(1);
     nul["payload"]["lane"] = std::string("LANE\0X", 6);
     expectEventsRefused({nul}, "api.bad_value");
