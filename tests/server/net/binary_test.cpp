@@ -240,6 +240,87 @@ TEST(ClearanceServerBinary, ConsoleEnabledPrintsBothLinesAndServesThePageWithout
     EXPECT_EQ(proc.wait(), 0) << proc.stderrText();
 }
 
+// The whole path with the real binary: an officer added with `officer add`, logged in on
+// the console port, holding the event stream; a lane posts an alert on the device port and
+// it comes down the stream.
+TEST(ClearanceServerBinary, ConsoleStreamCarriesALanesAlertToALoggedInOfficer) {
+    ASSERT_TRUE(fs::exists(serverBinary()));
+    Pki pki = makePki("net-bin-console-e2e");
+    fs::create_directories(pki.dir / "web");
+    std::ofstream(pki.dir / "web" / "index.html") << "<!doctype html><title>supervision</title>";
+    const fs::path cfg = pki.dir / "server.json";
+    std::ofstream(cfg) << R"({
+  "listen": {"address": "127.0.0.1", "port": 0},
+  "tls": {"cert_file": "server.cert.pem", "key_file": "server.key.pem",
+          "client_ca_file": "ca/ca.cert.pem", "crl_file": "ca/crl.pem"},
+  "db": "sqlite:clearance.db",
+  "console": {"enabled": true, "listen": {"address": "127.0.0.1", "port": 0}, "static_dir": "web", "feed_interval_ms": 50}
+})";
+    std::ofstream(pki.dir / "password.txt") << "a long passphrase here\n";
+    {
+        ServerProcess add({"--config", cfg.string(), "officer", "add", "wong.kf", "--role", "officer", "--password-file",
+                           (pki.dir / "password.txt").string()},
+                          pki.dir);
+        ASSERT_EQ(add.wait(), 0) << add.stdoutText() << add.stderrText();
+    }
+    ServerProcess proc({"--config", cfg.string()}, pki.dir);
+    const uint16_t port = proc.waitListening();
+    ASSERT_NE(port, 0) << proc.stdoutText() << proc.stderrText();
+    static const std::regex consoleRe(R"(clearance-server: console on 127\.0\.0\.1:(\d+)\n)");
+    std::smatch m;
+    ASSERT_TRUE(eventually([&] {
+        const std::string text = proc.stdoutText();
+        return std::regex_search(text, m, consoleRe);
+    }));
+    const uint16_t consolePort = static_cast<uint16_t>(std::stoi(m[1]));
+
+    ClientConfig none;
+    none.caFile = pki.caCert();
+    ClientContext browser(none);
+    TlsClient login;
+    ASSERT_EQ(login.connect(consolePort, browser), "");
+    auto in = login.request("POST", "/v1/console/login", R"({"name": "wong.kf", "password": "a long passphrase here"})");
+    ASSERT_TRUE(in) << login.error();
+    ASSERT_EQ(in->status, 200) << in->body;
+    const std::string setCookie = in->headers["set-cookie"];
+    ASSERT_EQ(setCookie.rfind("ech_session=", 0), 0u) << setCookie;
+    const std::string cookie = setCookie.substr(0, setCookie.find(';'));
+
+    TlsClient stream;
+    ASSERT_EQ(stream.connect(consolePort, browser), "");
+    ASSERT_TRUE(stream.send("GET /v1/console/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + cookie + "\r\n\r\n"));
+    auto head = stream.readResponse();
+    ASSERT_TRUE(head) << stream.error();
+    ASSERT_EQ(head->status, 200) << head->body;
+    EXPECT_EQ(head->headers["content-type"].rfind("text/event-stream", 0), 0u);
+    ASSERT_TRUE(stream.readUntil("\n\n"));  // retry
+
+    ClientContext lane(clientWith(pki, pki.lane));
+    TlsClient device;
+    ASSERT_EQ(device.connect(port, lane), "");
+    auto posted = device.request("POST", "/v1/device/events", R"({"stream": "6f1c0d5e9a7b4c3d8e2f1a0b9c8d7e6f", "events": [
+        {"seq": 1, "kind": "alert", "time": 1795000000, "payload": {"lane": "HZMB-A-07", "reason": "lane.tailgating"}}]})");
+    ASSERT_TRUE(posted) << device.error();
+    ASSERT_EQ(posted->status, 200) << posted->body;
+
+    std::string block;
+    for (;;) {
+        auto b = stream.readUntil("\n\n");
+        ASSERT_TRUE(b) << stream.error();
+        if ((*b)[0] == ':') continue;
+        block = *b;
+        break;
+    }
+    EXPECT_NE(block.find("event: alert\n"), std::string::npos) << block;
+    auto data = core::Json::parse(block.substr(block.find("data: ") + 6));
+    EXPECT_EQ(data["device"], "HZMB-A-07");
+    EXPECT_EQ(data["seq"], 1);
+    EXPECT_EQ(data["payload"]["reason"], "lane.tailgating");
+
+    proc.signal(SIGTERM);
+    EXPECT_EQ(proc.wait(), 0) << proc.stderrText();
+}
+
 TEST(ClearanceServerBinary, ConsoleWithoutItsPageIsAConfigurationError) {
     ASSERT_TRUE(fs::exists(serverBinary()));
     Pki pki = makePki("net-bin-console-nopage");
