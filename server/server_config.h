@@ -29,7 +29,9 @@ struct ServerConfig {
     int64_t maxConnections = 10000;
     int64_t idleTimeoutMs = 120000;
     int64_t requestTimeoutMs = 30000;
-    int64_t threads = 2;
+    // Handlers wait on the database on these threads: 16 met the ingest and console figures
+    // on both backends where 2 did not (docs/benchmarks.md, bench_server).
+    int64_t threads = 16;
     int64_t maxLongPollMs = 30000;
 
     int64_t purgeIntervalS = 3600;

@@ -28,7 +28,7 @@ TEST(ServerConfig, DefaultsAndPathsRelativeToTheFile) {
     EXPECT_EQ(c->db, "sqlite:/srv/clearance/data/c.db");
     EXPECT_EQ(c->backendName(), "sqlite");
     EXPECT_EQ(c->maxBodyBytes, 1 << 20);
-    EXPECT_EQ(c->threads, 2);
+    EXPECT_EQ(c->threads, 16);
     EXPECT_EQ(c->purgeIntervalS, 3600);
     EXPECT_EQ(c->logLevel, core::LogLevel::Info);
 }
