@@ -3,12 +3,12 @@
 #include "server/api_console.h"
 
 #include <algorithm>
-#include <cctype>
 #include <exception>
 
 #include "core/log.h"
 #include "server/api.h"
 #include "server/api_json.h"
+#include "server/api_routing.h"
 
 namespace kiosk::server {
 
@@ -42,42 +42,6 @@ bool isAcceptablePassword(std::string_view s) {
 }
 
 namespace {
-
-std::vector<std::string> splitPath(const std::string& path) {
-    std::vector<std::string> out;
-    if (path.empty() || path[0] != '/') return out;
-    size_t i = 1;
-    while (true) {
-        auto j = path.find('/', i);
-        out.push_back(path.substr(i, j == std::string::npos ? std::string::npos : j - i));
-        if (j == std::string::npos) break;
-        i = j + 1;
-    }
-    return out;
-}
-
-bool matchPattern(const std::vector<std::string>& segments, const char* pattern, std::vector<std::string>* params) {
-    const auto pat = splitPath(pattern);
-    if (pat.size() != segments.size()) return false;
-    std::vector<std::string> got;
-    for (size_t i = 0; i < pat.size(); ++i) {
-        if (segments[i].empty()) return false;
-        if (pat[i] == "{}") got.push_back(segments[i]);
-        else if (pat[i] != segments[i]) return false;
-    }
-    if (params) *params = std::move(got);
-    return true;
-}
-
-bool isJsonContentType(const Request& req) {
-    auto it = req.headers.find("content-type");
-    if (it == req.headers.end()) return false;
-    std::string v = it->second.substr(0, it->second.find(';'));
-    std::string t;
-    for (char c : v)
-        if (c != ' ' && c != '\t') t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    return t == "application/json";
-}
 
 std::string header(const Request& req, const char* name) {
     auto it = req.headers.find(name);
@@ -217,25 +181,10 @@ Response ConsoleApi::handle(const Request& req, int64_t nowUnix) {
 }
 
 Response ConsoleApi::dispatch(const Request& req, int64_t now) {
-    const auto segments = splitPath(req.path);
-    const Route* route = nullptr;
     std::vector<std::string> params;
-    std::string allow;
-    for (const auto& r : routes()) {
-        std::vector<std::string> p;
-        if (!matchPattern(segments, r.pattern, &p)) continue;
-        allow += (allow.empty() ? "" : ", ") + std::string(r.method);
-        if (req.method == r.method) {
-            route = &r;
-            params = std::move(p);
-        }
-    }
-    if (!route) {
-        if (allow.empty()) return apiresp::error(404, "api.not_found", "no such endpoint");
-        auto r = apiresp::error(405, "api.method", "method not allowed here; allowed: " + allow);
-        r.headers.emplace_back("Allow", allow);
-        return r;
-    }
+    auto found = apiroute::find(routes(), req, &params);
+    if (auto* answer = std::get_if<Response>(&found)) return std::move(*answer);
+    const Route* route = std::get<const Route*>(found);
 
     Call call{req, now, std::move(params), Json(), Session{}, OfficerRole::Officer};
     const bool changes = req.method != "GET" && req.method != "HEAD";
@@ -268,15 +217,7 @@ Response ConsoleApi::dispatch(const Request& req, int64_t now) {
         call.role = *role;
     }
 
-    if (req.body.size() > opt_.maxBodyBytes)
-        return apiresp::error(413, "api.too_large", "body larger than " + std::to_string(opt_.maxBodyBytes) + " bytes");
-    if (req.method == "POST" || req.method == "PUT") {
-        if (!isJsonContentType(req))
-            return apiresp::error(415, "api.content_type", "Content-Type must be application/json");
-        auto body = apijson::parseObject(req.body);
-        if (!body.ok()) return apiresp::error(body.error());
-        call.body = std::move(body).value();
-    }
+    if (auto refused = apiroute::readBody(req, opt_.maxBodyBytes, &call.body)) return std::move(*refused);
     return (this->*(route->handler))(call);
 }
 
