@@ -16,6 +16,7 @@
 #include "devices/sim/sim_scanners.h"
 #include "kiosk/lane/lane_services.h"
 #include "kiosk/lane/lane_shell.h"
+#include "kiosk/scenario/scenario_support.h"
 #include "kiosk/store/store.h"
 #include "policies/policy_config.h"
 
@@ -77,9 +78,7 @@ std::string randomHex(std::mt19937_64& rng, int bytes) {
 }
 
 fs::path resolvePath(const ScenarioEnvironment& env, const std::string& p) {
-    if (p.rfind("@demo/", 0) == 0) return env.demoDir / p.substr(6);
-    fs::path f(p);
-    return f.is_absolute() ? f : env.baseDir / f;
+    return scenario::resolvePath(env.demoDir, env.baseDir, p);
 }
 
 core::Result<std::vector<devices::Image>> loadScenarioImages(ScenarioEnvironment& env_, const ConfigView& v, const std::string& key) {
@@ -156,15 +155,7 @@ core::Status Runner::setUp() {
     camera_ = std::make_unique<devices::sim::SimCamera>(*clock_);
     gate_ = std::make_unique<devices::sim::SimGate>(*clock_);
 
-    fs::create_directories(env_.workDir);
-    const fs::path db = env_.workDir / "scenario.sqlite", key = env_.workDir / "biometrics.key";
-    std::error_code ec;
-    for (auto suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix, ec);
-    fs::remove(key, ec);
-    KIOSK_TRY(store::Store::createKeyFile(key));
-    store::StoreOptions so;
-    so.keyFile = key;
-    KIOSK_ASSIGN_OR_RETURN(store_, store::Store::open(db, so));
+    KIOSK_ASSIGN_OR_RETURN(store_, scenario::openFreshStore(env_.workDir, "scenario.sqlite"));
 
     // The demo's issuing authority: a fresh key each run, and a trust list made for it.
     KIOSK_ASSIGN_OR_RETURN(issuer_, credentials::generateIssuerKey(credentials::Algorithm::ES256, "hk-demo-1"));
@@ -469,8 +460,7 @@ core::Result<ScenarioRun> runScenario(const Json& scenario, ScenarioEnvironment&
 
 core::Result<ScenarioRun> runScenarioFile(const fs::path& file, ScenarioEnvironment& env,
                                           const ScenarioOptions& options) {
-    KIOSK_ASSIGN_OR_RETURN(Json j, core::loadJsonFile(file));
-    if (env.baseDir.empty()) env.baseDir = file.parent_path();
+    KIOSK_ASSIGN_OR_RETURN(Json j, scenario::loadScenarioFile(file, &env.baseDir));
     return runScenario(j, env, options);
 }
 

@@ -8,6 +8,7 @@
 #include "devices/sim/sim_camera.h"
 #include "devices/sim/sim_scanners.h"
 #include "kiosk/registration/sim_card.h"
+#include "kiosk/scenario/scenario_support.h"
 #include "kiosk/store/store.h"
 #include "policies/policy_config.h"
 
@@ -55,19 +56,13 @@ core::Status checkKnown(const ConfigView& v, const std::set<std::string>& known)
     return {};
 }
 
-fs::path resolvePath(const RegistrationEnvironment& env, const std::string& p) {
-    if (p.rfind("@demo/", 0) == 0) return env.demoDir / p.substr(6);
-    fs::path f(p);
-    return f.is_absolute() ? f : env.baseDir / f;
-}
-
 core::Result<std::vector<fs::path>> pathList(const RegistrationEnvironment& env, const ConfigView& v, const std::string& key,
                                             const Json& arr) {
     std::vector<fs::path> out;
     if (!arr.is_array()) return v.bad(key, "must be a list of image paths");
     for (const auto& p : arr) {
         if (!p.is_string()) return v.bad(key, "must be a list of image paths");
-        out.push_back(resolvePath(env, p.get<std::string>()));
+        out.push_back(scenario::resolvePath(env.demoDir, env.baseDir, p.get<std::string>()));
     }
     return out;
 }
@@ -135,15 +130,7 @@ core::Status Runner::setUp() {
         printer_.fault = [](const std::string&) {};
     }
 
-    fs::create_directories(env_.workDir);
-    const fs::path db = env_.workDir / "registration.sqlite", key = env_.workDir / "biometrics.key";
-    std::error_code ec;
-    for (auto suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix, ec);
-    fs::remove(key, ec);
-    KIOSK_TRY(store::Store::createKeyFile(key));
-    store::StoreOptions so;
-    so.keyFile = key;
-    KIOSK_ASSIGN_OR_RETURN(store_, store::Store::open(db, so));
+    KIOSK_ASSIGN_OR_RETURN(store_, scenario::openFreshStore(env_.workDir, "registration.sqlite"));
 
     RegistrationSettings settings = env_.settings;
     if (view_.has("policy")) {
@@ -382,8 +369,7 @@ core::Result<RegistrationRun> runRegistrationScenario(const Json& scenario, Regi
 
 core::Result<RegistrationRun> runRegistrationScenarioFile(const fs::path& file, RegistrationEnvironment& env,
                                                           const RegistrationScenarioOptions& options) {
-    KIOSK_ASSIGN_OR_RETURN(Json j, core::loadJsonFile(file));
-    if (env.baseDir.empty()) env.baseDir = file.parent_path();
+    KIOSK_ASSIGN_OR_RETURN(Json j, scenario::loadScenarioFile(file, &env.baseDir));
     return runRegistrationScenario(j, env, options);
 }
 
