@@ -53,7 +53,8 @@ int usage() {
     std::cerr << "usage: kiosk [--config FILE] [--headless] [--scenario FILE] [--repeat N] [--once]\n"
                  "             [--windowed] [--screenshots DIR] [--verbose] [--live] [--mode lane|registration]\n"
                  "  --live: run the lane on the devices of the configuration (no scenario)\n"
-                 "  --mode registration: the self-service registration machine (docs/registration.md)\n";
+                 "  --mode registration: the self-service registration machine (docs/registration.md);\n"
+                 "                       with --live on its configured devices instead of a scenario\n";
     return 2;
 }
 
@@ -159,6 +160,13 @@ int main(int argc, char** argv) {
         ro.finger = finger->get();
         ro.sensor = sensor.get();
         ro.repeat = a.repeat;
+        ro.fingerSource = sensor;
+        auto liveKey = cfg.booleanOr("live", false);  // "live": true, as --live
+        if (!liveKey.ok()) {
+            std::cerr << "kiosk: " << liveKey.error().message << "\n";
+            return 2;
+        }
+        if (a.live || *liveKey) return registration::runRegistrationLive(cfg, ro);
         return registration::runRegistrationApp(cfg, ro);
 #else
         std::cerr << "kiosk: this build has no registration machine\n";

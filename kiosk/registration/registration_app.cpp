@@ -45,31 +45,42 @@ core::Result<devices::io::ReceiptText> receiptTexts(const fs::path& file) {
 
 }  // namespace
 
-int runRegistrationApp(const core::ConfigView& cfg, const RegistrationAppOptions& o) {
-    auto rel = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : o.configDir / p; };
-    RegistrationEnvironment env;
+core::Status registrationSetupFromConfig(const core::ConfigView& cfg, RegistrationSettings& settings,
+                                         RegistrationConfig& machine) {
     static const core::Json emptyObject = core::Json::object();
-    auto regCfg = cfg.has("registration") ? cfg.child("registration")
-                                          : core::Result<core::ConfigView>(core::ConfigView(emptyObject, "registration"));
-    if (!regCfg.ok()) return fail(regCfg.error(), 2);
-    if (auto st = registrationSettingsFromConfig(*regCfg, env.settings, env.machine); !st.ok()) return fail(st.error(), 2);
-    if (cfg.has("policy")) {
-        auto p = policies::loadPolicyConfigFromRoot(cfg.json());
-        if (!p.ok()) return fail(p.error(), 2);
-        env.settings.policy = *p;
+    core::ConfigView regCfg(emptyObject, "registration");
+    if (cfg.has("registration")) {
+        KIOSK_ASSIGN_OR_RETURN(regCfg, cfg.child("registration"));
     }
-    auto stringsPath = cfg.stringOr("strings", "../strings/strings.json");
-    if (!stringsPath.ok()) return fail(stringsPath.error(), 2);
-    auto texts = receiptTexts(rel(*stringsPath));
-    if (!texts.ok()) return fail(texts.error(), 2);
-    env.composer = [tr = *texts](const ReceiptRequest& r) {
+    KIOSK_TRY(registrationSettingsFromConfig(regCfg, settings, machine));
+    if (cfg.has("policy")) {
+        KIOSK_ASSIGN_OR_RETURN(settings.policy, policies::loadPolicyConfigFromRoot(cfg.json()));
+    }
+    return {};
+}
+
+core::Result<ReceiptComposer> receiptComposerFromConfig(const core::ConfigView& cfg, const fs::path& configDir) {
+    KIOSK_ASSIGN_OR_RETURN(std::string stringsPath, cfg.stringOr("strings", "../strings/strings.json"));
+    const fs::path file = fs::path(stringsPath).is_absolute() ? fs::path(stringsPath) : configDir / stringsPath;
+    KIOSK_ASSIGN_OR_RETURN(devices::io::ReceiptText texts, receiptTexts(file));
+    return ReceiptComposer([tr = std::move(texts)](const ReceiptRequest& r) {
         devices::io::RegistrationReceiptInput in;
         in.reference = r.reference;
         in.language = languageTag(r.language);
         in.issuedAt = r.issuedAt;
         in.usableFrom = r.usableFrom;
         return devices::io::composeRegistrationReceipt(in, tr);
-    };
+    });
+}
+
+int runRegistrationApp(const core::ConfigView& cfg, const RegistrationAppOptions& o) {
+    auto rel = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : o.configDir / p; };
+    RegistrationEnvironment env;
+    static const core::Json emptyObject = core::Json::object();
+    if (auto st = registrationSetupFromConfig(cfg, env.settings, env.machine); !st.ok()) return fail(st.error(), 2);
+    auto composer = receiptComposerFromConfig(cfg, o.configDir);
+    if (!composer.ok()) return fail(composer.error(), 2);
+    env.composer = std::move(*composer);
 
     // The receipt printer of devices.printer (default: simulated, PNGs in a temp folder).
     const core::Json devicesJson = cfg.has("devices") ? cfg.json()["devices"] : core::Json::object();
