@@ -22,18 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs a command line; its output goes to `log`. Returns the exit status.
-int run(const std::string& cmd, const fs::path& log) {
-    const std::string full = cmd + " > '" + log.string() + "' 2>&1";
-    const int st = std::system(full.c_str());
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::string dbUrlFor(const std::string& backend, const fs::path& dir) {
     if (backend == "sqlite") return "sqlite:" + (dir / "clearance.sqlite").string();
     auto url = freshPostgresDatabase("e2e");
@@ -68,20 +56,20 @@ TEST_P(EndToEnd, EnrolmentFromTheCentreCrossesAtALaneAndTheCrossingIsOnTheServer
     // The enrolment office: three enrolments made at the centre, none of them at the lane.
     const fs::path scenario = sourceDir() / "assets/scenarios/control-point.json";
     const std::string env = "KIOSK_BUILD_DIR='" + buildDir().string() + "' ";
-    ASSERT_EQ(run(env + "'" + kioskctl.string() + "' enrolment export --scenario '" + scenario.string() +
+    ASSERT_EQ(runCommand(env + "'" + kioskctl.string() + "' enrolment export --scenario '" + scenario.string() +
                       "' --template-key '" + pki->templateKey.string() + "' --out '" + (dir / "enrolments.json").string() + "'",
                   dir / "export.log"),
               0)
-        << slurp(dir / "export.log");
+        << readText(dir / "export.log");
     const std::string import = "'" + kioskctl.string() + "' enrolment import --file '" + (dir / "enrolments.json").string() +
                                "' --server " + (*srv)->url() + " --cert '" + adminCert->certFile.string() + "' --key '" +
                                adminCert->keyFile.string() + "' --ca '" + pki->caCert.string() + "'";
-    ASSERT_EQ(run(import, dir / "import.log"), 0) << slurp(dir / "import.log");
-    EXPECT_NE(slurp(dir / "import.log").find("imported 3 enrolments"), std::string::npos) << slurp(dir / "import.log");
+    ASSERT_EQ(runCommand(import, dir / "import.log"), 0) << readText(dir / "import.log");
+    EXPECT_NE(readText(dir / "import.log").find("imported 3 enrolments"), std::string::npos) << readText(dir / "import.log");
     // Importing again changes nothing (idempotent by reference).
-    ASSERT_EQ(run(import, dir / "import2.log"), 0) << slurp(dir / "import2.log");
-    EXPECT_NE(slurp(dir / "import2.log").find("imported 0 enrolments (3 already there)"), std::string::npos)
-        << slurp(dir / "import2.log");
+    ASSERT_EQ(runCommand(import, dir / "import2.log"), 0) << readText(dir / "import2.log");
+    EXPECT_NE(readText(dir / "import2.log").find("imported 0 enrolments (3 already there)"), std::string::npos)
+        << readText(dir / "import2.log");
 
     // The lane: no enrolment of its own; everything comes through the sync.
     core::Json lane = {
@@ -101,9 +89,9 @@ TEST_P(EndToEnd, EnrolmentFromTheCentreCrossesAtALaneAndTheCrossingIsOnTheServer
         std::ofstream f(dir / "lane.json");
         f << lane.dump(2);
     }
-    const int laneExit = run("'" + kiosk.string() + "' --headless --config '" + (dir / "lane.json").string() + "'",
+    const int laneExit = runCommand("'" + kiosk.string() + "' --headless --config '" + (dir / "lane.json").string() + "'",
                              dir / "lane.log");
-    const std::string laneLog = slurp(dir / "lane.log");
+    const std::string laneLog = readText(dir / "lane.log");
     ASSERT_EQ(laneExit, 0) << laneLog;
     EXPECT_NE(laneLog.find("scenario: 4 as expected, 0 differ"), std::string::npos) << laneLog;
 

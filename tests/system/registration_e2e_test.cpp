@@ -22,17 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int run(const std::string& cmd, const fs::path& log) {
-    const std::string full = cmd + " > '" + log.string() + "' 2>&1";
-    const int st = std::system(full.c_str());
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 void writeJson(const fs::path& p, const core::Json& j) {
     std::ofstream f(p);
     f << j.dump(2);
@@ -92,10 +81,10 @@ TEST(RegistrationToLane, UsableOnlyAfterTheDelayAndOnlyByTheResident) {
                {"devices", {{"printer", {{"backend", "sim"}, {"out_dir", (dir / "receipts").string()}}}}},
                {"registration", {{"device_id", regId}}},
                {"sync", sync(*regCert)}});
-    const int regExit = run("'" + kiosk.string() + "' --mode registration --headless --config '" +
+    const int regExit = runCommand("'" + kiosk.string() + "' --mode registration --headless --config '" +
                                 (dir / "registration.json").string() + "'",
                             dir / "registration.log");
-    const std::string regLog = slurp(dir / "registration.log");
+    const std::string regLog = readText(dir / "registration.log");
     ASSERT_EQ(regExit, 0) << regLog;
     ASSERT_NE(regLog.find("registration: 1 as expected, 0 differ"), std::string::npos) << regLog;
     std::smatch m;
@@ -127,9 +116,9 @@ TEST(RegistrationToLane, UsableOnlyAfterTheDelayAndOnlyByTheResident) {
                      {"gate", {{"backend", "sim"}}}}},
                    {"sync", sync(*laneCert)}});
         const fs::path log = dir / ("lane-" + tag + ".log");
-        const int exit = run("'" + kiosk.string() + "' --headless --config '" + (dir / ("lane-" + tag + ".json")).string() + "'",
+        const int exit = runCommand("'" + kiosk.string() + "' --headless --config '" + (dir / ("lane-" + tag + ".json")).string() + "'",
                              log);
-        return std::make_pair(exit, slurp(log));
+        return std::make_pair(exit, readText(log));
     };
 
     // T + 1 h: the delay holds.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
@@ -365,6 +366,17 @@ bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds dead
         if (std::chrono::steady_clock::now() >= end) return done();
         std::this_thread::sleep_for(step);
     }
+}
+
+int runCommand(const std::string& cmd, const fs::path& log) {
+    const std::string full = cmd + " > '" + log.string() + "' 2>&1";
+    const int st = std::system(full.c_str());
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+std::string readText(const fs::path& file) {
+    std::ifstream in(file);
+    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 }  // namespace kiosk::testing

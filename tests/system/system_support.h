@@ -168,4 +168,11 @@ public:
 bool waitUntil(const std::function<bool()>& done, std::chrono::milliseconds deadline,
                std::chrono::milliseconds step = std::chrono::milliseconds(50));
 
+// Runs a shell command line with its stdout and stderr into `log`; returns its exit status
+// (128 when it did not exit normally).
+int runCommand(const std::string& cmd, const std::filesystem::path& log);
+
+// The whole file as text ("" when it cannot be read).
+std::string readText(const std::filesystem::path& file);
+
 }  // namespace kiosk::testing

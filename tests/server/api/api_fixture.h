@@ -12,6 +12,7 @@
 #include "server/api.h"
 #include "server/repository.h"
 #include "server/sqlite_repository.h"
+#include "tests/server/backend_fixture.h"
 #include "tests/support/postgres_harness.h"
 #include "tests/support/test_support.h"
 
@@ -93,7 +94,7 @@ inline void PrintTo(const Snapshot& s, std::ostream* os) {
         << ", health " << s.healthRulesVersion << "}";
 }
 
-class ApiFixture : public ::testing::TestWithParam<std::string> {
+class ApiFixture : public servertest::BackendFixture {
 protected:
     void SetUp() override { openRepository(); }
 
@@ -120,13 +121,8 @@ protected:
     Response call(const std::string& method, const std::string& path, const Identity& who,
                   const std::string& body = "", std::map<std::string, std::string> query = {},
                   bool expired = false) {
-        Request req;
-        req.method = method;
-        req.path = path;
-        req.query = std::move(query);
-        req.body = body;
+        Request req = request(method, path, body, std::move(query));
         req.longPollExpired = expired;
-        if (method == "POST" || method == "PUT") req.headers["content-type"] = "application/json";
         return api_->handle(req, who, now_);
     }
     Response post(const std::string& path, const Identity& who, const Json& body) {
@@ -137,22 +133,6 @@ protected:
     }
     Response get(const std::string& path, const Identity& who, std::map<std::string, std::string> query = {}) {
         return call("GET", path, who, "", std::move(query));
-    }
-
-    static Json parse(const Response& r) {
-        Json j = Json::parse(r.body, nullptr, false);
-        EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r.body;
-        return j;
-    }
-    static std::string errorCode(const Response& r) {
-        Json j = Json::parse(r.body, nullptr, false);
-        if (j.is_discarded() || !j.contains("error")) return "(no error: " + r.body + ")";
-        return j["error"].value("code", "");
-    }
-    static std::string errorMessage(const Response& r) {
-        Json j = Json::parse(r.body, nullptr, false);
-        if (j.is_discarded() || !j.contains("error")) return "";
-        return j["error"].value("message", "");
     }
 
     Json postEvents(const std::vector<Json>& events, const std::string& stream = kStream,
@@ -186,10 +166,6 @@ protected:
     std::string dbPath_, pgUrl_;
 };
 
-inline std::string backendName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
-
 }  // namespace kiosk::server::apitest
 
-#define KIOSK_API_INSTANTIATE(Fixture)                                                              \
-    INSTANTIATE_TEST_SUITE_P(Backends, Fixture, ::testing::Values(std::string("sqlite"), std::string("postgresql")), \
-                             ::kiosk::server::apitest::backendName)
+#define KIOSK_API_INSTANTIATE(Fixture) KIOSK_BACKENDS_INSTANTIATE(Fixture)

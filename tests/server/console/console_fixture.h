@@ -18,6 +18,7 @@
 #include "server/console_secrets.h"
 #include "server/repository.h"
 #include "server/sqlite_repository.h"
+#include "tests/server/backend_fixture.h"
 #include "tests/support/postgres_harness.h"
 #include "tests/support/test_support.h"
 
@@ -43,7 +44,7 @@ inline std::string headerOf(const Response& r, const std::string& name) {
     return "";
 }
 
-class ConsoleFixture : public ::testing::TestWithParam<std::string> {
+class ConsoleFixture : public servertest::BackendFixture {
 protected:
     void SetUp() override {
         std::string url;
@@ -82,11 +83,7 @@ protected:
     }
 
     Response rawLogin(const std::string& name, const std::string& password, const std::string& address = "10.0.0.5") {
-        Request req;
-        req.method = "POST";
-        req.path = "/v1/console/login";
-        req.headers["content-type"] = "application/json";
-        req.body = Json{{"name", name}, {"password", password}}.dump();
+        Request req = request("POST", "/v1/console/login", Json{{"name", name}, {"password", password}}.dump());
         req.remoteAddress = address;
         return consoleApi_->handle(req, now_);
     }
@@ -110,13 +107,7 @@ protected:
     Response call(const std::string& method, const std::string& path, const Browser* b, const std::string& body = "",
                   std::map<std::string, std::string> query = {}, Csrf csrf = Csrf::Send,
                   std::map<std::string, std::string> headers = {}) {
-        Request req;
-        req.method = method;
-        req.path = path;
-        req.query = std::move(query);
-        req.body = body;
-        req.headers = std::move(headers);
-        if (method == "POST" || method == "PUT") req.headers.emplace("content-type", "application/json");
+        Request req = request(method, path, body, std::move(query), std::move(headers));
         if (b) {
             req.headers["cookie"] = "theme=dark; " + std::string(kSessionCookie) + "=" + b->token;
             if (csrf == Csrf::Send) req.headers["x-csrf-token"] = b->csrf;
@@ -133,23 +124,13 @@ protected:
 
     // A lane (device certificate) sends events through the device API.
     void laneEvents(const std::string& lane, const std::vector<Json>& events) {
-        Request req;
-        req.method = "POST";
-        req.path = "/v1/device/events";
-        req.headers["content-type"] = "application/json";
-        req.body = Json{{"stream", kStream}, {"events", events}}.dump();
+        Request req = request("POST", "/v1/device/events", Json{{"stream", kStream}, {"events", events}}.dump());
         Response r = api_->handle(req, Identity{Role::Lane, lane, "01"}, now_);
         ASSERT_EQ(r.status, 200) << r.body;
     }
     Response laneCall(const std::string& lane, const std::string& method, const std::string& path,
                       const std::string& body = "", std::map<std::string, std::string> query = {}) {
-        Request req;
-        req.method = method;
-        req.path = path;
-        req.query = std::move(query);
-        req.body = body;
-        if (method == "POST") req.headers["content-type"] = "application/json";
-        return api_->handle(req, Identity{Role::Lane, lane, "01"}, now_);
+        return api_->handle(request(method, path, body, std::move(query)), Identity{Role::Lane, lane, "01"}, now_);
     }
 
     Json crossing(const std::string& lane, int64_t seq, const std::string& outcome = "passed",
@@ -180,17 +161,6 @@ protected:
                     {"kind", "scan"},
                     {"time", now_},
                     {"payload", {{"lane", lane}, {"qr_hash", kQrHash}, {"verdict", verdict}}}};
-    }
-
-    static Json parse(const Response& r) {
-        Json j = Json::parse(r.body, nullptr, false);
-        EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r.body;
-        return j;
-    }
-    static std::string errorCode(const Response& r) {
-        Json j = Json::parse(r.body, nullptr, false);
-        if (j.is_discarded() || !j.contains("error")) return "(no error: " + r.body + ")";
-        return j["error"].value("code", "");
     }
 
     std::vector<ChainedAuditRow> auditRows() {
@@ -233,10 +203,6 @@ protected:
     std::string dbPath_, pgUrl_;
 };
 
-inline std::string backendName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
-
 }  // namespace kiosk::server::consoletest
 
-#define KIOSK_CONSOLE_INSTANTIATE(Fixture)                                                                     \
-    INSTANTIATE_TEST_SUITE_P(Backends, Fixture, ::testing::Values(std::string("sqlite"), std::string("postgresql")), \
-                             ::kiosk::server::consoletest::backendName)
+#define KIOSK_CONSOLE_INSTANTIATE(Fixture) KIOSK_BACKENDS_INSTANTIATE(Fixture)
