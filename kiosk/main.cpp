@@ -24,6 +24,7 @@
 #include "kiosk/sync/sync_agent.h"
 #include "kiosk/sync_bridge.h"
 #include "kiosk/lane/ui_bridge.h"
+#include "kiosk/scenario/simulated_inputs.h"
 #ifdef KIOSK_HAS_REGISTRATION
 #include "kiosk/registration/registration_app.h"
 #endif
@@ -178,12 +179,7 @@ int main(int argc, char** argv) {
     lane::ScenarioEnvironment env;
     env.face = face->get();
     env.finger = finger->get();
-    env.presentFingers = [sensor](const std::vector<fs::path>& files) -> core::Status {
-        for (auto& f : files) KIOSK_TRY(sensor->presentFile(f));
-        return {};
-    };
-    env.clearFingers = [sensor] { sensor->clear(); };
-    env.loadImage = [](const fs::path& p) { return devices::io::loadImageFile(p); };
+    scenario::useSimulatedInputs(env, sensor.get());
     env.demoDir = buildDir / "demo";
     env.workDir = fs::temp_directory_path() / ("kiosk-run-" + std::to_string(::getpid()));
 

@@ -17,6 +17,7 @@
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/image_file.h"
 #include "kiosk/lane/scenario.h"
+#include "kiosk/scenario/simulated_inputs.h"
 #include "kiosk/sync/biometric_envelope.h"
 #include "kiosk/sync/enrolment_wire.h"
 #include "kiosk/sync/http_client.h"
@@ -68,12 +69,7 @@ int exportEnrolments(const Args& args) {
     lane::ScenarioEnvironment env;
     env.face = face->get();
     env.finger = finger->get();
-    env.presentFingers = [sensor](const std::vector<fs::path>& files) -> core::Status {
-        for (auto& f : files) KIOSK_TRY(sensor->presentFile(f));
-        return {};
-    };
-    env.clearFingers = [sensor] { sensor->clear(); };
-    env.loadImage = [](const fs::path& p) { return devices::io::loadImageFile(p); };
+    scenario::useSimulatedInputs(env, sensor.get());
     env.demoDir = buildDir / "demo";
     env.baseDir = fs::path(scenarioFile).parent_path();
 

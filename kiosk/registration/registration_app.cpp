@@ -11,6 +11,7 @@
 #include "devices/io/receipt_render.h"
 #include "devices/sim/sim_printer.h"
 #include "kiosk/registration/registration_scenario.h"
+#include "kiosk/scenario/simulated_inputs.h"
 #ifdef KIOSK_HAS_REGISTRATION_UI
 #include "kiosk/registration/registration_ui_bridge.h"
 #endif
@@ -108,19 +109,7 @@ int runRegistrationApp(const core::ConfigView& cfg, const RegistrationAppOptions
 
     env.face = o.face;
     env.finger = o.finger;
-    auto* sensor = o.sensor;
-    env.presentFingers = [sensor](const std::vector<fs::path>& files) -> core::Status {
-        if (!sensor) return core::makeError("scenario.no_finger_reader", "no simulated sensor");
-        for (auto& f : files) KIOSK_TRY(sensor->presentFile(f));
-        return {};
-    };
-    env.clearFingers = [sensor] {
-        if (sensor) sensor->clear();
-    };
-    env.fingerFault = [sensor](bool lost) {
-        if (sensor) sensor->faults().lost = lost;
-    };
-    env.loadImage = [](const fs::path& p) { return devices::io::loadImageFile(p); };
+    scenario::useSimulatedInputs(env, o.sensor);
     env.demoDir = o.buildDir / "demo";
     env.workDir = fs::temp_directory_path() / ("kiosk-registration-" + std::to_string(::getpid()));
 
