@@ -5,6 +5,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "server/api_console.h"
 
 namespace kiosk::server {
 namespace {
@@ -23,19 +24,6 @@ const char* eventNameOf(const std::string& kind) {
     if (kind == "lane_state") return "lane_state";
     if (kind == "crossing") return "crossing";
     return nullptr;
-}
-
-Json commandJson(const LaneCommand& c) {
-    return Json{{"id", c.id},
-                {"device", c.deviceId},
-                {"kind", c.kind},
-                {"args", parsedOr(c.args, Json::object())},
-                {"state", toString(c.state)},
-                {"detail", c.detail},
-                {"issued_by", c.issuedBy},
-                {"issued_at", c.issuedAt},
-                {"delivered_at", c.deliveredAt},
-                {"completed_at", c.completedAt}};
 }
 
 // "command 12 applied" / "command 12 out_of_service to HZMB-A-07" (repo_common.cpp).
@@ -222,7 +210,7 @@ core::Result<size_t> ConsoleFeed::pollAudit() {
             if (!id) continue;
             KIOSK_ASSIGN_OR_RETURN(auto cmd, repo_.command(*id));
             if (!cmd) continue;
-            publish_(0, "command", commandJson(*cmd).dump());
+            publish_(0, "command", consoleview::command(*cmd).dump());
         } else if (a.action == "console.alert_ack") {
             auto ack = alertAckOf(a);
             if (!ack) continue;
