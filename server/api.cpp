@@ -57,19 +57,9 @@ Api::Api(Repository& repo, ApiOptions opt) : repo_(repo), opt_(opt) {
         opt_.defaultLongPollMs = opt_.maxLongPollMs;
 }
 
-void Api::setCommandNotifier(std::function<void(const std::string& deviceId)> f) {
-    std::lock_guard lock(notifierMu_);
-    notifier_ = std::move(f);
-}
+void Api::setCommandNotifier(std::function<void(const std::string& deviceId)> f) { notifier_.set(std::move(f)); }
 
-void Api::notifyCommand(const std::string& deviceId) {
-    std::function<void(const std::string&)> f;
-    {
-        std::lock_guard lock(notifierMu_);
-        f = notifier_;
-    }
-    if (f) f(deviceId);
-}
+void Api::notifyCommand(const std::string& deviceId) { notifier_(deviceId); }
 
 const std::vector<Api::Route>& Api::routes() {
     using R = Role;

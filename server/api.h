@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "server/http_types.h"
+#include "server/notifier.h"
 #include "server/repository.h"
 
 namespace kiosk::server {
@@ -100,8 +101,7 @@ private:
     ApiOptions opt_;
     std::mutex touchMu_;
     std::unordered_map<std::string, int64_t> lastTouch_;  // device id -> last touchDevice time
-    std::mutex notifierMu_;
-    std::function<void(const std::string&)> notifier_;
+    Notifier<const std::string&> notifier_;
 };
 
 // Response helpers shared by the api*.cpp files.

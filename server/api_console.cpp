@@ -93,32 +93,16 @@ ConsoleApi::ConsoleApi(Repository& repo, ConsoleRepository& console, ConsoleOpti
     if (h.ok()) dummyHash_ = *h;
 }
 
-void ConsoleApi::setCommandNotifier(std::function<void(const std::string&)> f) {
-    std::lock_guard lock(notifierMu_);
-    commandNotifier_ = std::move(f);
-}
+void ConsoleApi::setCommandNotifier(std::function<void(const std::string&)> f) { commandNotifier_.set(std::move(f)); }
 
 void ConsoleApi::setFeedNotifier(std::function<void(const std::string&, const std::string&)> f) {
-    std::lock_guard lock(notifierMu_);
-    feedNotifier_ = std::move(f);
+    feedNotifier_.set(std::move(f));
 }
 
-void ConsoleApi::notifyCommand(const std::string& deviceId) {
-    std::function<void(const std::string&)> f;
-    {
-        std::lock_guard lock(notifierMu_);
-        f = commandNotifier_;
-    }
-    if (f) f(deviceId);
-}
+void ConsoleApi::notifyCommand(const std::string& deviceId) { commandNotifier_(deviceId); }
 
 void ConsoleApi::notifyFeed(const std::string& type, const Json& j) {
-    std::function<void(const std::string&, const std::string&)> f;
-    {
-        std::lock_guard lock(notifierMu_);
-        f = feedNotifier_;
-    }
-    if (f) f(type, apijson::dump(j));
+    if (auto f = feedNotifier_.get()) f(type, apijson::dump(j));  // no JSON text without a listener
 }
 
 core::Result<int64_t> ConsoleApi::purgeSessions(int64_t nowUnix) {

@@ -19,6 +19,7 @@
 #include "server/console_repository.h"
 #include "server/console_secrets.h"
 #include "server/http_types.h"
+#include "server/notifier.h"
 #include "server/repository.h"
 
 namespace kiosk::server {
@@ -135,9 +136,8 @@ private:
     ConsoleRepository& console_;
     ConsoleOptions opt_;
     std::string dummyHash_;  // verified against when the name is unknown: same work either way
-    std::mutex notifierMu_;
-    std::function<void(const std::string&)> commandNotifier_;
-    std::function<void(const std::string&, const std::string&)> feedNotifier_;
+    Notifier<const std::string&> commandNotifier_;
+    Notifier<const std::string&, const std::string&> feedNotifier_;
 };
 
 // Shared by the api_console*.cpp files.
