@@ -235,6 +235,18 @@ bool hasKey(const Json& j, const char* key, int depth = 0) {
     return false;
 }
 
+// A plain loop, not std::string::find: libFuzzer hooks memcmp and would learn the secret
+// from the comparison, type it into a body and find it echoed back (a false finding).
+bool containsSecret(const std::string& text, const char* secret) {
+    const size_t n = std::char_traits<char>::length(secret);
+    for (size_t i = 0; i + n <= text.size(); ++i) {
+        size_t k = 0;
+        while (k < n && text[i + k] == secret[k]) ++k;
+        if (k == n) return true;
+    }
+    return false;
+}
+
 std::string_view nextToken(std::string_view& s) {
     const size_t sp = s.find(' ');
     std::string_view t = s.substr(0, sp);
@@ -328,7 +340,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else if (r.park) {
         fail("a parked console answer", req, r);
     }
-    if (r.body.find(kBiometrics) != std::string::npos) fail("the stored biometrics in an answer", req, r);
+    if (containsSecret(r.body, kBiometrics)) fail("the stored biometrics in an answer", req, r);
 
     const bool csv = r.contentType.rfind("text/csv", 0) == 0;
     if (csv) {

@@ -98,9 +98,10 @@ core::Result<Json> parseObject(const std::string& body, int maxDepth) {
         return j;
     } catch (const DuplicateKey& d) {
         return err("api.bad_json", "body: duplicate key " + printableKey(d.key));
-    } catch (const Json::exception& e) {
-        // nlohmann's message holds a byte position and the token class, not the text.
-        return err("api.bad_json", std::string("body: not valid JSON (") + e.what() + ")");
+    } catch (const Json::parse_error& e) {
+        // Only the position: nlohmann's what() quotes the last token read ("last read:
+        // '...'"), which may be a password or a document number.
+        return err("api.bad_json", "body: not valid JSON at byte " + std::to_string(e.byte));
     } catch (const std::exception&) {
         return err("api.bad_json", "body: not valid JSON");
     }
