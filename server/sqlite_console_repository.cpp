@@ -9,6 +9,7 @@
 #include "server/repo_console_common.h"
 #include "server/repo_migrations.h"
 #include "server/repo_sqlite_db.h"
+#include "server/repo_sqlite_rows.h"
 
 namespace kiosk::server {
 
@@ -18,6 +19,7 @@ using core::Result;
 using core::Status;
 using detail::SqliteDb;
 using detail::SqliteStatement;
+using detail::collectRows;
 
 constexpr const char* kOfficerColumns =
     "name, role, password_hash, disabled, failed_logins, locked_until, created_at, password_changed_at";
@@ -29,16 +31,6 @@ constexpr const char* kExportColumns =
 constexpr const char* kAuditColumns = "id, time, actor, action, detail, subject, prev_hash, hash";
 constexpr const char* kEventColumns = "id, device_id, stream, seq, kind, device_time, received_at, payload";
 
-template <typename F>
-auto collect(SqliteStatement& st, F read) -> Result<std::vector<decltype(read(st))>> {
-    std::vector<decltype(read(st))> out;
-    for (;;) {
-        KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-        if (!row) break;
-        out.push_back(read(st));
-    }
-    return out;
-}
 
 Officer readOfficer(const SqliteStatement& st) {
     return Officer{st.colText(0), st.colText(1), st.colText(2), st.colInt(3) != 0,
@@ -73,18 +65,6 @@ ChainedAuditRow readAudit(const SqliteStatement& st) {
                            st.colText(4), st.colText(5), st.colText(6), st.colText(7)};
 }
 
-DeviceEvent readEvent(const SqliteStatement& st) {
-    DeviceEvent e;
-    e.id = st.colInt(0);
-    e.deviceId = st.colText(1);
-    e.stream = st.colText(2);
-    e.seq = st.colInt(3);
-    e.kind = st.colText(4);
-    e.deviceTime = st.colInt(5);
-    e.receivedAt = st.colInt(6);
-    e.payload = st.colText(7);
-    return e;
-}
 
 AlertView readAlert(const SqliteStatement& st) {
     AlertView a;
@@ -142,7 +122,7 @@ public:
         return transaction(Tx::Read, [&]() -> Result<std::vector<Officer>> {
             KIOSK_ASSIGN_OR_RETURN(SqliteStatement st, db_->prepare(std::string("SELECT ") + kOfficerColumns +
                                                                     " FROM officers ORDER BY name"));
-            return collect(st, readOfficer);
+            return collectRows(st, readOfficer);
         });
     }
 
@@ -269,7 +249,7 @@ public:
                     " AND NOT EXISTS (SELECT 1 FROM alert_acks a WHERE a.event_id = e.id)) "
                     "FROM devices d WHERE d.role = 'lane' ORDER BY d.device_id"));
             st.bind(1, since);
-            return collect(st, [](const SqliteStatement& s) {
+            return collectRows(st, [](const SqliteStatement& s) {
                 return LaneSummary{s.colText(0), s.colInt(1), s.colText(2), s.colInt(3), s.colText(4),
                                    s.colInt(5), s.colText(6), s.colInt(7), s.colInt(8), s.colInt(9)};
             });
@@ -285,7 +265,7 @@ public:
                                                 " FROM events WHERE device_id = ?1 AND kind = ?2 AND "
                                                 "received_at >= ?3 AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5"));
             st.bind(1, deviceId).bind(2, kind).bind(3, fromReceived).bind(4, beforeId).bind(5, int64_t{limit});
-            return collect(st, readEvent);
+            return collectRows(st, detail::readEventRow);
         });
     }
 
@@ -301,7 +281,7 @@ public:
                                                 "instr(',' || ?1 || ',', ',' || device_id || ',') > 0 "
                                                 "ORDER BY id LIMIT ?5"));
             st.bind(1, joined).bind(2, from).bind(3, to).bind(4, afterId).bind(5, int64_t{limit});
-            return collect(st, readEvent);
+            return collectRows(st, detail::readEventRow);
         });
     }
 
@@ -317,7 +297,7 @@ public:
                                          "sum(json_extract(e.payload, '$.outcome') = 'refused')") +
                              kWindow + " GROUP BY slot ORDER BY slot"));
             hours.bind(1, from).bind(2, to);
-            KIOSK_ASSIGN_OR_RETURN(out.hours, collect(hours, [](const SqliteStatement& st) {
+            KIOSK_ASSIGN_OR_RETURN(out.hours, collectRows(hours, [](const SqliteStatement& st) {
                 return CrossingStats::Hour{st.colInt(0), st.colInt(1), st.colInt(2), st.colInt(3)};
             }));
             KIOSK_ASSIGN_OR_RETURN(
@@ -327,7 +307,7 @@ public:
                              "e.received_at >= ?1 AND e.received_at <= ?2 AND "
                              "json_extract(e.payload, '$.outcome') = 'refused' GROUP BY r.value ORDER BY r.value"));
             reasons.bind(1, from).bind(2, to);
-            KIOSK_ASSIGN_OR_RETURN(out.refusalsByReason, collect(reasons, [](const SqliteStatement& st) {
+            KIOSK_ASSIGN_OR_RETURN(out.refusalsByReason, collectRows(reasons, [](const SqliteStatement& st) {
                 return std::make_pair(st.colText(0), st.colInt(1));
             }));
             const std::string passed = std::string(kWindow) +
@@ -357,7 +337,7 @@ public:
                                                 "WHERE e.kind = 'alert' AND (?1 = 0 OR e.id < ?1) AND "
                                                 "(?2 = 0 OR a.event_id IS NULL) ORDER BY e.id DESC LIMIT ?3"));
             st.bind(1, beforeId).bind(2, int64_t{openOnly ? 1 : 0}).bind(3, int64_t{limit});
-            return collect(st, readAlert);
+            return collectRows(st, readAlert);
         });
     }
 
@@ -422,7 +402,7 @@ public:
                                                 " FROM exports WHERE ?1 = '' OR requested_by = ?1 ORDER BY id DESC "
                                                 "LIMIT 1000"));
             st.bind(1, requestedBy);
-            return collect(st, readExport);
+            return collectRows(st, readExport);
         });
     }
 
@@ -467,7 +447,7 @@ public:
             KIOSK_ASSIGN_OR_RETURN(SqliteStatement st, db_->prepare(std::string("SELECT ") + kAuditColumns +
                                                                     " FROM audit WHERE id > ? ORDER BY id LIMIT ?"));
             st.bind(1, afterId).bind(2, int64_t{limit});
-            return collect(st, readAudit);
+            return collectRows(st, readAudit);
         });
     }
 
@@ -478,7 +458,7 @@ public:
                                    db_->prepare(std::string("SELECT ") + kAuditColumns +
                                                 " FROM audit WHERE subject = ?1 OR actor = ?1 ORDER BY id DESC LIMIT ?2"));
             st.bind(1, subject).bind(2, int64_t{limit});
-            return collect(st, readAudit);
+            return collectRows(st, readAudit);
         });
     }
 
@@ -487,24 +467,13 @@ public:
     }
 
 private:
-    enum class Tx { Read, Write };
+    using Tx = detail::SqliteTx;
 
+    // One transaction under the mutex (repo_sqlite_rows.h).
     template <typename F>
     auto transaction(Tx kind, F&& f) -> decltype(f()) {
         std::lock_guard<std::mutex> lock(mu_);
-        Status b = db_->exec(kind == Tx::Write ? "BEGIN IMMEDIATE" : "BEGIN");
-        if (!b.ok()) return b.error();
-        auto r = f();
-        if (!r.ok()) {
-            (void)db_->exec("ROLLBACK");
-            return r;
-        }
-        Status c = db_->exec("COMMIT");
-        if (!c.ok()) {
-            (void)db_->exec("ROLLBACK");
-            return c.error();
-        }
-        return r;
+        return detail::sqliteTransaction(*db_, kind, std::forward<F>(f));
     }
 
     Result<std::optional<Officer>> officerRow(const std::string& name) {

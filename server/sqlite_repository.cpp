@@ -10,6 +10,7 @@
 #include "server/repo_common.h"
 #include "server/repo_migrations.h"
 #include "server/repo_sqlite_db.h"
+#include "server/repo_sqlite_rows.h"
 
 namespace kiosk::server {
 
@@ -19,6 +20,7 @@ using core::Result;
 using core::Status;
 using detail::SqliteDb;
 using detail::SqliteStatement;
+using detail::collectRows;
 
 constexpr const char* kEnrolmentColumns =
     "cursor, reference, document_hash, document_masked, residency, date_of_birth, document_expiry, channel, "
@@ -60,30 +62,7 @@ LaneCommand readCommand(const SqliteStatement& st) {
     return c;
 }
 
-// Steps `st` to its end, mapping each row with `read`.
-template <typename F>
-auto collect(SqliteStatement& st, F read) -> Result<std::vector<decltype(read(st))>> {
-    std::vector<decltype(read(st))> out;
-    for (;;) {
-        KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
-        if (!row) break;
-        out.push_back(read(st));
-    }
-    return out;
-}
 
-DeviceEvent readEvent(const SqliteStatement& st) {
-    DeviceEvent e;
-    e.id = st.colInt(0);
-    e.deviceId = st.colText(1);
-    e.stream = st.colText(2);
-    e.seq = st.colInt(3);
-    e.kind = st.colText(4);
-    e.deviceTime = st.colInt(5);
-    e.receivedAt = st.colInt(6);
-    e.payload = st.colText(7);
-    return e;
-}
 
 class SqliteRepository final : public Repository {
 public:
@@ -123,26 +102,13 @@ public:
     Result<RepositoryCounts> counts() override;
 
 private:
-    enum class Tx { Read, Write };
+    using Tx = detail::SqliteTx;
 
-    // Runs f (returning Result<T> or Status) in one transaction under the mutex; rolls
-    // back when f fails. Write transactions take the write lock at BEGIN (IMMEDIATE).
+    // One transaction under the mutex (repo_sqlite_rows.h).
     template <typename F>
     auto transaction(Tx kind, F&& f) -> decltype(f()) {
         std::lock_guard<std::mutex> lock(mu_);
-        Status b = db_->exec(kind == Tx::Write ? "BEGIN IMMEDIATE" : "BEGIN");
-        if (!b.ok()) return b.error();
-        auto r = f();
-        if (!r.ok()) {
-            (void)db_->exec("ROLLBACK");
-            return r;
-        }
-        Status c = db_->exec("COMMIT");
-        if (!c.ok()) {
-            (void)db_->exec("ROLLBACK");
-            return c.error();
-        }
-        return r;
+        return detail::sqliteTransaction(*db_, kind, std::forward<F>(f));
     }
 
     Result<int> readVersion();
@@ -280,7 +246,7 @@ Result<std::vector<DeviceEvent>> SqliteRepository::events(const EventQuery& q) {
         if (!q.deviceId.empty()) st.bind(4, q.deviceId);
         if (!q.kind.empty()) st.bind(5, q.kind);
         st.bind(6, static_cast<int64_t>(q.limit));
-        return collect(st, [](const SqliteStatement& s) { return readEvent(s); });
+        return collectRows(st, [](const SqliteStatement& s) { return detail::readEventRow(s); });
     });
 }
 
@@ -318,7 +284,7 @@ Result<std::vector<DeviceInfo>> SqliteRepository::devices() {
         KIOSK_ASSIGN_OR_RETURN(SqliteStatement st,
                                db_->prepare("SELECT device_id, role, first_seen, last_seen, last_heartbeat, "
                                             "last_heartbeat_at FROM devices ORDER BY device_id"));
-        return collect(st, [](const SqliteStatement& s) {
+        return collectRows(st, [](const SqliteStatement& s) {
             return DeviceInfo{s.colText(0), s.colText(1), s.colInt(2), s.colInt(3), s.colText(4), s.colInt(5)};
         });
     });
@@ -398,7 +364,7 @@ Result<std::vector<EnrolmentRecord>> SqliteRepository::enrolmentsSince(int64_t c
                                                                 " FROM enrolments WHERE cursor > ? "
                                                                 "ORDER BY cursor LIMIT ?"));
         st.bind(1, cursor).bind(2, static_cast<int64_t>(limit));
-        return collect(st, [](const SqliteStatement& s) { return readEnrolment(s); });
+        return collectRows(st, [](const SqliteStatement& s) { return readEnrolment(s); });
     });
 }
 
@@ -434,7 +400,7 @@ Result<std::vector<WatchlistChange>> SqliteRepository::watchlistSince(int64_t cu
                                db_->prepare("SELECT cursor, document_hash, added, time, actor FROM watchlist_changes "
                                             "WHERE cursor > ? ORDER BY cursor LIMIT ?"));
         st.bind(1, cursor).bind(2, static_cast<int64_t>(limit));
-        return collect(st, [](const SqliteStatement& s) {
+        return collectRows(st, [](const SqliteStatement& s) {
             return WatchlistChange{s.colInt(0), s.colText(1), s.colInt(2) != 0, s.colInt(3), s.colText(4)};
         });
     });
@@ -508,7 +474,7 @@ Result<std::vector<LaneCommand>> SqliteRepository::takeCommands(const std::strin
                                db_->prepare(std::string("SELECT ") + kCommandColumns +
                                             " FROM commands WHERE device_id = ? AND state = 'delivered' ORDER BY id"));
         st.bind(1, deviceId);
-        return collect(st, [](const SqliteStatement& s) { return readCommand(s); });
+        return collectRows(st, [](const SqliteStatement& s) { return readCommand(s); });
     });
 }
 
@@ -517,7 +483,7 @@ Result<std::vector<std::string>> SqliteRepository::devicesWithPendingCommands() 
         KIOSK_ASSIGN_OR_RETURN(SqliteStatement st,
                                db_->prepare("SELECT DISTINCT device_id FROM commands WHERE state = 'pending' "
                                             "ORDER BY device_id"));
-        return collect(st, [](const SqliteStatement& s) { return s.colText(0); });
+        return collectRows(st, [](const SqliteStatement& s) { return s.colText(0); });
     });
 }
 
@@ -580,7 +546,7 @@ Result<std::vector<AuditRow>> SqliteRepository::audit(int64_t afterId, int limit
                                db_->prepare("SELECT id, time, actor, action, detail FROM audit WHERE id > ? "
                                             "ORDER BY id LIMIT ?"));
         st.bind(1, afterId).bind(2, static_cast<int64_t>(limit));
-        return collect(st, [](const SqliteStatement& s) {
+        return collectRows(st, [](const SqliteStatement& s) {
             return AuditRow{s.colInt(0), s.colInt(1), s.colText(2), s.colText(3), s.colText(4)};
         });
     });
