@@ -294,36 +294,8 @@ Result<EnrolResult> Store::enrol(EnrolmentRow row, const std::string& actor, con
                                                   " doc=" + row.documentMasked));
             }
         }
-        KIOSK_ASSIGN_OR_RETURN(
-            Statement ins,
-            s.db->prepare("INSERT INTO enrolments(reference, document_hash, document_masked, residency, date_of_birth, "
-                          "channel, enrolled_at, active, document_expiry, face_descriptors) "
-                          "VALUES(?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"));
-        ins.bind(1, row.reference)
-            .bind(2, row.documentHash)
-            .bind(3, row.documentMasked)
-            .bind(4, toString(row.residency))
-            .bind(5, row.dateOfBirth)
-            .bind(6, toString(row.channel))
-            .bind(7, row.enrolledAt)
-            .bind(8, row.documentExpiry);
-        if (faceBlob)
-            ins.bindBlob(9, *faceBlob);
-        else
-            ins.bindNull(9);
-        KIOSK_TRY(ins.run());
-        row.id = s.db->lastInsertRowId();
-        KIOSK_ASSIGN_OR_RETURN(Statement fi,
-                               s.db->prepare("INSERT INTO enrolment_fingers(enrolment_id, finger, format_version, "
-                                             "libfprint_version, template) VALUES(?, ?, ?, ?, ?)"));
-        for (std::size_t i = 0; i < row.fingers.size(); ++i) {
-            fi.bind(1, row.id)
-                .bind(2, row.fingers[i].finger)
-                .bind(3, int64_t{row.fingers[i].formatVersion})
-                .bind(4, row.fingers[i].libfprintVersion)
-                .bindBlob(5, fingerBlobs[i]);
-            KIOSK_TRY(fi.run());
-        }
+        KIOSK_ASSIGN_OR_RETURN(row.id, s.insertEnrolmentLocked(row, faceBlob));
+        KIOSK_TRY(s.insertFingersLocked(row.id, row.fingers, fingerBlobs));
         KIOSK_TRY(s.appendAuditLocked(row.enrolledAt, actor, "enrolment.add",
                                       "ref=" + row.reference + " channel=" + toString(row.channel) +
                                           " doc=" + row.documentMasked + " faces=" +

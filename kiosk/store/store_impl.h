@@ -203,6 +203,47 @@ struct Store::Impl {
         return {};
     }
 
+    // The enrolment row as a new active row (biometrics already sealed); its id. The caller
+    // holds a transaction.
+    Result<int64_t> insertEnrolmentLocked(const EnrolmentRow& row, const std::optional<Bytes>& faceBlob) {
+        KIOSK_ASSIGN_OR_RETURN(
+            Statement ins,
+            db->prepare("INSERT INTO enrolments(reference, document_hash, document_masked, residency, date_of_birth, "
+                        "channel, enrolled_at, active, document_expiry, face_descriptors) "
+                        "VALUES(?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"));
+        ins.bind(1, row.reference)
+            .bind(2, row.documentHash)
+            .bind(3, row.documentMasked)
+            .bind(4, toString(row.residency))
+            .bind(5, row.dateOfBirth)
+            .bind(6, toString(row.channel))
+            .bind(7, row.enrolledAt)
+            .bind(8, row.documentExpiry);
+        if (faceBlob)
+            ins.bindBlob(9, *faceBlob);
+        else
+            ins.bindNull(9);
+        KIOSK_TRY(ins.run());
+        return db->lastInsertRowId();
+    }
+
+    // One row per finger of `fingers`, template sealed in `blobs` (same order).
+    Status insertFingersLocked(int64_t enrolmentId, const std::vector<FingerTemplate>& fingers,
+                               const std::vector<Bytes>& blobs) {
+        KIOSK_ASSIGN_OR_RETURN(Statement fi,
+                               db->prepare("INSERT INTO enrolment_fingers(enrolment_id, finger, format_version, "
+                                           "libfprint_version, template) VALUES(?, ?, ?, ?, ?)"));
+        for (std::size_t i = 0; i < fingers.size(); ++i) {
+            fi.bind(1, enrolmentId)
+                .bind(2, fingers[i].finger)
+                .bind(3, int64_t{fingers[i].formatVersion})
+                .bind(4, fingers[i].libfprintVersion)
+                .bindBlob(5, blobs[i]);
+            KIOSK_TRY(fi.run());
+        }
+        return {};
+    }
+
     // Appends one audit row; the caller holds a transaction.
     Result<int64_t> appendAuditLocked(int64_t time, const std::string& actor, const std::string& action,
                                       const std::string& detail) {

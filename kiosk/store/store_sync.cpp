@@ -258,39 +258,15 @@ Result<UpsertResult> Store::upsertEnrolment(EnrolmentRow row, int64_t time, cons
             KIOSK_TRY(d.run());
             result.outcome = UpsertOutcome::Updated;
         } else {
-            KIOSK_ASSIGN_OR_RETURN(
-                Statement ins,
-                s.db->prepare("INSERT INTO enrolments(reference, document_hash, document_masked, residency, "
-                              "date_of_birth, channel, enrolled_at, active, document_expiry, face_descriptors) "
-                              "VALUES(?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"));
-            ins.bind(1, row.reference)
-                .bind(2, row.documentHash)
-                .bind(3, row.documentMasked)
-                .bind(4, toString(row.residency))
-                .bind(5, row.dateOfBirth)
-                .bind(6, toString(row.channel))
-                .bind(7, row.enrolledAt)
-                .bind(8, row.documentExpiry);
-            if (faceBlob)
-                ins.bindBlob(9, *faceBlob);
-            else
-                ins.bindNull(9);
-            KIOSK_TRY(ins.run());
-            row.id = s.db->lastInsertRowId();
+            KIOSK_ASSIGN_OR_RETURN(row.id, s.insertEnrolmentLocked(row, faceBlob));
             result.outcome = UpsertOutcome::Inserted;
         }
-        KIOSK_ASSIGN_OR_RETURN(Statement fi,
-                               s.db->prepare("INSERT INTO enrolment_fingers(enrolment_id, finger, format_version, "
-                                             "libfprint_version, template) VALUES(?, ?, ?, ?, ?)"));
+        std::vector<Bytes> fingerBlobs;
         for (const auto& f : row.fingers) {
             KIOSK_ASSIGN_OR_RETURN(Bytes blob, sealBlob(s.key, f.data, fingerAad(row.reference, f.finger)));
-            fi.bind(1, row.id)
-                .bind(2, f.finger)
-                .bind(3, int64_t{f.formatVersion})
-                .bind(4, f.libfprintVersion)
-                .bindBlob(5, blob);
-            KIOSK_TRY(fi.run());
+            fingerBlobs.push_back(std::move(blob));
         }
+        KIOSK_TRY(s.insertFingersLocked(row.id, row.fingers, fingerBlobs));
         KIOSK_TRY(s.appendAuditLocked(time, actor,
                                    result.outcome == UpsertOutcome::Inserted ? "enrolment.add" : "enrolment.update",
                                    "ref=" + row.reference + " channel=" + toString(row.channel) +
