@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "ui/image_tools.h"
 #include "ui/officer_pin.h"
 #include "ui/samples.h"
+#include "ui/sounds.h"
 
 namespace kiosk::tools {
 namespace {
@@ -99,21 +101,23 @@ int uiFail(const core::Error& e) {
     return e.code == "ui.no_display" ? 3 : 1;
 }
 
-core::Result<std::unique_ptr<ui::App>> openApp(const Args& args) {
+// speak: --voice spawns espeak-ng (demo); a still render only draws the voice switch on.
+core::Result<std::unique_ptr<ui::App>> openApp(const Args& args, bool speak = true) {
     ui::WindowOptions o;
     o.mode = flag(args, "--windowed")     ? ui::DisplayMode::Windowed
              : flag(args, "--fullscreen") ? ui::DisplayMode::Fullscreen
                                           : ui::DisplayMode::Offscreen;
     o.width = intOption(args, "--width", 960);
     o.height = intOption(args, "--height", 540);
-    o.voice = flag(args, "--voice") ? ui::VoiceMode::Espeak : ui::VoiceMode::Off;
+    o.voice = speak && flag(args, "--voice") ? ui::VoiceMode::Espeak : ui::VoiceMode::Off;
+    o.sounds = flag(args, "--sounds") ? ui::SoundMode::Tones : ui::SoundMode::Off;
     if (!option(args, "--assets").empty()) o.assetsDir = option(args, "--assets");
     return ui::App::create(o);
 }
 
 KIOSKCTL_COMMAND({"ui", "render",
                   "--screen NAME [--language zh-Hant|en|pt] [--lane-id ID] [--officer pin|menu|scan_log|alerts] "
-                  "[--width W --height H] [--windowed] --out FILE.png",
+                  "[--voice] [--width W --height H] [--windowed] --out FILE.png",
                   "render one screen with sample content to a PNG (offscreen unless --windowed)",
                   [](const Args& args) {
                       auto screen = ui::screenFromName(option(args, "--screen", "welcome"));
@@ -125,9 +129,10 @@ KIOSKCTL_COMMAND({"ui", "render",
                                        "--language and --out are required\n";
                           return 2;
                       }
-                      auto app = openApp(args);
+                      auto app = openApp(args, false);
                       if (!app) return uiFail(app.error());
                       auto vm = ui::sampleViewModel(*screen, *lang);
+                      vm.voiceEnabled = flag(args, "--voice");  // the switch as a lane with voice on shows it
                       if (args.end() != std::find(args.begin(), args.end(), "--lane-id")) vm.laneId = option(args, "--lane-id");
                       std::string officer = option(args, "--officer");
                       if (officer == "pin") vm.officer = ui::sampleOfficerOverlay(ui::OfficerMode::PinEntry);
@@ -141,7 +146,7 @@ KIOSKCTL_COMMAND({"ui", "render",
                       return 0;
                   }});
 
-KIOSKCTL_COMMAND({"ui", "demo", "[--windowed|--fullscreen] [--width W --height H] [--language L] [--voice] "
+KIOSKCTL_COMMAND({"ui", "demo", "[--windowed|--fullscreen] [--width W --height H] [--language L] [--voice] [--sounds] "
                                "[--screenshots DIR] [--seconds-per-screen S]",
                   "show every screen with sample content (through the real window with --windowed/--fullscreen)",
                   [](const Args& args) {
@@ -179,6 +184,29 @@ KIOSKCTL_COMMAND({"ui", "demo", "[--windowed|--fullscreen] [--width W --height H
                           }
                       }
                       std::cout << n << " screens rendered at " << (*app)->width() << "x" << (*app)->height() << "\n";
+                      return 0;
+                  }});
+
+KIOSKCTL_COMMAND({"ui", "sounds", "--out DIR",
+                  "write the three sound cues (success, refusal, see_officer) as WAV files to listen to",
+                  [](const Args& args) {
+                      std::string dir = option(args, "--out");
+                      if (dir.empty()) {
+                          std::cerr << "error: --out DIR is required\n";
+                          return 2;
+                      }
+                      std::error_code ec;
+                      std::filesystem::create_directories(dir, ec);
+                      for (ui::SoundCue c : ui::allSoundCues()) {
+                          auto path = std::filesystem::path(dir) / (std::string(ui::soundCueName(c)) + ".wav");
+                          std::ofstream f(path, std::ios::binary);
+                          f << ui::wavBytes(ui::synthesizeCue(c));
+                          if (!f) {
+                              std::cerr << "error: cannot write " << path.string() << "\n";
+                              return 1;
+                          }
+                          std::cout << path.string() << "\n";
+                      }
                       return 0;
                   }});
 

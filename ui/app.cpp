@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "core/log.h"
 #include "ui/layout.h"
 #include "ui/officer_pin.h"
 
@@ -19,6 +20,7 @@ std::filesystem::path defaultAssetsDir() {
 namespace detail {
 
 SdlApp::~SdlApp() {
+    if (audio_) SDL_CloseAudioDevice(audio_);
     for (auto& [k, t] : textures_) SDL_DestroyTexture(t.tex);
     for (auto& [k, t] : icons_) SDL_DestroyTexture(t);
     if (previewTex_) SDL_DestroyTexture(previewTex_);
@@ -95,6 +97,7 @@ std::string SdlApp::frameKey(const ViewModel& vm) const {
 
 core::Status SdlApp::render(const ViewModel& vm) {
     updateSize();
+    playCue(vm);
     if (window_) {
         std::string key = frameKey(vm);
         if (!key.empty() && key == lastFrameKey_ && hasLast_) {
@@ -177,6 +180,29 @@ std::vector<TapTarget> SdlApp::tapTargets() const {
     return out;
 }
 
+std::vector<std::string> SdlApp::spokenLines(const ViewModel& vm) const {
+    if (vm.officer.mode != OfficerMode::Closed) return {};
+    auto [title, body] = vm.registration ? registrationText(vm, vm.language) : screenText(vm, vm.language);
+    std::vector<std::string> lines{title};
+    lines.insert(lines.end(), body.begin(), body.end());
+    // Voice only: how to hear it again, said on the screen a traveller starts from.
+    if (!vm.registration && vm.screen == Screen::Welcome) lines.push_back(str("voice.repeat_hint", vm.language));
+    return lines;
+}
+
+std::string SdlApp::spokenText(const ViewModel& vm) const {
+    std::string text;
+    for (const auto& line : spokenLines(vm)) text += (text.empty() ? "" : ". ") + line;
+    return text;
+}
+
+bool SdlApp::repeatPrompt() {
+    if (!voice_ || !hasLast_) return false;
+    std::string text = spokenText(last_);
+    if (text.empty()) return false;
+    return voice_->speak(text, last_.language);
+}
+
 void SdlApp::speakIfChanged(const ViewModel& vm) {
     if (!voice_) return;
     if (!vm.voiceEnabled || vm.officer.mode != OfficerMode::Closed) {
@@ -184,19 +210,47 @@ void SdlApp::speakIfChanged(const ViewModel& vm) {
         lastSpoken_.clear();
         return;
     }
-    auto [title, body] = vm.registration ? registrationText(vm, vm.language) : screenText(vm, vm.language);
+    // The countdown is spoken with the warning, not again every second: it is not part of
+    // what makes the prompt new (repeatPrompt() says the current count).
     bool warning = vm.registration ? vm.registration->screen == RegistrationScreen::TimeoutWarning
                                    : vm.screen == Screen::TimeoutWarning;
-    std::string text = title;
-    for (const auto& b : body) {
-        // the countdown is spoken once when the warning appears, not every second
-        if (warning && &b == &body.back() && vm.timeoutSecondsLeft) continue;
-        text += ". " + b;
-    }
-    std::string key = std::string(languageTag(vm.language)) + "|" + text;
+    ViewModel keyVm;
+    copyWithoutPixels(vm, keyVm);
+    if (warning) keyVm.timeoutSecondsLeft = 0;
+    std::string key = std::string(languageTag(vm.language)) + "|" + spokenText(keyVm);
     if (key == lastSpoken_) return;
     lastSpoken_ = key;
-    voice_->speak(text, vm.language);
+    voice_->speak(spokenText(vm), vm.language);
+}
+
+void SdlApp::openAudio() {
+    if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
+        core::logWarn("ui.no_audio", {{"error", SDL_GetError()}});
+        return;
+    }
+    sdlFlags_ |= SDL_INIT_AUDIO;
+    SDL_AudioSpec want{};
+    want.freq = kSoundSampleRate;
+    want.format = AUDIO_S16SYS;
+    want.channels = 1;
+    want.samples = 1024;
+    audio_ = SDL_OpenAudioDevice(nullptr, 0, &want, nullptr, 0);  // SDL converts to the device's format
+    if (audio_ == 0) {
+        core::logWarn("ui.no_audio", {{"error", SDL_GetError()}});
+        return;
+    }
+    for (SoundCue c : allSoundCues()) cuePcm_.push_back(synthesizeCue(c));
+    SDL_PauseAudioDevice(audio_, 0);
+}
+
+void SdlApp::playCue(const ViewModel& vm) {
+    if (audio_ == 0) return;
+    auto cue = cueForTransition(hasLast_ ? &last_ : nullptr, vm);
+    if (!cue) return;
+    const auto& pcm = cuePcm_[static_cast<std::size_t>(*cue)];
+    SDL_ClearQueuedAudio(audio_);  // a new outcome replaces one still sounding
+    if (SDL_QueueAudio(audio_, pcm.data(), static_cast<Uint32>(pcm.size() * sizeof(int16_t))) == 0)
+        lastSound_ = soundCueName(*cue);
 }
 
 void SdlApp::drawFrame(const ViewModel& vm, bool record) {
@@ -270,7 +324,9 @@ std::vector<UiEvent> SdlApp::pollEvents() {
                 auto k = ev.key.keysym.sym;
                 if (k == SDLK_DOWN || k == SDLK_PAGEDOWN) scrollTerms(px(k == SDLK_DOWN ? 120 : 480));
                 if (k == SDLK_UP || k == SDLK_PAGEUP) scrollTerms(-px(k == SDLK_UP ? 120 : 480));
-                if (k == SDLK_F12) {
+                if ((k == SDLK_r || k == SDLK_F1) && last_.officer.mode == OfficerMode::Closed) {
+                    repeatPrompt();  // the traveller's "say it again" key
+                } else if (k == SDLK_F12) {
                     UiEvent e;
                     e.type = UiEventType::OfficerRequested;
                     out.push_back(e);
@@ -372,6 +428,7 @@ core::Result<std::unique_ptr<App>> App::create(const WindowOptions& options) {
         return core::makeError("ui.font", "cannot open font " + options.fontPath.string() + " face " +
                                               std::to_string(options.fontFaceIndex) + ": " + TTF_GetError());
     if (options.voice == VoiceMode::Espeak) app->voice_.emplace(options.voiceBinary);
+    if (options.sounds == SoundMode::Tones) app->openAudio();
     return std::unique_ptr<App>(std::move(app));
 }
 

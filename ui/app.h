@@ -21,6 +21,7 @@ namespace kiosk::ui {
 
 enum class DisplayMode { Fullscreen, Windowed, Offscreen };
 enum class VoiceMode { Off, Espeak };  // Off: never spawn espeak-ng (tests, benches)
+enum class SoundMode { Off, Tones };   // Tones: success / refusal / see-an-officer cues (SDL audio)
 
 struct WindowOptions {
     DisplayMode mode = DisplayMode::Fullscreen;
@@ -34,8 +35,14 @@ struct WindowOptions {
     int fontFaceIndex = 3;
     // Salted PBKDF2 hash of the officer PIN (see ui/officer_pin.h); empty = no PIN accepted.
     std::string officerPinHash;
+    // Espeak: the lane starts each traveller with voice on (ViewModel::voiceEnabled, the
+    // traveller's switch turns it off). Off: nothing is ever spoken.
     VoiceMode voice = VoiceMode::Espeak;
     std::string voiceBinary = "espeak-ng";
+    // Short tones on success, refusal and "see an officer" (ui/sounds.h). No audio device
+    // = silent, never an error. Off here (tests, tools); windowOptionsFromConfig turns them
+    // on unless "ui.sounds" is false.
+    SoundMode sounds = SoundMode::Off;
 };
 
 // A touch target of the last rendered frame: "lang.en", "voice", "continue", "pin.7",
@@ -64,6 +71,16 @@ public:
     // (tests, scripted demos).
     virtual void injectTap(int x, int y) = 0;
     virtual std::vector<TapTarget> tapTargets() const = 0;
+    // What the voice says for this view model in its language (the screen's own title and
+    // body lines, as drawn, plus voice-only hints): the table the spoken-instruction tests
+    // enumerate. Empty while the officer overlay is open.
+    virtual std::string spokenText(const ViewModel& vm) const = 0;
+    // Says the current screen's instruction again now (the "repeat" button, keys R and F1):
+    // also when the traveller switched voice off, never with VoiceMode::Off. False when
+    // nothing could be spoken.
+    virtual bool repeatPrompt() = 0;
+    // Name of the last sound cue queued on the audio device ("success", ...; "" = none yet).
+    virtual std::string lastSound() const = 0;
     // SDL render driver in use: "software" offscreen; "opengl", "opengles2" or "software" in a window.
     virtual std::string rendererName() const = 0;
     virtual int width() const = 0;

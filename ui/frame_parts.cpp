@@ -46,6 +46,15 @@ void SdlApp::drawTopBar(const ViewModel& vm, const ScreenLook& lk, bool record) 
                              e.type = UiEventType::VoiceToggled;
                              out.push_back(e);
                          }});
+    // The lane's "say it again" button, left of the voice switch (keys R and F1 do the same):
+    // a traveller who cannot read the screen hears the instruction again, even with voice off.
+    if (!vm.registration) {
+        int rw = px(260);
+        SDL_Rect rr{vr.x - gap - rw, vr.y, rw, bh};
+        const std::string& rlabel = str("ui.repeat", vm.language);
+        button("repeat", rr, rlabel, fitSize(rlabel, px(layout::kButtonPx), Weight::Bold, rw - px(24)),
+               palette::kButtonBg, palette::kButtonText, [this](std::vector<UiEvent>&) { repeatPrompt(); }, record);
+    }
     if (!vm.laneId.empty())
         drawText(str(vm.registration ? "ui.machine" : "ui.lane", vm.language) + " " + vm.laneId, px(24), (barH - px(40)) / 2, px(400), px(32),
                  Weight::Regular, lk.fg, Align::Left);

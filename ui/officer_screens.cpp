@@ -108,7 +108,10 @@ void SdlApp::drawOfficer(const ViewModel& vm, bool record) {
         if (o.scanLog.empty()) drawText(str("officer.no_rows", l), margin, y, tableW, textSize, Weight::Regular, palette::kText, Align::Left);
         for (const auto& row : o.scanLog) {
             if (y + rowH > maxY) break;
-            const std::string* cells[4] = {&row.time, &row.credential, &row.outcome, &row.reasonCode};
+            // the outcome word in the overlay's language ("accepted" / "refused" from the lane)
+            const std::string& outcome =
+                strings_.has("officer.outcome." + row.outcome) ? str("officer.outcome." + row.outcome, l) : row.outcome;
+            const std::string* cells[4] = {&row.time, &row.credential, &outcome, &row.reasonCode};
             for (int c = 0; c < 4; ++c) {
                 int cw = (c < 3 ? cx[c + 1] : margin + tableW) - cx[c] - px(10);
                 if (const TextTex* t = textTexture(*cells[c], textSize, Weight::Regular, palette::kText)) {
@@ -128,7 +131,10 @@ void SdlApp::drawOfficer(const ViewModel& vm, bool record) {
         std::string line = a.time + "  " + a.code;
         drawText(line, margin, y, tableW - ackW - px(20), textSize, Weight::Bold,
                  a.acknowledged ? palette::kTextMuted : palette::kAccent, Align::Left);
-        drawText(a.message, margin, y + rowH - px(8), tableW - ackW - px(20), px(30), Weight::Regular,
+        // the officer text of the reason code in the overlay's language; the lane's own
+        // (English) message for a code the table does not know
+        const std::string key = "officer.alert." + a.code;
+        drawText(strings_.has(key) ? str(key, l) : a.message, margin, y + rowH - px(8), tableW - ackW - px(20), px(30), Weight::Regular,
                  palette::kText, Align::Left);
         SDL_Rect r{w_ - margin - ackW, y, ackW, rowH * 2 - px(16)};
         if (a.acknowledged) {

@@ -101,7 +101,7 @@ OfficerOverlay sampleOfficerOverlay(OfficerMode mode) {
     o.laneInService = true;
     o.door1Open = false;
     o.door2Open = true;
-    o.scanLog = {{"14:03:12", "QR #3f9a…c2", "passed", ""},
+    o.scanLog = {{"14:03:12", "QR #3f9a…c2", "accepted", ""},
                  {"13:58:40", "M1234***", "refused", "qr.expired"},
                  {"13:51:02", "QR #77b0…1e", "refused", "qr.duplicate_scan"}};
     o.alerts = {{"a1", "13:51:02", "qr.duplicate_scan", "Same QR scanned twice within 5 minutes", false},

@@ -17,6 +17,7 @@
 
 #include "ui/app.h"
 #include "ui/palette.h"
+#include "ui/sounds.h"
 #include "ui/strings.h"
 #include "ui/voice.h"
 
@@ -63,6 +64,9 @@ public:
 
     void injectTap(int x, int y) override { pendingTaps_.push_back({x, y}); }
     std::vector<TapTarget> tapTargets() const override;
+    std::string spokenText(const ViewModel& vm) const override;
+    bool repeatPrompt() override;
+    std::string lastSound() const override { return lastSound_; }
 
 private:
     struct TextTex {
@@ -98,6 +102,10 @@ private:
     std::vector<uint32_t> cornerTaps_;  // SDL ticks of taps in the hidden corner
     std::optional<VoicePrompter> voice_;
     std::string lastSpoken_;
+    // Sound cues (sounds.h): PCM made once at start-up, queued on an SDL audio device.
+    SDL_AudioDeviceID audio_ = 0;
+    std::vector<std::vector<int16_t>> cuePcm_;  // by SoundCue
+    std::string lastSound_;
 
     int px(double v) const { return static_cast<int>(v * s_ + 0.5); }
 
@@ -142,6 +150,10 @@ private:
     std::pair<std::string, std::vector<std::string>> screenText(const ViewModel& vm, Language l) const;
 
     void speakIfChanged(const ViewModel& vm);
+    // Spoken lines of a screen: its drawn title and body, plus voice-only hints.
+    std::vector<std::string> spokenLines(const ViewModel& vm) const;
+    void openAudio();
+    void playCue(const ViewModel& vm);  // before last_ becomes vm
 
     void drawTopBar(const ViewModel& vm, const ScreenLook& lk, bool record);
 

@@ -21,6 +21,8 @@ core::Result<WindowOptions> windowOptionsFromConfig(const core::ConfigView& ui) 
     KIOSK_ASSIGN_OR_RETURN(bool voice, ui.booleanOr("voice", true));
     o.voice = voice ? VoiceMode::Espeak : VoiceMode::Off;
     KIOSK_ASSIGN_OR_RETURN(o.voiceBinary, ui.stringOr("voice_binary", o.voiceBinary));
+    KIOSK_ASSIGN_OR_RETURN(bool sounds, ui.booleanOr("sounds", true));
+    o.sounds = sounds ? SoundMode::Tones : SoundMode::Off;
     KIOSK_ASSIGN_OR_RETURN(std::string font, ui.stringOr("font", o.fontPath.string()));
     KIOSK_ASSIGN_OR_RETURN(std::string bold, ui.stringOr("font_bold", o.boldFontPath.string()));
     o.fontPath = font;

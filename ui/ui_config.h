@@ -4,8 +4,10 @@
 //     "display": "fullscreen" | "windowed" | "offscreen",   (default fullscreen)
 //     "width": 1920, "height": 1080,                         (windowed / offscreen size)
 //     "officer_pin_hash": "pbkdf2-sha256$...",               (kioskctl ui hash-pin)
-//     "voice": true,                                         (spawn espeak-ng for prompts)
+//     "voice": true,                    (spoken instructions, espeak-ng; each traveller starts
+//                                        with voice on, the on-screen switch turns it off)
 //     "voice_binary": "espeak-ng",
+//     "sounds": true,                   (success / refusal / see-an-officer tones, SDL audio)
 //     "font": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 //     "font_bold": "...", "font_face_index": 3,
 //     "assets_dir": ""                                       (default: the source tree's assets/)

@@ -59,21 +59,28 @@ core::Result<std::unique_ptr<UiBridge>> UiBridge::create(const core::ConfigView&
                                                          std::filesystem::path screenshots, std::string laneId) {
     KIOSK_ASSIGN_OR_RETURN(ui::WindowOptions wo, ui::windowOptionsFromConfig(uiConfig));
     if (windowed) wo.mode = ui::DisplayMode::Windowed;
-    // Screenshots are compared across runs: no voice process needed for them.
-    if (!screenshots.empty()) wo.voice = ui::VoiceMode::Off;
     auto app = ui::App::create(wo);
     if (!app.ok()) return app.error();
     std::unique_ptr<UiBridge> b(new UiBridge());
     b->app_ = std::move(*app);
     b->screenshots_ = std::move(screenshots);
     b->laneId_ = std::move(laneId);
+    // "ui.voice" (default on): every traveller starts with voice; the switch turns it off.
+    b->voiceDefault_ = wo.voice == ui::VoiceMode::Espeak;
+    b->voice_ = b->voiceDefault_;
     if (!b->screenshots_.empty()) std::filesystem::create_directories(b->screenshots_);
     return b;
 }
 
 UiBridge::~UiBridge() = default;
 
-void UiBridge::show(const LaneState& s) { present(viewModelFor(s, language_), s); }
+void UiBridge::show(const LaneState& s) {
+    // The next traveller starts with the configured voice (entering Idle only: a switch
+    // pressed on the welcome screen holds).
+    if (s.state == State::Idle && shownState_ != State::Idle) voice_ = voiceDefault_;
+    shownState_ = s.state;
+    present(viewModelFor(s, language_), s);
+}
 
 void UiBridge::showFace(const LaneState& s, const devices::Frame& frame, const devices::FaceMatch& match) {
     auto vm = viewModelFor(s, language_);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 #include <memory>
+#include <optional>
 
 #include "core/config.h"
 #include "core/result.h"
@@ -64,7 +65,9 @@ private:
     std::unique_ptr<ui::App> app_;
     std::filesystem::path screenshots_;
     ui::Language language_ = ui::Language::ZhHant;
-    bool voice_ = false;
+    bool voice_ = false;         // this traveller's voice switch
+    bool voiceDefault_ = false;  // "ui.voice"
+    std::optional<State> shownState_;
     std::string laneId_;
     int shot_ = 0;
     bool quit_ = false;

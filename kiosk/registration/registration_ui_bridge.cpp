@@ -163,7 +163,6 @@ core::Result<std::unique_ptr<RegistrationUiBridge>> RegistrationUiBridge::create
                                                                                  core::Millis timeoutWarning) {
     KIOSK_ASSIGN_OR_RETURN(ui::WindowOptions wo, ui::windowOptionsFromConfig(uiConfig));
     if (windowed) wo.mode = ui::DisplayMode::Windowed;
-    if (!screenshots.empty()) wo.voice = ui::VoiceMode::Off;  // screenshots are compared across runs
     auto app = ui::App::create(wo);
     if (!app.ok()) return app.error();
     std::unique_ptr<RegistrationUiBridge> b(new RegistrationUiBridge());
@@ -171,6 +170,8 @@ core::Result<std::unique_ptr<RegistrationUiBridge>> RegistrationUiBridge::create
     b->screenshots_ = std::move(screenshots);
     b->ctx_ = std::move(context);
     b->warning_ = timeoutWarning;
+    b->voiceDefault_ = wo.voice == ui::VoiceMode::Espeak;  // "ui.voice": each resident starts with it
+    b->voice_ = b->voiceDefault_;
     if (!b->screenshots_.empty()) std::filesystem::create_directories(b->screenshots_);
     return b;
 }
@@ -202,6 +203,9 @@ ui::ViewModel RegistrationUiBridge::viewFor(const RegistrationState& s) {
     }
     auto vm = registrationViewModel(s, ctx_, left);
     if (s.state == State::ChooseLanguage) displayLanguage_.reset();  // a new resident starts in the default
+    // ... and with the configured voice (on entering only: a switch pressed here holds)
+    if (s.state == State::ChooseLanguage && !choosingLanguage_) voice_ = voiceDefault_;
+    choosingLanguage_ = s.state == State::ChooseLanguage;
     if (displayLanguage_) vm.language = *displayLanguage_;
     vm.voiceEnabled = voice_;
     std::lock_guard<std::mutex> lock(previewMu_);

@@ -62,7 +62,7 @@ std::optional<Event> eventForUi(const ui::UiEvent& e, const RegistrationState& s
 class RegistrationUiBridge {
 public:
     // `uiConfig`: the "ui" object of the configuration (ui/ui_config.h); screenshots: a
-    // folder to write one PNG per screen shown (voice off), or empty.
+    // folder to write one PNG per screen shown, or empty.
     static core::Result<std::unique_ptr<RegistrationUiBridge>> create(const core::ConfigView& uiConfig, bool windowed,
                                                                       std::filesystem::path screenshots,
                                                                       RegistrationUiContext context,
@@ -88,6 +88,8 @@ private:
     std::function<void(Event)> post_;
     std::optional<ui::Language> displayLanguage_;  // a language button pressed mid-session
     bool voice_ = false;
+    bool voiceDefault_ = false;  // "ui.voice"
+    bool choosingLanguage_ = false;
     bool quit_ = false;
     int shot_ = 0;
     uint64_t shownEpoch_ = ~0ull;

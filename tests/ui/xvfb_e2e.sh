@@ -82,7 +82,8 @@ kiosk_run() {
     local state=${pair%%:*} screen=${pair##*:}
     local files=("$WORK"/kiosk/*_"$state".png)
     [[ ${#files[@]} -gt 0 ]] || continue
-    "$ctl" ui render --screen "$screen" --language zh-Hant --lane-id "$lane" --width "$w" --height "$h" \
+    # the kiosk's default configuration has voice on (docs/configuration.md): the switch shows it
+    "$ctl" ui render --screen "$screen" --language zh-Hant --lane-id "$lane" --voice --width "$w" --height "$h" \
       --out "$WORK/ref_$screen.png" || die "kioskctl ui render failed"
     local out
     out=$("$ctl" ui compare "${files[0]}" "$WORK/ref_$screen.png") \
