@@ -11,4 +11,5 @@
 #include "credentials/replay_cache.h"
 #include "credentials/sample_tokens.h"
 #include "credentials/trust_list.h"
+#include "credentials/x509_certificate.h"
 #include "credentials/zlib_codec.h"

@@ -8,6 +8,7 @@
 #include "credentials/cose.h"
 #include "credentials/cwt.h"
 #include "credentials/signed_token.h"
+#include "credentials/x509_certificate.h"
 #include "credentials/zlib_codec.h"
 
 namespace kiosk::credentials {
@@ -82,6 +83,9 @@ struct Hc1Parts {
 };
 
 core::Result<Hc1Parts> decodeParts(std::string_view text, const Hc1Options& options) {
+    if (text.size() > options.maxTextBytes)
+        return hcMalformed("text of " + std::to_string(text.size()) + " bytes is over the cap of " +
+                           std::to_string(options.maxTextBytes));
     KIOSK_ASSIGN_OR_RETURN(std::string b45, hc1Unprefix(text));
     auto compressed = base45Decode(b45);
     if (!compressed) return hcMalformed(compressed.error().message);
@@ -214,9 +218,8 @@ core::Result<Hc1Certificate> decodeHc1(std::string_view text, const Hc1Options& 
     return parts.cert;
 }
 
-core::Result<Hc1Certificate> verifyHc1(std::string_view text, std::string_view signerCertificateDer, int64_t nowUnix,
-                                       const Hc1Options& options) {
-    KIOSK_ASSIGN_OR_RETURN(Hc1Parts parts, decodeParts(text, options));
+namespace {
+core::Result<Hc1Certificate> checkSignature(Hc1Parts& parts, std::string_view signerCertificateDer) {
     auto key = PublicKey::fromCertificateDer(signerCertificateDer);
     if (!key) return core::makeError("hc.bad_signature", "HC1: signer certificate unreadable");
     // DCC kid = first 8 bytes of SHA-256 over the signer certificate (protected header wins).
@@ -225,10 +228,60 @@ core::Result<Hc1Certificate> verifyHc1(std::string_view text, std::string_view s
     CoseOptions copts;
     copts.requireProtectedAlg = false;
     copts.rejectDuplicateLabels = false;
+    // verifyCoseSign1 refuses an algorithm that does not fit the key's type and curve
+    // (ES256 only with P-256), so a P-384 DSC cannot pass as ES256.
     if (auto st = verifyCoseSign1(parts.message, *key, {}, copts); !st)
         return core::makeError("hc.bad_signature", "HC1: " + st.error().message);
-    if (options.checkExpiry) KIOSK_TRY(checkHc1Times(parts.cert, nowUnix, options));
     return parts.cert;
+}
+
+bool listsOid(const CertificateFacts& f, std::string_view oid) {
+    for (const auto& o : f.extendedKeyUsage)
+        if (o == oid) return true;
+    return false;
+}
+}  // namespace
+
+core::Result<Hc1Certificate> verifyHc1Signature(std::string_view text, std::string_view signerCertificateDer,
+                                                const Hc1Options& options) {
+    KIOSK_ASSIGN_OR_RETURN(Hc1Parts parts, decodeParts(text, options));
+    return checkSignature(parts, signerCertificateDer);
+}
+
+core::Status checkHc1KeyUsage(const Hc1Certificate& certificate, std::string_view signerCertificateDer) {
+    KIOSK_ASSIGN_OR_RETURN(CertificateFacts f, readCertificateFacts(signerCertificateDer));
+    const bool test = listsOid(f, kDccKeyUsageTest) || listsOid(f, kDccKeyUsageTestAlt);
+    const bool vacc = listsOid(f, kDccKeyUsageVaccination) || listsOid(f, kDccKeyUsageVaccinationAlt);
+    const bool recov = listsOid(f, kDccKeyUsageRecovery) || listsOid(f, kDccKeyUsageRecoveryAlt);
+    if (!test && !vacc && !recov) return {};  // no DCC usage listed: may sign every kind
+    const bool allowed = (certificate.type == HealthCertificateType::Test && test) ||
+                         (certificate.type == HealthCertificateType::Vaccination && vacc) ||
+                         (certificate.type == HealthCertificateType::Recovery && recov);
+    if (!allowed)
+        return core::makeError("hc.key_usage", "HC1: the signer certificate may not sign a " +
+                                                   healthCertificateTypeName(certificate.type) + " certificate");
+    return {};
+}
+
+core::Status checkHc1Signer(std::string_view signerCertificateDer, int64_t nowUnix, const Hc1Options& options) {
+    KIOSK_ASSIGN_OR_RETURN(CertificateFacts f, readCertificateFacts(signerCertificateDer));
+    if (nowUnix + options.clockSkewSeconds < f.notBefore)
+        return core::makeError("hc.signer_not_valid", "HC1: the signer certificate is not valid yet");
+    if (nowUnix - options.clockSkewSeconds > f.notAfter)
+        return core::makeError("hc.signer_not_valid", "HC1: the signer certificate has expired");
+    if (options.signerTrust == Hc1SignerTrust::ChainToSigningCa)
+        KIOSK_TRY(verifyCertificateChain(signerCertificateDer, options.signingCaDers, nowUnix));
+    return {};
+}
+
+core::Result<Hc1Certificate> verifyHc1(std::string_view text, std::string_view signerCertificateDer, int64_t nowUnix,
+                                       const Hc1Options& options) {
+    KIOSK_ASSIGN_OR_RETURN(Hc1Parts parts, decodeParts(text, options));
+    KIOSK_ASSIGN_OR_RETURN(Hc1Certificate cert, checkSignature(parts, signerCertificateDer));
+    KIOSK_TRY(checkHc1KeyUsage(cert, signerCertificateDer));
+    KIOSK_TRY(checkHc1Signer(signerCertificateDer, nowUnix, options));
+    if (options.checkExpiry) KIOSK_TRY(checkHc1Times(cert, nowUnix, options));
+    return cert;
 }
 
 }  // namespace kiosk::credentials

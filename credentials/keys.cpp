@@ -65,11 +65,27 @@ bool isEcdsa(Algorithm alg) { return alg == Algorithm::ES256 || alg == Algorithm
 // Byte length of one ECDSA coordinate/scalar for the key's curve.
 int ecScalarBytes(EVP_PKEY* pkey) { return (EVP_PKEY_get_bits(pkey) + 7) / 8; }
 
+std::string ecGroupName(EVP_PKEY* pkey) {
+    char name[64] = {};
+    std::size_t len = 0;
+    if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1) return {};
+    return std::string(name, len);
+}
+
+// RFC 9053: each ECDSA algorithm names its curve (ES256 = P-256, ES384 = P-384, ES512 =
+// P-521); a key on another curve is refused rather than verified with the wrong hash.
 bool keyFitsAlg(EVP_PKEY* pkey, Algorithm alg) {
     const int id = EVP_PKEY_get_base_id(pkey);
-    if (isEcdsa(alg)) return id == EVP_PKEY_EC;
+    if (isEcdsa(alg)) {
+        if (id != EVP_PKEY_EC) return false;
+        const std::string group = ecGroupName(pkey);
+        if (alg == Algorithm::ES256) return group == "prime256v1";
+        if (alg == Algorithm::ES384) return group == "secp384r1";
+        return group == "secp521r1";
+    }
     if (alg == Algorithm::EdDSA) return id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448;
-    if (alg == Algorithm::PS256) return id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS;
+    // RSA under 2048 bits is below every current signing profile (DCC, NIST SP 800-131A).
+    if (alg == Algorithm::PS256) return (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) && EVP_PKEY_get_bits(pkey) >= 2048;
     return false;
 }
 

@@ -63,8 +63,12 @@ TEST(QrDataset, DccTestVectorImagesDecodeToPrefix) {
     KIOSK_REQUIRE_SHARED_DATA(data);
     int checked = 0, decoded = 0;
     for (const auto& j : dccVectors(data)) {
-        if (!j.contains("2DCODE") || !j.contains("PREFIX")) continue;
-        const bool expectDecode = j.value("EXPECTEDRESULTS", nlohmann::json::object()).value("EXPECTEDPICTUREDECODE", true);
+        if (!j.contains("2DCODE") || !j["2DCODE"].is_string() || !j.contains("PREFIX") || !j["PREFIX"].is_string()) continue;
+        // Only a case that states the flag is checked: a missing flag means "not tested".
+        const nlohmann::json expected = j.value("EXPECTEDRESULTS", nlohmann::json::object());
+        if (!expected.is_object() || !expected.contains("EXPECTEDPICTUREDECODE") || !expected["EXPECTEDPICTUREDECODE"].is_boolean())
+            continue;
+        const bool expectDecode = expected["EXPECTEDPICTUREDECODE"].get<bool>();
         auto png = base64Decode(j["2DCODE"].get<std::string>());
         cv::Mat m = png.empty() ? cv::Mat() : cv::imdecode(png, cv::IMREAD_GRAYSCALE);
         if (m.empty()) {
