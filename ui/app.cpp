@@ -200,6 +200,7 @@ bool SdlApp::repeatPrompt() {
     if (!voice_ || !hasLast_) return false;
     std::string text = spokenText(last_);
     if (text.empty()) return false;
+    pendingSpeech_.clear();
     return voice_->speak(text, last_.language);
 }
 
@@ -208,6 +209,7 @@ void SdlApp::speakIfChanged(const ViewModel& vm) {
     if (!vm.voiceEnabled || vm.officer.mode != OfficerMode::Closed) {
         if (!lastSpoken_.empty()) voice_->stop();
         lastSpoken_.clear();
+        pendingSpeech_.clear();
         return;
     }
     // The countdown is spoken with the warning, not again every second: it is not part of
@@ -218,9 +220,22 @@ void SdlApp::speakIfChanged(const ViewModel& vm) {
     copyWithoutPixels(vm, keyVm);
     if (warning) keyVm.timeoutSecondsLeft = 0;
     std::string key = std::string(languageTag(vm.language)) + "|" + spokenText(keyVm);
-    if (key == lastSpoken_) return;
+    if (key == lastSpoken_) {
+        flushSpeech();
+        return;
+    }
     lastSpoken_ = key;
-    voice_->speak(spokenText(vm), vm.language);
+    // A sound cue still playing goes first: the prompt would talk over it.
+    pendingSpeech_ = spokenText(vm);
+    pendingLanguage_ = vm.language;
+    flushSpeech();
+}
+
+void SdlApp::flushSpeech() {
+    if (!voice_ || pendingSpeech_.empty()) return;
+    if (audio_ != 0 && SDL_GetQueuedAudioSize(audio_) > 0 && SDL_GetTicks() < cueEndTicks_) return;
+    voice_->speak(pendingSpeech_, pendingLanguage_);
+    pendingSpeech_.clear();
 }
 
 void SdlApp::openAudio() {
@@ -249,8 +264,11 @@ void SdlApp::playCue(const ViewModel& vm) {
     if (!cue) return;
     const auto& pcm = cuePcm_[static_cast<std::size_t>(*cue)];
     SDL_ClearQueuedAudio(audio_);  // a new outcome replaces one still sounding
-    if (SDL_QueueAudio(audio_, pcm.data(), static_cast<Uint32>(pcm.size() * sizeof(int16_t))) == 0)
+    if (SDL_QueueAudio(audio_, pcm.data(), static_cast<Uint32>(pcm.size() * sizeof(int16_t))) == 0) {
         lastSound_ = soundCueName(*cue);
+        // the prompt waits for the cue, but never longer than the cue lasts (a stalled device)
+        cueEndTicks_ = SDL_GetTicks() + static_cast<Uint32>(pcm.size() * 1000 / kSoundSampleRate) + 50;
+    }
 }
 
 void SdlApp::drawFrame(const ViewModel& vm, bool record) {
@@ -352,6 +370,7 @@ std::vector<UiEvent> SdlApp::pollEvents() {
     for (auto [x, y] : taps) tap(x, y, out);
     for (auto& e : pendingEvents_) out.push_back(std::move(e));
     pendingEvents_.clear();
+    flushSpeech();                   // a prompt that waited for a sound cue
     if (voice_) voice_->speaking();  // reap a finished espeak-ng
     return out;
 }

@@ -106,6 +106,9 @@ private:
     SDL_AudioDeviceID audio_ = 0;
     std::vector<std::vector<int16_t>> cuePcm_;  // by SoundCue
     std::string lastSound_;
+    Uint32 cueEndTicks_ = 0;
+    std::string pendingSpeech_;  // a prompt waiting for the sound cue to end
+    Language pendingLanguage_ = Language::ZhHant;
 
     int px(double v) const { return static_cast<int>(v * s_ + 0.5); }
 
@@ -154,6 +157,7 @@ private:
     std::vector<std::string> spokenLines(const ViewModel& vm) const;
     void openAudio();
     void playCue(const ViewModel& vm);  // before last_ becomes vm
+    void flushSpeech();                 // speaks pendingSpeech_ once no cue is playing
 
     void drawTopBar(const ViewModel& vm, const ScreenLook& lk, bool record);
 

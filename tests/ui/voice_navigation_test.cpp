@@ -328,6 +328,23 @@ TEST(SoundCues, PlayedOnTheAudioDeviceAndSilentWithoutOne) {
         EXPECT_EQ(app->lastSound(), "success");
     }
     {
+        // the prompt of the new screen follows the cue instead of talking over it
+        FakeEspeak fake("voice_after_cue");
+        auto app = makeApp(VoiceMode::Espeak, fake.script.string(), SoundMode::Tones);
+        ASSERT_TRUE(app);
+        auto vm = screenModel(Screen::Proceed, Language::En);
+        vm.voiceEnabled = true;
+        ASSERT_TRUE(app->render(vm).ok());
+        EXPECT_EQ(app->lastSound(), "success");
+        for (int i = 0; i < 500 && fake.lines().empty(); ++i) {
+            app->pollEvents();
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        auto lines = fake.lines();
+        ASSERT_EQ(lines.size(), 1u);
+        EXPECT_NE(lines[0].find(app->spokenText(vm)), std::string::npos) << lines[0];
+    }
+    {
         auto quiet = makeApp(VoiceMode::Off, "espeak-ng", SoundMode::Off);
         ASSERT_TRUE(quiet);
         ASSERT_TRUE(quiet->render(screenModel(Screen::Proceed, Language::En)).ok());
