@@ -46,9 +46,9 @@ void SdlApp::drawTopBar(const ViewModel& vm, const ScreenLook& lk, bool record) 
                              e.type = UiEventType::VoiceToggled;
                              out.push_back(e);
                          }});
-    // The lane's "say it again" button, left of the voice switch (keys R and F1 do the same):
-    // a traveller who cannot read the screen hears the instruction again, even with voice off.
-    if (!vm.registration) {
+    // The "say it again" button, left of the voice switch (keys R and F1 do the same): a
+    // traveller who cannot read the screen hears the instruction again, even with voice off.
+    {
         int rw = px(260);
         SDL_Rect rr{vr.x - gap - rw, vr.y, rw, bh};
         const std::string& rlabel = str("ui.repeat", vm.language);

@@ -196,14 +196,21 @@ TEST(VoiceNavigation, RepeatKeyAndButtonSpeakTheInstructionAgain) {
     }
 }
 
-TEST(VoiceNavigation, RepeatButtonOnEveryLaneScreenAndNothingWithVoiceOff) {
+TEST(VoiceNavigation, RepeatButtonOnEveryScreenAndNothingWithVoiceOff) {
     auto app = makeApp(VoiceMode::Off);
     ASSERT_TRUE(app);
-    for (Screen s : allScreens()) {
-        ASSERT_TRUE(app->render(screenModel(s, Language::En)).ok());
+    auto hasRepeat = [&app] {
         bool found = false;
         for (const auto& tt : app->tapTargets()) found = found || tt.id == "repeat";
-        EXPECT_TRUE(found) << screenName(s);
+        return found;
+    };
+    for (Screen s : allScreens()) {
+        ASSERT_TRUE(app->render(screenModel(s, Language::En)).ok());
+        EXPECT_TRUE(hasRepeat()) << screenName(s);
+    }
+    for (RegistrationScreen s : allRegistrationScreens()) {
+        ASSERT_TRUE(app->render(sampleRegistrationViewModel(s, Language::ZhHant)).ok());
+        EXPECT_TRUE(hasRepeat()) << registrationScreenName(s);
     }
     EXPECT_FALSE(app->repeatPrompt());  // VoiceMode::Off ("ui.voice": false): never speaks
 }
