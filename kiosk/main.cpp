@@ -24,6 +24,7 @@
 #include "kiosk/sync/sync_agent.h"
 #include "kiosk/sync_bridge.h"
 #include "kiosk/lane/ui_bridge.h"
+#include "kiosk/scenario/scenario_support.h"
 #include "kiosk/scenario/simulated_inputs.h"
 #ifdef KIOSK_HAS_REGISTRATION
 #include "kiosk/registration/registration_app.h"
@@ -181,7 +182,7 @@ int main(int argc, char** argv) {
     env.finger = finger->get();
     scenario::useSimulatedInputs(env, sensor.get());
     env.demoDir = buildDir / "demo";
-    env.workDir = fs::temp_directory_path() / ("kiosk-run-" + std::to_string(::getpid()));
+    env.workDir = scenario::temporaryRunDir("kiosk-run");  // removes those of crashed runs
 
     std::unique_ptr<lane::UiBridge> ui;
     if (!a.headless) {

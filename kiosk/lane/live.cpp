@@ -59,17 +59,17 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     auto storeCfg = section("store");
     if (!storeCfg.ok()) return fail(storeCfg.error());
     auto dbPath = storeCfg->stringOr("path", "kiosk-data/kiosk.sqlite");
-    auto keyPath = storeCfg->stringOr("key_file", "kiosk-data/biometrics.key");
+    // Never beside the data by default (store::defaultKeyFile); a missing key is made only
+    // for a store that holds nothing sealed with one (StoreOptions::missingKey).
+    auto keyPath = storeCfg->stringOr("key_file", store::defaultKeyFile().string());
     if (!dbPath.ok()) return fail(dbPath.error());
     if (!keyPath.ok()) return fail(keyPath.error());
     const fs::path db = rel(*dbPath), key = rel(*keyPath);
     std::error_code ec;
     fs::create_directories(db.parent_path(), ec);
-    if (!fs::exists(key)) {
-        if (auto st = store::Store::createKeyFile(key); !st.ok()) return fail(st.error());
-    }
     store::StoreOptions so;
     so.keyFile = key;
+    so.missingKey = store::MissingKey::CreateForUnkeyedStore;
     auto st = store::Store::open(db, so);
     if (!st.ok()) return fail(st.error());
 

@@ -11,6 +11,7 @@
 #include "devices/io/receipt_render.h"
 #include "devices/sim/sim_printer.h"
 #include "kiosk/registration/registration_scenario.h"
+#include "kiosk/scenario/scenario_support.h"
 #include "kiosk/scenario/simulated_inputs.h"
 #ifdef KIOSK_HAS_REGISTRATION_UI
 #include "kiosk/registration/registration_ui_bridge.h"
@@ -111,7 +112,7 @@ int runRegistrationApp(const core::ConfigView& cfg, const RegistrationAppOptions
     env.finger = o.finger;
     scenario::useSimulatedInputs(env, o.sensor);
     env.demoDir = o.buildDir / "demo";
-    env.workDir = fs::temp_directory_path() / ("kiosk-registration-" + std::to_string(::getpid()));
+    env.workDir = scenario::temporaryRunDir("kiosk-registration");  // removes those of crashed runs
 
     // With a "sync" section the enrolments go to the clearance service through the outbox,
     // sealed with the fleet template key; without one, with a key of this run only.

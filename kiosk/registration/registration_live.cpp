@@ -32,25 +32,18 @@ int fail(const core::Error& e, int code) {
     return code;
 }
 
-// A new key next to an existing store would leave every stored template unreadable, so a
-// missing key is only made for a new store.
+// The key rules (refuse a missing key when the store holds sealed data, refuse a wrong
+// key or one others can read) are the store's own: StoreOptions::missingKey.
 core::Result<std::unique_ptr<store::Store>> openStore(const core::ConfigView& storeCfg, const fs::path& configDir) {
     auto rel = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : configDir / p; };
     KIOSK_ASSIGN_OR_RETURN(std::string dbPath, storeCfg.stringOr("path", "kiosk-data/registration.sqlite"));
-    KIOSK_ASSIGN_OR_RETURN(std::string keyPath, storeCfg.stringOr("key_file", "kiosk-data/biometrics.key"));
-    const fs::path db = rel(dbPath), key = rel(keyPath);
+    KIOSK_ASSIGN_OR_RETURN(std::string keyPath, storeCfg.stringOr("key_file", store::defaultKeyFile().string()));
+    const fs::path db = rel(dbPath);
     std::error_code ec;
-    if (!fs::exists(key)) {
-        if (fs::exists(db))
-            return core::makeError("store.bad_key", storeCfg.keyPath("key_file") + ": " + key.string() +
-                                                        " is missing but the store " + db.string() +
-                                                        " exists (its templates need that key; restore it)");
-        fs::create_directories(key.parent_path(), ec);
-        KIOSK_TRY(store::Store::createKeyFile(key));
-    }
     fs::create_directories(db.parent_path(), ec);
     store::StoreOptions so;
-    so.keyFile = key;
+    so.keyFile = rel(keyPath);
+    so.missingKey = store::MissingKey::CreateForUnkeyedStore;
     return store::Store::open(db, so);
 }
 

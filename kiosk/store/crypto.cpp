@@ -5,6 +5,7 @@
 #include <memory>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 namespace kiosk::store::detail {
@@ -77,5 +78,20 @@ core::Result<Bytes> openBlob(const Bytes& key, const Bytes& blob, const std::str
 }
 
 std::string sha256HexOf(const std::string& bytes) { return core::sha256Hex(bytes); }
+
+std::string hmacSha256Hex(const Bytes& key, const std::string& text) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(text.data()),
+              text.size(), mac, &len))
+        return {};
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < len; ++i) {
+        out += hex[mac[i] >> 4];
+        out += hex[mac[i] & 15];
+    }
+    return out;
+}
 
 }  // namespace kiosk::store::detail

@@ -1,5 +1,5 @@
 #pragma once
-// AES-256-GCM for biometric blobs, SHA-256, random bytes (OpenSSL 3 EVP).
+// AES-256-GCM for biometric blobs, SHA-256, HMAC-SHA256, random bytes (OpenSSL 3 EVP).
 // Blob layout: 0x01 (format) | nonce (12) | ciphertext | tag (16).
 #include <cstdint>
 #include <string>
@@ -16,5 +16,7 @@ core::Result<Bytes> sealBlob(const Bytes& key, const Bytes& plaintext, const std
 // store.decrypt_failed for a wrong key, a tampered blob or a wrong AAD.
 core::Result<Bytes> openBlob(const Bytes& key, const Bytes& blob, const std::string& aad);
 std::string sha256HexOf(const std::string& bytes);
+// Lowercase hex HMAC-SHA256(key, text).
+std::string hmacSha256Hex(const Bytes& key, const std::string& text);
 
 }  // namespace kiosk::store::detail

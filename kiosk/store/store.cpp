@@ -91,19 +91,6 @@ using namespace detail;
 
 namespace {
 
-Result<Bytes> readKeyFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return makeError("store.bad_key", "cannot read key file " + path.string());
-    Bytes key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (key.size() != kKeyBytes)
-        return makeError("store.bad_key", "key file " + path.string() + " must hold exactly 32 bytes (has " +
-                                              std::to_string(key.size()) + ")");
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
-        core::logWarn("store.key_file_permissions", {{"path", path.string()}, {"hint", "chmod 600"}});
-    return key;
-}
-
 Status migrate(Store::Impl& s) {
     const auto& steps = detail::migrations();
     const int latest = static_cast<int>(steps.size());
@@ -152,9 +139,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, St
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     impl->options = std::move(options);
-    if (!impl->options.keyFile.empty()) {
-        KIOSK_ASSIGN_OR_RETURN(impl->key, readKeyFile(impl->options.keyFile));
-    }
+    bool keyMissing = false;
+    KIOSK_TRY(detail::loadKey(*impl, &keyMissing));
     // A new file holds personal data (encrypted or hashed): owner only. Creating it here,
     // empty, before SQLite does means the -wal and -shm files (which SQLite gives the mode
     // of the database file) are owner-only too. An empty file is an empty database.
@@ -185,26 +171,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, St
             return makeError("store.corrupt", "integrity check failed: " + (row ? st.colText(0) : std::string("no result")));
     }
     KIOSK_TRY(migrate(*impl));
+    KIOSK_TRY(detail::settleKey(*impl, keyMissing));
     return std::unique_ptr<Store>(new Store(std::move(impl)));
-}
-
-Status Store::createKeyFile(const std::filesystem::path& path) {
-    KIOSK_ASSIGN_OR_RETURN(Bytes key, detail::randomBytes(kKeyBytes));
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST) return makeError("store.key_exists", "key file " + path.string() + " already exists");
-        return makeError("store.bad_key", "cannot create key file " + path.string() + ": " + std::strerror(errno));
-    }
-    ::fchmod(fd, 0600);  // in case of an unusual umask
-    const ssize_t n = ::write(fd, key.data(), key.size());
-    const bool ok = n == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    std::fill(key.begin(), key.end(), 0);
-    if (!ok) {
-        ::unlink(path.c_str());
-        return makeError("store.bad_key", "cannot write key file " + path.string());
-    }
-    return {};
 }
 
 Result<StoreCounts> Store::counts() {

@@ -30,7 +30,8 @@ namespace kiosk::store {
 //   store.corrupt         not a SQLite database, or failed the integrity check
 //   store.newer_schema    the file was written by a newer kiosk (schema version too high)
 //   store.migration_failed
-//   store.bad_key         key file missing, unreadable, or not exactly 32 bytes
+//   store.bad_key         key file missing, unreadable, not exactly 32 bytes, readable by
+//                         group/others, or not the key this store's data was sealed with
 //   store.no_key          a biometric column was needed but no key file was configured
 //   store.decrypt_failed  wrong key or tampered ciphertext
 //   store.key_exists      createKeyFile(): the file already exists (never overwritten)
@@ -217,10 +218,25 @@ struct StoreSettings {
 
 enum class IntegrityCheck { None, Quick };
 
+// What a missing StoreOptions::keyFile means.
+enum class MissingKey {
+    Refuse,                // store.bad_key naming the file (kioskctl, tests)
+    CreateForUnkeyedStore  // made (0600; a folder it creates is 0700) unless the store
+                           // already holds data sealed with a key, which is refused
+};
+
 struct StoreOptions {
-    // 32-byte AES-256 key file (see Store::createKeyFile). Empty: the store opens, but
-    // any call that reads or writes biometrics fails with store.no_key.
+    // 32-byte AES-256 key file (see Store::createKeyFile). It must be a file with no
+    // group/other permission bits (0600 or 0400), else store.bad_key. A key that is not
+    // the one this store's biometrics were sealed with is store.bad_key as well (the
+    // store keeps an HMAC key-check value in meta). Empty (and no keyBytes): the store
+    // opens, but any call that reads or writes biometrics fails with store.no_key.
     std::filesystem::path keyFile;
+    // The key itself, for runs that keep no key on disk (the headless demo and scenario
+    // runs: their store is thrown away, so the key lives in memory only). When set,
+    // keyFile is not used.
+    std::vector<uint8_t> keyBytes;
+    MissingKey missingKey = MissingKey::Refuse;
     int busyTimeoutMs = 5000;
     IntegrityCheck integrityCheck = IntegrityCheck::Quick;  // on open
     // Tests only: called inside the open transaction of appendCrossing() after the
@@ -229,12 +245,19 @@ struct StoreOptions {
     std::function<void(std::string_view point)> testHook;
 };
 
+// Where a key file goes when the configuration names none: never beside the data.
+// Root (a service): /etc/kiosk/<name>; anyone else: $XDG_CONFIG_HOME/kiosk/<name>, or
+// $HOME/.config/kiosk/<name>.
+std::filesystem::path defaultKeyFile(const std::string& name = "biometrics.key");
+
 class Store {
 public:
     // Opens (creating if absent) and migrates the database at `path`.
     static core::Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, StoreOptions options = {});
     // Writes a new random 32-byte key with mode 0600; refuses to overwrite an existing file.
     static core::Status createKeyFile(const std::filesystem::path& path);
+    // A new random 32-byte key (for StoreOptions::keyBytes).
+    static core::Result<std::vector<uint8_t>> generateKey();
     static int latestSchemaVersion();
 
     ~Store();

@@ -320,4 +320,15 @@ struct Store::Impl {
     }
 };
 
+namespace detail {
+// store_key.cpp
+Result<Bytes> readKeyFile(const std::filesystem::path& path);
+// Before the database opens: the key of the options into s.key; *missing when the key
+// file is absent and MissingKey allows making it (decided by settleKey()).
+Status loadKey(Store::Impl& s, bool* missing);
+// After migration: makes a missing key for a store with nothing sealed, then checks the
+// key against the store's key-check value (written on first use).
+Status settleKey(Store::Impl& s, bool missing);
+}  // namespace detail
+
 }  // namespace kiosk::store

@@ -83,7 +83,7 @@ TEST(StoreEnrolment, RawFileHoldsNoPlaintextBiometricsNorDocumentNumber) {
     EXPECT_FALSE(contains(raw, std::vector<uint8_t>(number.begin(), number.end())));
 }
 
-TEST(StoreEnrolment, WrongKeyGivesDecryptFailed) {
+TEST(StoreEnrolment, WrongKeyIsRefusedAtOpenNotAtTheFirstTemplate) {
     TempStore t("enrol-wrongkey");
     {
         auto s = t.open();
@@ -91,13 +91,15 @@ TEST(StoreEnrolment, WrongKeyGivesDecryptFailed) {
     }
     const auto otherKey = t.dir / "other.key";
     ASSERT_TRUE(Store::createKeyFile(otherKey).ok());
-    auto s = t.open(keyOpts(otherKey));
-    ASSERT_TRUE(s);
-    auto got = s->findEnrolmentByReference("ref-k");
-    ASSERT_FALSE(got.ok());
-    EXPECT_EQ(got.error().code, "store.decrypt_failed");
-    // Non-biometric fields are still readable.
-    auto plain = s->findEnrolmentByReference("ref-k", Biometrics::Without);
+    auto s = Store::open(t.db, keyOpts(otherKey));
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, "store.bad_key");
+    EXPECT_NE(s.error().message.find(otherKey.string()), std::string::npos) << s.error().message;
+    EXPECT_NE(s.error().message.find("wrong key"), std::string::npos) << s.error().message;
+    // Without a key the non-biometric fields are still readable (kioskctl).
+    auto noKey = Store::open(t.db);
+    ASSERT_TRUE(noKey.ok()) << noKey.error().message;
+    auto plain = (*noKey)->findEnrolmentByReference("ref-k", Biometrics::Without);
     ASSERT_TRUE(plain.ok());
     EXPECT_TRUE(plain->has_value());
 }
