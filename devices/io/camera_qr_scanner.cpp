@@ -1,12 +1,13 @@
+#include "devices/io/camera_qr_scanner.h"
+
 #include <chrono>
 
 #include "core/log.h"
-#include "devices/io/qr_decoder.h"
 
 namespace kiosk::devices::io {
 
 CameraQrScanner::CameraQrScanner(Camera& camera, core::Clock& clock, CameraQrScannerOptions options)
-    : camera_(camera), clock_(clock), options_(std::move(options)) {
+    : camera_(camera), clock_(clock), options_(std::move(options)), scheduler_(options_.schedule) {
     last_.device = options_.name;
     if (options_.confirmFrames < 1) options_.confirmFrames = 1;
 }
@@ -30,19 +31,34 @@ core::Result<std::optional<std::string>> CameraQrScanner::waitForCode(core::Mill
             std::lock_guard lock(mu_);
             last_.state = DeviceState::Ready;
             last_.detail.clear();
+            // The camera numbers the frames it captured; a gap is frames that went stale
+            // while the previous one was being decoded.
+            if (lastSequence_ > 0 && frame->sequence > lastSequence_ + 1) stats_.framesDropped += frame->sequence - lastSequence_ - 1;
+            if (frame->sequence > 0) lastSequence_ = frame->sequence;
         }
-        auto texts = decodeQr(frame->image, options_.decode);
-        if (!texts.ok()) {
-            if (texts.error().code == kQrAmbiguous) {
+        auto outcome = scheduler_.process(frame->image, options_.decode);
+        if (!outcome.ok()) {
+            if (outcome.error().code == kQrAmbiguous) {
                 core::logWarn("qr.ambiguous", {{"device", options_.name}});
             }
-            return texts.error();
+            return outcome.error();
         }
-        if (texts->empty()) {
+        {
+            std::lock_guard lock(mu_);
+            switch (outcome->action) {
+                case QrFrameAction::Decoded: ++stats_.framesDecoded; break;
+                case QrFrameAction::SkippedUnchanged: ++stats_.skippedUnchanged; break;
+                case QrFrameAction::SkippedNoContrast: ++stats_.skippedNoContrast; break;
+            }
+            stats_.readInRoi += outcome->readInRoi ? 1 : 0;
+            stats_.budgetCuts += outcome->budgetCut ? 1 : 0;
+        }
+        if (outcome->action == QrFrameAction::SkippedUnchanged) continue;  // keeps any count going
+        if (outcome->codes.empty()) {
             seen = 0;
             continue;
         }
-        const std::string& text = texts->front();
+        const std::string& text = outcome->codes.front().text;
         if (text == candidate) {
             ++seen;
         } else {
@@ -50,10 +66,21 @@ core::Result<std::optional<std::string>> CameraQrScanner::waitForCode(core::Mill
             seen = 1;
         }
         if (seen >= options_.confirmFrames) {
-            core::logInfo("qr.read", {{"device", options_.name}, {"qr", core::hashForLog(candidate)}});
+            const auto s = stats();
+            core::logInfo("qr.read", {{"device", options_.name},
+                                      {"qr", core::hashForLog(candidate)},
+                                      {"frames_decoded", s.framesDecoded},
+                                      {"frames_dropped", s.framesDropped},
+                                      {"skipped_unchanged", s.skippedUnchanged},
+                                      {"skipped_no_contrast", s.skippedNoContrast}});
             return std::optional<std::string>{candidate};
         }
     }
+}
+
+CameraQrScannerStats CameraQrScanner::stats() const {
+    std::lock_guard lock(mu_);
+    return stats_;
 }
 
 DeviceHealth CameraQrScanner::health() const {

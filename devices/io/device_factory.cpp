@@ -4,7 +4,7 @@
 #include "devices/io/hid_qr_scanner.h"
 #include "devices/io/modbus_gate.h"
 #include "devices/io/opencv_camera.h"
-#include "devices/io/qr_decoder.h"
+#include "devices/io/camera_qr_scanner.h"
 #include "devices/io/serial_scanners.h"
 
 namespace kiosk::devices::io {
@@ -149,6 +149,8 @@ core::Result<DeviceSet> createDevices(const core::ConfigView& devicesConfig, cor
             KIOSK_ASSIGN_OR_RETURN(auto confirm, cfg.integerOr("confirm_frames", 1, 1, 10));
             opt.confirmFrames = static_cast<int>(confirm);
             KIOSK_ASSIGN_OR_RETURN(opt.decode.tryInverted, cfg.booleanOr("try_inverted", true));
+            KIOSK_ASSIGN_OR_RETURN(auto budget, cfg.integerOr("budget_ms", 8, 0, 1000));
+            opt.schedule.budgetMs = static_cast<double>(budget);
             set.qr = std::make_unique<CameraQrScanner>(*cam, clock, opt);
         } else if (backend == "hid") {
             KIOSK_ASSIGN_OR_RETURN(auto hc, HidScannerConfig::fromConfig(cfg));

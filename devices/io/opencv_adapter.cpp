@@ -258,7 +258,10 @@ struct OpenCvCamera::Impl {
                     health.state = DeviceState::Ready;
                     health.detail.clear();
                 }
-                return makeFrame(m);
+                Frame f = makeFrame(m);
+                // Numbered at capture: a gap tells the consumer how many went stale unread.
+                f.sequence = deliveredSeq;
+                return f;
             }
             const auto now = clock.monoNow();
             if (ended) return lost("end of stream");

@@ -1,17 +1,15 @@
 #pragma once
-// QR decoding on camera frames (zxing-cpp 1.4, all calls in zxing_adapter.cpp), and a
-// devices::QrScanner that reads codes from a devices::Camera.
-#include <memory>
-#include <mutex>
+// QR decoding on camera frames (zxing-cpp 1.4, all calls in zxing_adapter.cpp). The
+// devices::QrScanner that reads codes from a camera: camera_qr_scanner.h.
+#include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
-#include "devices/camera.h"
 #include "devices/image.h"
-#include "devices/qr_scanner.h"
 
 namespace kiosk::devices::io {
 
@@ -23,42 +21,64 @@ struct Roi {
 
 enum class Ambiguity { Refuse, ReturnAll };
 
+// The decoding passes, cheapest first: the order they are tried in (see zxing_adapter.cpp).
+// The budgeted scheduler stops before a pass it cannot afford and says where it stopped,
+// so the next (unchanged) frame can resume there.
+enum class QrPass : int {
+    Half = 0,          // every second pixel of every second row (no copy)
+    HalfGlobal,        // the same with the global-histogram binarizer
+    Full,              // full resolution, local-average binarizer
+    GlobalHistogram,   // full resolution, global-histogram binarizer (glare, uneven light)
+    QuietZone,         // luminance copy inside a white border (codes cut at the edge)
+    InvertedHalf,      // light-on-dark (dark-mode screens), half resolution
+    InvertedFull,      // light-on-dark, full resolution
+    TryHarder,         // zxing's tryHarder with its downscale pyramid
+    Sharpened,         // unsharp-masked copy (defocus)
+};
+inline constexpr int kQrPassCount = 9;
+const char* qrPassName(QrPass pass);
+
 struct QrDecodeOptions {
     std::optional<Roi> roi;           // decode only inside this rectangle
     bool tryInverted = true;          // light-on-dark codes (phone screens in dark mode)
     bool tryRotate = true;            // 90/180/270 degrees (arbitrary angles are found anyway)
-    bool tryHarder = true;            // second binarizer and downscale pyramid when needed
+    bool tryHarder = true;            // second binarizer, quiet zone, pyramid, sharpening
     Ambiguity ambiguity = Ambiguity::Refuse;  // Refuse: two different texts -> "qr.ambiguous"
+    // CPU time for one call in milliseconds; 0 = no limit (every pass runs until one reads).
+    // A pass is started only when its estimated cost (learned per pass, per megapixel, on
+    // this thread) still fits; the first scheduled pass always runs.
+    double budgetMs = 0;
+    int firstPass = 0;  // resume a budget-cut frame at this pass (0..kQrPassCount)
+    // Clock for the budget, in ms (default: this thread's CPU time). Tests inject one.
+    std::function<double()> cpuClockMs;
+};
+
+struct QrPoint {
+    int x = 0, y = 0;
+};
+// A decoded code with its corners in image coordinates (top-left, top-right,
+// bottom-right, bottom-left as zxing reports them).
+struct QrCode {
+    std::string text;
+    std::array<QrPoint, 4> corners{};
+};
+
+// What one call did (for the camera scanner's scheduling and the benchmark).
+struct QrDecodeReport {
+    int passesRun = 0;
+    int nextPass = kQrPassCount;  // < kQrPassCount: the budget stopped the call before this pass
+    int readByPass = -1;          // the pass that read the codes, -1 when none
+    double spentMs = 0;           // on the budget's clock
 };
 
 // The distinct QR texts found in the image (empty when none). Gray8 images are decoded
 // in place (no copy); Bgr8 are converted to luminance by zxing on the fly. Errors:
 // "qr.ambiguous" (with Ambiguity::Refuse), "image.empty".
 core::Result<std::vector<std::string>> decodeQr(const Image& image, const QrDecodeOptions& options = {});
-
-struct CameraQrScannerOptions {
-    QrDecodeOptions decode;
-    std::string name = "qr";
-    // The same text must be read in this many frames in a row before it is delivered
-    // (1 = first read). A code that changes between frames restarts the count.
-    int confirmFrames = 1;
-};
-
-// Grabs frames from a camera and decodes them until a code is seen or the time is up.
-// Camera errors other than a timeout (errc::kLost, ...) are returned as they are.
-class CameraQrScanner final : public QrScanner {
-public:
-    CameraQrScanner(Camera& camera, core::Clock& clock, CameraQrScannerOptions options = {});
-
-    core::Result<std::optional<std::string>> waitForCode(core::Millis timeout) override;
-    DeviceHealth health() const override;
-
-private:
-    Camera& camera_;
-    core::Clock& clock_;
-    CameraQrScannerOptions options_;
-    mutable std::mutex mu_;
-    DeviceHealth last_;
-};
+// The same with positions: one entry per code (the same text in two places is two codes).
+// With Ambiguity::ReturnAll every pass the budget allows runs and adds what it finds;
+// with Refuse the first pass that reads ends the call.
+core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDecodeOptions& options = {},
+                                                QrDecodeReport* report = nullptr);
 
 }  // namespace kiosk::devices::io

@@ -1,36 +1,92 @@
 // The one file that includes zxing-cpp (1.4) in kiosk::devices_io. Its exceptions are
-// caught here. Passes per frame, cheapest first, stopping at the first that finds a code:
-//   1. every second pixel of every second row (ImageView::subsampled(2): no copy) —
-//      most phone codes held at a normal distance are read here in about 1 ms;
-//   2. full resolution, in place (Gray8 as is; Bgr8 converted to luminance by zxing on
-//      the fly) — small and blurred codes;
-//   3. inverted luminance, half then full resolution (dark-mode phone screens) — the
-//      only passes that copy pixels;
-//   4. with tryHarder: the global-histogram binarizer, zxing's own "try harder" with
-//      its downscale pyramid, and a sharpened copy (defocus blur).
+// caught here. The passes (QrPass, cheapest first) stop at the first that reads a code:
+//   Half            every second pixel of every second row (ImageView::subsampled(2): no
+//                   copy) — most codes held at a normal distance are read here in ~1 ms;
+//   Full            full resolution in place (Bgr8 converted by zxing on the fly) — small
+//                   and blurred codes;
+//   GlobalHistogram zxing's other binarizer: one threshold, survives glare and screens
+//                   whose moire fools the local-average one;
+//   QuietZone       a copy inside a white border: codes cut by the picture's edge or
+//                   printed without a quiet zone;
+//   InvertedHalf/Full  light-on-dark codes (dark-mode phone screens);
+//   TryHarder       zxing's own try-harder search with its downscale pyramid;
+//   Sharpened       an unsharp-masked copy (defocus).
+// With a budget, a pass starts only when its estimated cost fits what is left; the
+// estimate is learned per pass (ms per megapixel, moving average) on the calling thread.
 #define ZX_USE_UTF8 1
 #include <ZXing/DecodeHints.h>
 #include <ZXing/ImageView.h>
 #include <ZXing/ReadBarcode.h>
+#include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <exception>
 
 #include "devices/io/qr_decoder.h"
+#include "devices/io/qr_image_ops.h"
 
 namespace kiosk::devices::io {
 
+const char* qrPassName(QrPass pass) {
+    switch (pass) {
+        case QrPass::Half: return "half";
+        case QrPass::HalfGlobal: return "half_global";
+        case QrPass::Full: return "full";
+        case QrPass::GlobalHistogram: return "global_histogram";
+        case QrPass::QuietZone: return "quiet_zone";
+        case QrPass::InvertedHalf: return "inverted_half";
+        case QrPass::InvertedFull: return "inverted_full";
+        case QrPass::TryHarder: return "try_harder";
+        case QrPass::Sharpened: return "sharpened";
+    }
+    return "?";
+}
+
 namespace {
 
-std::vector<std::string> readTexts(const ZXing::ImageView& view, const ZXing::DecodeHints& hints) {
-    std::vector<std::string> texts;
-    for (const auto& r : ZXing::ReadBarcodes(view, hints)) {
-        if (!r.isValid()) continue;
-        std::string t = r.text();
-        if (std::find(texts.begin(), texts.end(), t) == texts.end()) texts.push_back(std::move(t));
-    }
-    return texts;
+double threadCpuMs() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
+
+// Starting estimates in ms per megapixel on one core of the development machine (a
+// codeless 1280x720 frame, bench_qr); the moving average takes over after a few frames.
+constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {1.5, 1.5, 5.0, 4.0, 6.0, 2.0, 6.0, 14.0, 9.0};
+thread_local std::array<double, kQrPassCount> tMsPerMpx = kInitialMsPerMpx;
+
+struct Found {
+    std::vector<QrCode> codes;
+    // A code already found by an earlier pass (same text, centre inside its corners' box)
+    // is not added again; the same text elsewhere in the picture is another code.
+    void add(const ZXing::Result& r, int scale, int dx, int dy) {
+        if (!r.isValid()) return;
+        QrCode code;
+        code.text = r.text();
+        const auto& q = r.position();
+        int cx = 0, cy = 0;
+        for (int i = 0; i < 4; ++i) {
+            code.corners[i] = QrPoint{q[i].x * scale + dx, q[i].y * scale + dy};
+            cx += code.corners[i].x;
+            cy += code.corners[i].y;
+        }
+        cx /= 4;
+        cy /= 4;
+        for (const auto& c : codes) {
+            if (c.text != code.text) continue;
+            int x0 = c.corners[0].x, x1 = x0, y0 = c.corners[0].y, y1 = y0;
+            for (const auto& p : c.corners) {
+                x0 = std::min(x0, p.x);
+                x1 = std::max(x1, p.x);
+                y0 = std::min(y0, p.y);
+                y1 = std::max(y1, p.y);
+            }
+            if (cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1) return;
+        }
+        codes.push_back(std::move(code));
+    }
+};
 
 ZXing::DecodeHints baseHints(const QrDecodeOptions& o) {
     ZXing::DecodeHints h;
@@ -39,13 +95,30 @@ ZXing::DecodeHints baseHints(const QrDecodeOptions& o) {
     h.setTryHarder(false);
     h.setTryDownscale(false);
     h.setBinarizer(ZXing::Binarizer::LocalAverage);
-    h.setMaxNumberOfSymbols(o.ambiguity == Ambiguity::Refuse ? 2 : 8);
+    h.setMaxNumberOfSymbols(o.ambiguity == Ambiguity::Refuse ? 2 : 255);
     return h;
+}
+
+bool passEnabled(QrPass p, const QrDecodeOptions& o, bool pyramid) {
+    switch (p) {
+        case QrPass::Half:
+        case QrPass::HalfGlobal:
+        case QrPass::InvertedHalf:
+            if (!pyramid) return false;
+            break;
+        default: break;
+    }
+    if ((p == QrPass::InvertedHalf || p == QrPass::InvertedFull) && !o.tryInverted) return false;
+    if ((p == QrPass::HalfGlobal || p == QrPass::GlobalHistogram || p == QrPass::QuietZone || p == QrPass::TryHarder || p == QrPass::Sharpened) &&
+        !o.tryHarder)
+        return false;
+    return true;
 }
 
 }  // namespace
 
-core::Result<std::vector<std::string>> decodeQr(const Image& image, const QrDecodeOptions& options) {
+core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDecodeOptions& options,
+                                                QrDecodeReport* report) {
     if (image.empty() || image.pixels.size() < image.stride() * static_cast<std::size_t>(image.height)) {
         return core::makeError("image.empty", "no pixels to decode");
     }
@@ -58,82 +131,106 @@ core::Result<std::vector<std::string>> decodeQr(const Image& image, const QrDeco
         h = r.height > 0 ? std::min(r.height, image.height - y) : image.height - y;
         if (w < 21 || h < 21) return core::makeError("image.empty", "region of interest is outside the image or too small");
     }
-    std::vector<std::string> texts;
+    QrDecodeReport rep;
+    const auto clock = options.cpuClockMs ? options.cpuClockMs : std::function<double()>(threadCpuMs);
+    const double start = clock();
+    const double mpx = static_cast<double>(w) * h / 1e6;
+    Found found;
     try {
         const auto fmt = image.format == PixelFormat::Gray8 ? ZXing::ImageFormat::Lum : ZXing::ImageFormat::BGR;
         ZXing::ImageView view(image.pixels.data(), image.width, image.height, fmt, static_cast<int>(image.stride()));
         if (options.roi) view = view.cropped(x, y, w, h);
         const bool pyramid = std::min(w, h) >= 400;
+        const ZXing::DecodeHints hints = baseHints(options);
 
-        ZXing::DecodeHints hints = baseHints(options);
-        if (pyramid) texts = readTexts(view.subsampled(2), hints);
-        if (texts.empty()) texts = readTexts(view, hints);
-
-        std::vector<uint8_t> lum;  // luminance of the region, filled on demand
-        auto luminance = [&]() -> const std::vector<uint8_t>& {
-            if (!lum.empty()) return lum;
-            lum.resize(static_cast<std::size_t>(w) * h);
-            const int ch = image.channels();
-            for (int row = 0; row < h; ++row) {
-                const uint8_t* src = image.pixels.data() + (y + row) * image.stride() + static_cast<std::size_t>(x) * ch;
-                uint8_t* dst = lum.data() + static_cast<std::size_t>(row) * w;
-                if (ch == 1) {
-                    std::copy(src, src + w, dst);
-                } else {
-                    for (int c = 0; c < w; ++c, src += 3) dst[c] = ZXing::RGBToLum(src[2], src[1], src[0]);
-                }
-            }
+        LumPlane lum, inv;  // filled on demand
+        auto luminance = [&]() -> const LumPlane& {
+            if (lum.pixels.empty()) lum = luminanceOf(image, x, y, w, h);
             return lum;
         };
+        auto invertedLum = [&]() -> const LumPlane& {
+            if (inv.pixels.empty()) inv = inverted(luminance());
+            return inv;
+        };
+        auto lumView = [](const LumPlane& p) { return ZXing::ImageView(p.pixels.data(), p.width, p.height, ZXing::ImageFormat::Lum); };
+        auto read = [&](const ZXing::ImageView& v, const ZXing::DecodeHints& hh, int scale, int dx, int dy) {
+            for (const auto& r : ZXing::ReadBarcodes(v, hh)) found.add(r, scale, dx, dy);
+        };
 
-        if (texts.empty() && options.tryInverted) {
-            const auto& l = luminance();
-            std::vector<uint8_t> inv(l.size());
-            for (std::size_t i = 0; i < l.size(); ++i) inv[i] = static_cast<uint8_t>(255 - l[i]);
-            ZXing::ImageView iview(inv.data(), w, h, ZXing::ImageFormat::Lum);
-            if (pyramid) texts = readTexts(iview.subsampled(2), hints);
-            if (texts.empty()) texts = readTexts(iview, hints);
-        }
-        if (texts.empty() && options.tryHarder) {
-            ZXing::DecodeHints gh = baseHints(options);
-            gh.setBinarizer(ZXing::Binarizer::GlobalHistogram);
-            texts = readTexts(view, gh);
-            if (texts.empty()) {
-                ZXing::DecodeHints hard = baseHints(options);
-                hard.setTryHarder(true).setTryDownscale(true);
-                texts = readTexts(view, hard);
+        bool first = true;
+        int pass = std::clamp(options.firstPass, 0, kQrPassCount);
+        // Refuse (the lane): stop at the first pass that reads. ReturnAll (several codes
+        // wanted, e.g. the benchmark's multi-code photographs): every pass the budget
+        // allows, merging what each finds.
+        const bool all = options.ambiguity == Ambiguity::ReturnAll;
+        for (; pass < kQrPassCount && (all || found.codes.empty()); ++pass) {
+            const auto p = static_cast<QrPass>(pass);
+            if (!passEnabled(p, options, pyramid)) continue;
+            const double before = clock();
+            if (options.budgetMs > 0 && !first) {
+                const double estimate = tMsPerMpx[pass] * mpx;
+                if ((before - start) + estimate > options.budgetMs) break;
             }
-            if (texts.empty()) {
-                // Unsharp mask against a 5x5 box blur (separable running sums): defocus.
-                const auto& l = luminance();
-                std::vector<uint16_t> tmp(l.size());
-                std::vector<uint8_t> sharp(l.size());
-                for (int row = 0; row < h; ++row) {
-                    const uint8_t* s = l.data() + static_cast<std::size_t>(row) * w;
-                    uint16_t* t = tmp.data() + static_cast<std::size_t>(row) * w;
-                    for (int c = 0; c < w; ++c) {
-                        int sum = 0;
-                        for (int k = -2; k <= 2; ++k) sum += s[std::clamp(c + k, 0, w - 1)];
-                        t[c] = static_cast<uint16_t>(sum);
-                    }
+            first = false;
+            switch (p) {
+                case QrPass::Half: read(view.subsampled(2), hints, 2, x, y); break;
+                case QrPass::HalfGlobal: {
+                    ZXing::DecodeHints gh = hints;
+                    gh.setBinarizer(ZXing::Binarizer::GlobalHistogram);
+                    read(view.subsampled(2), gh, 2, x, y);
+                    break;
                 }
-                for (int row = 0; row < h; ++row) {
-                    for (int c = 0; c < w; ++c) {
-                        int sum = 0;
-                        for (int k = -2; k <= 2; ++k) sum += tmp[static_cast<std::size_t>(std::clamp(row + k, 0, h - 1)) * w + c];
-                        const int v = l[static_cast<std::size_t>(row) * w + c];
-                        sharp[static_cast<std::size_t>(row) * w + c] = static_cast<uint8_t>(std::clamp(v + 2 * (v - sum / 25), 0, 255));
-                    }
+                case QrPass::Full: read(view, hints, 1, x, y); break;
+                case QrPass::GlobalHistogram: {
+                    ZXing::DecodeHints gh = hints;
+                    gh.setBinarizer(ZXing::Binarizer::GlobalHistogram);
+                    read(view, gh, 1, x, y);
+                    break;
                 }
-                texts = readTexts(ZXing::ImageView(sharp.data(), w, h, ZXing::ImageFormat::Lum), hints);
+                case QrPass::QuietZone: {
+                    const int border = std::max(16, std::min(w, h) / 8);
+                    const LumPlane padded = withQuietZone(luminance(), border);
+                    read(lumView(padded), hints, 1, x - border, y - border);
+                    break;
+                }
+                case QrPass::InvertedHalf: read(lumView(invertedLum()).subsampled(2), hints, 2, x, y); break;
+                case QrPass::InvertedFull: read(lumView(invertedLum()), hints, 1, x, y); break;
+                case QrPass::TryHarder: {
+                    ZXing::DecodeHints hard = hints;
+                    hard.setTryHarder(true).setTryDownscale(true);
+                    read(view, hard, 1, x, y);
+                    break;
+                }
+                case QrPass::Sharpened: {
+                    const LumPlane sharp = sharpened(luminance());
+                    read(lumView(sharp), hints, 1, x, y);
+                    break;
+                }
             }
+            const double cost = clock() - before;
+            ++rep.passesRun;
+            if (mpx > 0.01 && !options.cpuClockMs) tMsPerMpx[pass] = 0.8 * tMsPerMpx[pass] + 0.2 * (cost / mpx);
+            if (!found.codes.empty() && rep.readByPass < 0) rep.readByPass = pass;
         }
+        rep.nextPass = found.codes.empty() || all ? pass : kQrPassCount;
     } catch (const std::exception& e) {
         return core::makeError("device.fault", std::string("QR decoder failed: ") + e.what());
     }
-    if (options.ambiguity == Ambiguity::Refuse && texts.size() > 1) {
+    rep.spentMs = clock() - start;
+    if (report) *report = rep;
+    if (options.ambiguity == Ambiguity::Refuse &&
+        std::any_of(found.codes.begin(), found.codes.end(), [&](const QrCode& c) { return c.text != found.codes.front().text; })) {
         return core::makeError(kQrAmbiguous, "two different QR codes in view");
     }
+    return std::move(found.codes);
+}
+
+core::Result<std::vector<std::string>> decodeQr(const Image& image, const QrDecodeOptions& options) {
+    KIOSK_ASSIGN_OR_RETURN(auto codes, decodeQrCodes(image, options));
+    std::vector<std::string> texts;
+    texts.reserve(codes.size());
+    for (auto& c : codes)
+        if (std::find(texts.begin(), texts.end(), c.text) == texts.end()) texts.push_back(std::move(c.text));
     return texts;
 }
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "devices/io/qr_decoder.h"
+#include "devices/io/camera_qr_scanner.h"
 #include "devices/io/qr_image_set.h"
 #include "devices/sim/sim_camera.h"
 

@@ -10,7 +10,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "devices/io/image_file.h"
-#include "devices/io/qr_decoder.h"
+#include "devices/io/camera_qr_scanner.h"
 #include "devices/io/qr_image_set.h"
 #include "tests/support/test_support.h"
 
