@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "ui/officer_pin.h"
 #include "ui/samples.h"
 #include "ui/sounds.h"
+#include "ui/voice.h"
 
 namespace kiosk::tools {
 namespace {
@@ -185,6 +187,30 @@ KIOSKCTL_COMMAND({"ui", "demo", "[--windowed|--fullscreen] [--width W --height H
                       }
                       std::cout << n << " screens rendered at " << (*app)->width() << "x" << (*app)->height() << "\n";
                       return 0;
+                  }});
+
+KIOSKCTL_COMMAND({"ui", "say", "--screen NAME [--language zh-Hant|en|pt] [--wav FILE.wav]",
+                  "print what the voice says on a screen (sample content); --wav: espeak-ng writes it to a WAV file",
+                  [](const Args& args) {
+                      auto screen = ui::screenFromName(option(args, "--screen", "welcome"));
+                      auto lang = ui::languageFromTag(option(args, "--language", "zh-Hant"));
+                      if (!screen || !lang) {
+                          std::cerr << "error: unknown --screen or --language\n";
+                          return 2;
+                      }
+                      auto app = openApp(args, false);
+                      if (!app) return uiFail(app.error());
+                      const std::string text = (*app)->spokenText(ui::sampleViewModel(*screen, *lang));
+                      std::cout << text << "\n";
+                      const std::string wav = option(args, "--wav");
+                      if (wav.empty()) return 0;
+                      std::string cmd;
+                      for (const auto& a : ui::espeakCommand(text, *lang, wav)) {
+                          std::string q = "'";
+                          for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+                          cmd += q + "' ";
+                      }
+                      return std::system((cmd + ">/dev/null 2>&1").c_str()) == 0 ? 0 : 1;
                   }});
 
 KIOSKCTL_COMMAND({"ui", "sounds", "--out DIR",
