@@ -191,8 +191,21 @@ std::vector<std::string> SdlApp::spokenLines(const ViewModel& vm) const {
 }
 
 std::string SdlApp::spokenText(const ViewModel& vm) const {
+    // Lines become sentences: a full stop (a pause for espeak-ng) after a line that has no
+    // closing punctuation of its own (the reason texts end in "。" or ".").
+    auto closed = [](const std::string& t) {
+        for (const char* end : {".", "!", "?", "。", "！", "？"}) {
+            const std::string e(end);
+            if (t.size() >= e.size() && t.compare(t.size() - e.size(), e.size(), e) == 0) return true;
+        }
+        return false;
+    };
     std::string text;
-    for (const auto& line : spokenLines(vm)) text += (text.empty() ? "" : ". ") + line;
+    for (const auto& line : spokenLines(vm)) {
+        if (line.empty()) continue;
+        if (!text.empty()) text += closed(text) ? " " : ". ";
+        text += line;
+    }
     return text;
 }
 

@@ -99,6 +99,11 @@ std::vector<ViewModel> laneStates(Language l) {
     auto plain = screenModel(Screen::SeeOfficer, l);
     plain.reasonText.reset();  // the generic "see an officer"
     out.push_back(plain);
+    // a policy-table reason text: whole sentences with their own full stop
+    auto policy = screenModel(Screen::SeeOfficer, l);
+    const auto& r = policies::genericRefusal();
+    policy.reasonText = TextTriple{std::string(r.zhHant), std::string(r.en), std::string(r.pt)};
+    out.push_back(policy);
     return out;
 }
 
@@ -122,6 +127,9 @@ TEST(VoiceNavigation, EveryScreenHasASpokenInstructionInEveryLanguage) {
             }
             for (const auto& k : keys) EXPECT_EQ(text.find(k + "."), std::string::npos) << what << ": key " << k;
             EXPECT_EQ(text.find('{'), std::string::npos) << what << ": placeholder left: " << text;
+            // one full stop between sentences, never two ("。." after a reason text)
+            for (const char* twice : {"。.", "..", "?.", "？."})
+                EXPECT_EQ(text.find(twice), std::string::npos) << what << ": " << text;
             // the command built for it uses the language's espeak-ng voice
             auto argv = espeakCommand(text, l);
             ASSERT_GE(argv.size(), 3u);
