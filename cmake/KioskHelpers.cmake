@@ -1,9 +1,10 @@
-# kiosk_add_test_folder(<name> LIBS <libs...>)
+# kiosk_add_test_folder(<name> LIBS <libs...> [PROPERTIES <ctest properties...>])
 # One GoogleTest executable per folder: every *_test.cpp in the calling folder.
+# PROPERTIES are added to every test of the folder (e.g. FIXTURES_REQUIRED).
 # Test suites whose name contains "Dataset" read ../shared/data: they get the ctest
 # label `dataset` and skip with a message when the folder is absent.
 function(kiosk_add_test_folder name)
-  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "LIBS;PROPERTIES" ${ARGN})
   file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
   if(NOT srcs)
     return()
@@ -17,10 +18,10 @@ function(kiosk_add_test_folder name)
     TEST_FILTER "-*Dataset*"
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "${env}" LABELS "${name}")
+    PROPERTIES ENVIRONMENT "${env}" LABELS "${name}" ${ARG_PROPERTIES})
   gtest_discover_tests(${name}_tests
     TEST_FILTER "*Dataset*"
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "${env}" LABELS dataset)
+    PROPERTIES ENVIRONMENT "${env}" LABELS dataset ${ARG_PROPERTIES})
 endfunction()

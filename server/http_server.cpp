@@ -8,6 +8,7 @@
 #include <atomic>
 #include <deque>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -786,6 +787,13 @@ std::string HttpServer::address() const {
 
 void HttpServer::wake(const std::string& key) { impl_->wake(key); }
 void HttpServer::stop(ms deadline) { impl_->shutdown(deadline); }
+bool HttpServer::responsive(ms timeout) const {
+    if (impl_->stopping || !impl_->ioc) return false;
+    auto done = std::make_shared<std::promise<void>>();
+    auto answered = done->get_future();
+    net::post(*impl_->ioc, [done] { done->set_value(); });
+    return answered.wait_for(timeout) == std::future_status::ready;
+}
 size_t HttpServer::connections() const { return impl_->sessionCount.load(); }
 size_t HttpServer::parkedRequests() const { return impl_->parkedCount.load(); }
 size_t HttpServer::subscribers() const { return impl_->subscriberCount.load(); }

@@ -114,6 +114,10 @@ public:
     // this id from the replay skips it.
     void publish(const std::string& topic, int64_t eventId, const std::string& eventName, const std::string& jsonData);
 
+    // True when the io threads run a task posted now within `timeout`: the listener is
+    // not wedged (every io thread stuck in a handler). The watchdog's health probe.
+    bool responsive(std::chrono::milliseconds timeout) const;
+
     std::size_t connections() const;     // open connections (TLS or not yet)
     std::size_t parkedRequests() const;  // long polls waiting
     std::size_t subscribers() const;     // event streams open (all topics)

@@ -1,5 +1,7 @@
 // clearance-server: configuration -> repository -> API -> HTTPS transport, an hourly
-// retention purge, SIGTERM/SIGINT for a graceful stop, sd_notify when systemd asks for it.
+// retention purge, SIGTERM/SIGINT for a graceful stop, systemd notifications (READY=1 once
+// listening; WATCHDOG=1 while the listeners' io threads take work, when the unit has
+// WatchdogSec; STOPPING=1).
 // With console.enabled: a second HTTPS listener for officers' browsers (the page's files,
 // the console API, the live feed of server-sent events) and the feed's polling thread.
 // Exit codes: 0 stopped by a signal, 1 could not start (database, certificates, port),
@@ -7,7 +9,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <cstdio>
@@ -15,12 +19,9 @@
 #include <mutex>
 #include <thread>
 
-#ifdef KIOSK_HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/service_notify.h"
 #include "server/api.h"
 #include "server/api_console.h"
 #include "server/console_repository.h"
@@ -35,14 +36,6 @@ namespace {
 
 using namespace kiosk;
 using namespace kiosk::server;
-
-void notifySystemd(const char* state) {
-#ifdef KIOSK_HAVE_SYSTEMD
-    if (std::getenv("NOTIFY_SOCKET")) sd_notify(0, state);
-#else
-    (void)state;
-#endif
-}
 
 int64_t nowUnix() { return core::toUnixSeconds(core::SystemClock().wallNow()); }
 
@@ -97,6 +90,24 @@ private:
     bool stop_ = false;
     std::thread thread_;
 };
+
+// Waits for SIGTERM/SIGINT. Under a systemd watchdog it wakes every quarter interval to
+// probe the server and ping while the probe succeeds.
+int waitForSignal(const sigset_t& signals, core::ServiceNotifier& notifier, const std::function<bool()>& healthy) {
+    const auto every = notifier.pingEvery();
+    if (!every) {
+        int sig = 0;
+        sigwait(&signals, &sig);
+        return sig;
+    }
+    const auto wake = std::max<std::chrono::microseconds>(*every / 2, std::chrono::milliseconds(1));
+    const timespec ts{static_cast<time_t>(wake.count() / 1000000), static_cast<long>(wake.count() % 1000000) * 1000};
+    for (;;) {
+        if (healthy()) notifier.alive(std::chrono::steady_clock::now());
+        const int sig = sigtimedwait(&signals, nullptr, &ts);
+        if (sig > 0) return sig;
+    }
+}
 
 }  // namespace
 
@@ -257,12 +268,17 @@ int main(int argc, char** argv) {
         std::cout << "clearance-server: console on " << consoleHttp->address() << ":" << consoleHttp->port()
                   << std::endl;
     }
-    notifySystemd("READY=1");
-
-    int sig = 0;
-    sigwait(&signals, &sig);
+    core::ServiceNotifier notifier;
+    notifier.ready();
+    const int sig = waitForSignal(signals, notifier, [&] {
+        // Wedged io threads (every one stuck in a handler) answer no one: no ping, and
+        // systemd restarts the server after WatchdogSec. A database outage is not this:
+        // the API answers 503 and /v1/health says so.
+        const auto probe = std::chrono::duration_cast<std::chrono::milliseconds>(*notifier.pingEvery() / 2);
+        return http.responsive(probe) && (!consoleHttp || consoleHttp->responsive(probe));
+    });
     core::logInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    notifySystemd("STOPPING=1");
+    notifier.stopping();
     api.setCommandNotifier(nullptr);
     if (consoleApi) consoleApi->setCommandNotifier(nullptr);
     if (feed) feed->stop();

@@ -3,8 +3,11 @@
 // (WAL, synchronous=FULL) — on simulated devices and a fake clock. The biometric engines
 // are scripted here (their own cost is measured by bench_face and bench_fingerprint), so
 // the figure is the lane's own machine time per crossing.
+// Memory: the resident set (RSS, /proc/self/statm) after crossing 1,000, 2,000, ...,
+// and its change from crossing 1,000 to the last: a long-running lane must stay flat.
 //   bench_lane [--crossings N]
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -18,6 +21,20 @@
 #include "tests/kiosk/lane_doubles.h"
 
 using namespace kiosk;
+
+namespace {
+
+// Resident set size now, in MiB (the second field of /proc/self/statm, in pages).
+double residentMiB() {
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    long size = 0, resident = 0;
+    const int got = std::fscanf(f, "%ld %ld", &size, &resident);
+    std::fclose(f);
+    return got == 2 ? double(resident) * double(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0) : 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     int n = 10000;
@@ -57,10 +74,13 @@ int main(int argc, char** argv) {
     lane::ScenarioOptions o;
     o.repeat = (n + perRound - 1) / perRound;
     int bad = 0;
+    std::vector<std::pair<std::size_t, double>> rss;  // (crossing, MiB)
     o.onTraveller = [&](const lane::TravellerResult& r) {
         machine.push_back(r.machineMs);
         lane.push_back(double(r.laneMs));
         bad += !r.ok;
+        const std::size_t done = machine.size();
+        if (done == 100 || (done % 1000 == 0)) rss.emplace_back(done, residentMiB());
     };
     auto run = lane::runScenario(s, env, o);
     std::error_code ec;
@@ -84,5 +104,19 @@ int main(int argc, char** argv) {
                 pct(lane, 1.0));
     std::printf("| peak RSS (MiB) | %.1f | | |\n", double(ru.ru_maxrss) / 1024.0);
     std::printf("journal rows: %lld\n", static_cast<long long>(run->journalRows));
+    // RSS along the run; the change is measured from crossing 1,000 (caches, SQLite's page
+    // cache and the allocator's arenas have warmed up by then) to the last crossing.
+    std::printf("\n| after crossing | RSS (MiB) |\n|---|---|\n");
+    double at1000 = 0, last = 0;
+    std::size_t lastN = 0;
+    for (auto& [done, mib] : rss) {
+        std::printf("| %zu | %.1f |\n", done, mib);
+        if (done == 1000) at1000 = mib;
+        last = mib;
+        lastN = done;
+    }
+    if (at1000 > 0 && lastN > 1000)
+        std::printf("RSS change from crossing 1000 to %zu: %+.1f %% (%.1f -> %.1f MiB)\n", lastN,
+                    100.0 * (last - at1000) / at1000, at1000, last);
     return bad ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/service_notify.h"
 #include "credentials/replay_cache.h"
 #include "credentials/trust_list.h"
 #include "devices/io/device_factory.h"
@@ -164,10 +165,16 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
         agent->start();
     }
     std::cout << "kiosk: lane " << sc.laneId << " running on its configured devices (Ctrl-C stops)" << std::endl;
+    // systemd (deploy/systemd/kiosk-lane.service): ready now; the watchdog is fed by the
+    // lane's own loop, so a hung device call or a stuck UI stops the pings.
+    core::ServiceNotifier notifier;
+    notifier.ready("lane " + sc.laneId);
     shell.run([&] {
+        notifier.alive(std::chrono::steady_clock::now());
         if (opt.ui) opt.ui->tick();
         return (opt.stop && opt.stop->load()) || (opt.ui && opt.ui->quitRequested());
     });
+    notifier.stopping();
     if (agent) agent->stop();  // before the lane it calls into goes away
     // Leaving: doors closed.
     if (devs->gate) {

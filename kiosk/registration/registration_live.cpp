@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/service_notify.h"
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/device_factory.h"
@@ -169,7 +170,10 @@ int runRegistrationLive(const core::ConfigView& cfg, const RegistrationAppOption
     auto previousTerm = std::signal(SIGTERM, onSignal);
     std::cout << "kiosk: registration machine " << settings.deviceId
               << " running on its configured devices (Ctrl-C stops)" << std::endl;
+    core::ServiceNotifier notifier;  // systemd: ready now, the watchdog fed by the machine's loop
+    notifier.ready("registration " + settings.deviceId);
     shell.run([&] {
+        notifier.alive(std::chrono::steady_clock::now());
 #ifdef KIOSK_HAS_REGISTRATION_UI
         if (ui) {
             ui->tick(shell.snapshot());  // every turn: the countdown follows the clock
@@ -178,6 +182,7 @@ int runRegistrationLive(const core::ConfigView& cfg, const RegistrationAppOption
 #endif
         return gStop.load();
     });
+    notifier.stopping();
     if (agent) agent->stop();  // before the shell its heartbeat reads goes away
     std::signal(SIGINT, previousInt);
     std::signal(SIGTERM, previousTerm);
