@@ -6,6 +6,8 @@
 // Memory: the resident set (RSS, /proc/self/statm) after crossing 1,000, 2,000, ...,
 // and its change from crossing 1,000 to the last: a long-running lane must stay flat.
 //   bench_lane [--crossings N]
+#include <malloc.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -71,16 +73,28 @@ int main(int argc, char** argv) {
     env.workDir = std::filesystem::temp_directory_path() / "kiosk-bench-lane";
 
     std::vector<double> machine, lane;
+    machine.reserve(std::size_t(n) + 8);  // reserved up front: no growth of the bench's own during the run
+    lane.reserve(std::size_t(n) + 8);
     lane::ScenarioOptions o;
     o.repeat = (n + perRound - 1) / perRound;
+    o.keepResults = false;  // the runner keeps no list of results: the memory is the lane's
     int bad = 0;
-    std::vector<std::pair<std::size_t, double>> rss;  // (crossing, MiB)
+    struct Mem {
+        std::size_t crossing;
+        double rss, heap, sqlite;  // MiB
+    };
+    std::vector<Mem> rss;
+    rss.reserve(std::size_t(n) / 1000 + 2);
     o.onTraveller = [&](const lane::TravellerResult& r) {
         machine.push_back(r.machineMs);
         lane.push_back(double(r.laneMs));
         bad += !r.ok;
         const std::size_t done = machine.size();
-        if (done == 100 || (done % 1000 == 0)) rss.emplace_back(done, residentMiB());
+        if (done == 100 || (done % 1000 == 0)) {
+            const auto mi = mallinfo2();
+            rss.push_back({done, residentMiB(), double(mi.uordblks + mi.hblkhd) / (1024.0 * 1024.0),
+                           double(sqlite3_memory_used()) / (1024.0 * 1024.0)});
+        }
     };
     auto run = lane::runScenario(s, env, o);
     std::error_code ec;
@@ -106,14 +120,14 @@ int main(int argc, char** argv) {
     std::printf("journal rows: %lld\n", static_cast<long long>(run->journalRows));
     // RSS along the run; the change is measured from crossing 1,000 (caches, SQLite's page
     // cache and the allocator's arenas have warmed up by then) to the last crossing.
-    std::printf("\n| after crossing | RSS (MiB) |\n|---|---|\n");
+    std::printf("\n| after crossing | RSS (MiB) | heap in use (MiB) | of which SQLite (MiB) |\n|---|---|---|---|\n");
     double at1000 = 0, last = 0;
     std::size_t lastN = 0;
-    for (auto& [done, mib] : rss) {
-        std::printf("| %zu | %.1f |\n", done, mib);
-        if (done == 1000) at1000 = mib;
-        last = mib;
-        lastN = done;
+    for (auto& m : rss) {
+        std::printf("| %zu | %.1f | %.2f | %.2f |\n", m.crossing, m.rss, m.heap, m.sqlite);
+        if (m.crossing == 1000) at1000 = m.rss;
+        last = m.rss;
+        lastN = m.crossing;
     }
     if (at1000 > 0 && lastN > 1000)
         std::printf("RSS change from crossing 1000 to %zu: %+.1f %% (%.1f -> %.1f MiB)\n", lastN,

@@ -395,7 +395,7 @@ core::Result<ScenarioRun> Runner::run() {
             if (opt_.beforeTraveller) opt_.beforeTraveller();
             KIOSK_ASSIGN_OR_RETURN(auto r, traveller(tv, i));
             if (opt_.onTraveller) opt_.onTraveller(r);
-            out.travellers.push_back(std::move(r));
+            if (opt_.keepResults) out.travellers.push_back(std::move(r));
         }
     }
     // Let the lane settle back to its welcome screen.

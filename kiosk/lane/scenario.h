@@ -60,6 +60,9 @@ struct ScenarioOptions {
     std::function<void(LaneServices&, LaneShell&, devices::Gate&, core::Clock&)> onStarted;
     int repeat = 1;                      // play the traveller queue this many times
     std::function<void(const TravellerResult&)> onTraveller;
+    // false: results go to onTraveller only, ScenarioRun::travellers stays empty (long runs
+    // such as bench_lane's, whose memory must be the lane's own).
+    bool keepResults = true;
     std::function<void(const LaneState&)> onState;  // every state entry (UI, screenshots)
     // The last frame of each face attempt (camera preview on the screen).
     std::function<void(const LaneState&, const devices::Frame&, const devices::FaceMatch&)> onFace;

@@ -2,6 +2,7 @@
 // Type=notify and WatchdogSec. The test plays the service manager: a notify socket in
 // NOTIFY_SOCKET and WATCHDOG_USEC in the child's environment; it reads READY=1, repeated
 // WATCHDOG=1 pings from the running program and STOPPING=1 on SIGTERM, then exit 0.
+// Also: the running lane has no listening socket.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,6 +10,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -51,6 +54,7 @@ public:
             ::waitpid(pid_, nullptr, 0);
         }
     }
+    pid_t pid() const { return pid_; }
     bool running() {
         if (exited_) return false;
         int status = 0;
@@ -72,6 +76,31 @@ private:
     bool exited_ = false;
     int status_ = 0;
 };
+
+// The TCP sockets in LISTEN state and the bound UDP sockets among `pid`'s open files
+// (/proc/PID/fd -> socket:[inode], matched in /proc/net/{tcp,tcp6,udp,udp6}).
+std::vector<std::string> listeningSockets(pid_t pid) {
+    std::set<std::string> inodes;
+    std::error_code ec;
+    for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+        const std::string target = fs::read_symlink(fd.path(), ec).string();
+        if (target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+    }
+    std::vector<std::string> found;
+    for (const char* table : {"tcp", "tcp6", "udp", "udp6"}) {
+        std::ifstream in(std::string("/proc/net/") + table);
+        std::string line;
+        std::getline(in, line);  // header
+        while (std::getline(in, line)) {
+            std::istringstream f(line);
+            std::string sl, local, remote, state, queues, timer, retr, uid, timeout, inode;
+            f >> sl >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode;
+            const bool tcp = table[0] == 't';
+            if (inodes.count(inode) && (!tcp || state == "0A")) found.push_back(std::string(table) + " " + local);
+        }
+    }
+    return found;
+}
 
 // READY=1 first, then pings from the running program (at least two, so they repeat).
 void expectReadyAndPings(NotifySocket& sock, const std::function<std::string()>& log) {
@@ -95,6 +124,8 @@ TEST(ServiceNotify, ClearanceServerIsReadyPingsItsWatchdogAndSaysStopping) {
     const fs::path log = dir / "server.log";
     NotifiedChild server({clearanceServerBinary().string(), "--config", cfg->string(), "--port", "0"}, sock.path(), log);
     expectReadyAndPings(sock, [&] { return readText(log); });
+    // The check below can fail: the server's own listener is found.
+    EXPECT_FALSE(listeningSockets(server.pid()).empty());
     EXPECT_EQ(server.terminate(), 0) << readText(log);
     EXPECT_TRUE(sock.waitFor("STOPPING=1", 10s)) << readText(log);
 }
@@ -120,6 +151,8 @@ TEST(ServiceNotify, LiveLaneIsReadyPingsItsWatchdogFromItsLoopAndSaysStopping) {
     const fs::path log = dir / "lane.log";
     NotifiedChild lane({kiosk.string(), "--live", "--headless", "--config", cfg.string()}, sock.path(), log);
     expectReadyAndPings(sock, [&] { return readText(log); });
+    // The lane calls out; it never listens (docs/sync.md), so nothing on the network can call it.
+    EXPECT_EQ(listeningSockets(lane.pid()), std::vector<std::string>{});
     bool named = false;
     for (const auto& m : sock.messages()) named = named || m.find("STATUS=lane HZMB-NOTIFY-01") != std::string::npos;
     EXPECT_TRUE(named) << "READY=1 carries the lane's id as its status";
