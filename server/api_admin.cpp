@@ -18,7 +18,8 @@ const std::vector<std::string> kCommandKinds = {"out_of_service", "in_service", 
                                                 "ack_alert"};
 
 bool isEventKind(std::string_view s) {
-    return s == "crossing" || s == "scan" || s == "alert" || s == "heartbeat" || s == "lane_state";
+    return s == "crossing" || s == "scan" || s == "alert" || s == "heartbeat" || s == "lane_state" ||
+           s == "journal_anchor";
 }
 bool isAlertId(std::string_view s) { return !s.empty() && apijson::isToken(s); }
 

@@ -17,7 +17,7 @@ bool emptyOrReference(std::string_view s) { return s.empty() || apijson::isRefer
 bool emptyOrHex64(std::string_view s) { return s.empty() || apijson::isHex64(s); }
 
 const std::vector<std::string> kOutcomes = {"passed", "refused", "aborted", "fault"};
-const std::vector<std::string> kEventKinds = {"crossing", "scan", "alert", "heartbeat", "lane_state"};
+const std::vector<std::string> kEventKinds = {"crossing", "scan", "alert", "heartbeat", "lane_state", "journal_anchor"};
 const std::vector<std::string> kResidencies = {"hk_permanent", "mo_permanent", "hk_non_permanent",
                                                "mo_non_permanent", "other"};
 const std::vector<std::string> kChannels = {"machine", "office"};
@@ -95,6 +95,26 @@ core::Result<Json> checkPayload(const std::string& kind, const Json& p, const st
         KIOSK_ASSIGN_OR_RETURN(out["from"], f.string("from", apijson::isStateName, "a lane state name"));
         KIOSK_ASSIGN_OR_RETURN(out["to"], f.string("to", apijson::isStateName, "a lane state name"));
         KIOSK_ASSIGN_OR_RETURN(out["reason"], f.stringOr("reason", "", apijson::isToken, "a short code ([A-Za-z0-9._:-])"));
+    } else if (kind == "journal_anchor") {
+        // The heads of the device's journal hash chains (docs/store.md): what the device
+        // can no longer rewrite unnoticed once stored here.
+        KIOSK_TRY(f.requireOnly({"device", "chains", "public_key"}));
+        KIOSK_ASSIGN_OR_RETURN(out["device"], f.string("device", apijson::isDeviceId, "a device id"));
+        KIOSK_ASSIGN_OR_RETURN(out["public_key"], f.string("public_key", emptyOrHex64, "64 lowercase hex or empty"));
+        KIOSK_ASSIGN_OR_RETURN(const Json* chains, f.object("chains"));
+        Fields c(*chains, f.at("chains"));
+        KIOSK_TRY(c.requireOnly({"crossings", "scans", "audit", "enrolments"}));
+        Json heads = Json::object();
+        for (const char* name : {"crossings", "scans", "audit", "enrolments"}) {
+            KIOSK_ASSIGN_OR_RETURN(const Json* head, c.object(name));
+            Fields h(*head, c.at(name));
+            KIOSK_TRY(h.requireOnly({"seq", "hash"}));
+            Json one = Json::object();
+            KIOSK_ASSIGN_OR_RETURN(one["seq"], h.integer("seq", 0, kI64Max));
+            KIOSK_ASSIGN_OR_RETURN(one["hash"], h.string("hash", emptyOrHex64, "64 lowercase hex or empty"));
+            heads[name] = std::move(one);
+        }
+        out["chains"] = std::move(heads);
     } else {
         return core::makeError("api.bad_value", path + ": unknown kind");
     }

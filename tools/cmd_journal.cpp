@@ -1,5 +1,5 @@
 // kioskctl journal ...: inspect the kiosk store (crossings, scans, audit log, outbox),
-// verify the audit hash chain, apply the 31-day retention, create the biometric key.
+// verify the journal hash chains, apply the 31-day retention, create the biometric key.
 // Compiled only when kiosk::store is linked (KIOSK_HAVE_STORE comes with it).
 #ifdef KIOSK_HAVE_STORE
 
@@ -67,23 +67,39 @@ KIOSKCTL_COMMAND({"journal", "show",
                   "--db kiosk.db [--what crossings|scans|audit|outbox|stats] [--since ISO] [--lane ID] [--limit N]",
                   "list the newest journal rows (hashes and references only, no personal data)", show});
 
-KIOSKCTL_COMMAND({"journal", "verify-audit", "--db kiosk.db",
-                  "recompute the audit log hash chain; exit 1 naming the first modified/deleted row",
-                  [](const Args& args) -> int {
-                      auto s = openExisting(args);
-                      if (!s.ok()) return fail(s.error());
-                      auto check = (*s)->verifyAuditChain();
-                      if (!check.ok()) return fail(check.error());
-                      std::cout << "audit chain ok: " << check->rowsChecked << " rows";
-                      if (check->anchorId > 0)
-                          std::cout << " after purge anchor row " << check->anchorId << " ("
-                                    << check->anchorHash.substr(0, 16) << ")";
-                      std::cout << ", head " << (check->headHash.empty() ? "-" : check->headHash.substr(0, 16)) << "\n";
-                      return 0;
-                  }});
+// The whole journal: every chain, the enrolment rows, the signed checkpoints.
+int verifyJournal(const Args& args) {
+    auto s = openExisting(args);
+    if (!s.ok()) return fail(s.error());
+    auto check = (*s)->verifyJournal();
+    if (!check.ok()) return fail(check.error());
+    for (const auto& c : check->chains) {
+        std::cout << c.name << " chain ok: " << c.rowsChecked << " rows";
+        if (c.anchorSeq > 0) std::cout << " after purge anchor seq " << c.anchorSeq << " (" << c.anchorHash.substr(0, 16) << ")";
+        std::cout << ", head seq " << c.headSeq << " (" << (c.headHash.empty() ? "-" : c.headHash.substr(0, 16)) << ")\n";
+    }
+    std::cout << "enrolments ok: " << check->enrolmentsChecked << " rows match their newest change\n";
+    std::cout << "checkpoints ok: " << check->checkpoints;
+    if (check->checkpoints > 0)
+        std::cout << " signed by " << check->publicKey.substr(0, 16)
+                  << (check->publicKeyChecked ? " (the store key's journal key)" : " (not compared with a key: no --key)");
+    std::cout << "\n";
+    return 0;
+}
 
-KIOSKCTL_COMMAND({"journal", "purge", "--db kiosk.db [--now ISO] [--days 31] [--actor ID]",
-                  "erase journal, scan, outbox, replay and audit rows older than the retention period",
+KIOSKCTL_COMMAND({"journal", "verify", "--db kiosk.db [--key FILE]",
+                  "check every journal hash chain (crossings, scans, audit, enrolment changes), the enrolment rows and "
+                  "the signed purge checkpoints; exit 1 naming the first deleted/modified/reordered/truncated row",
+                  verifyJournal});
+
+// Kept for scripts: the audit chain alone used to pass while crossings were deleted, so
+// it now checks the whole journal too.
+KIOSKCTL_COMMAND({"journal", "verify-audit", "--db kiosk.db [--key FILE]",
+                  "same as journal verify (the whole journal, not only the audit rows)", verifyJournal});
+
+KIOSKCTL_COMMAND({"journal", "purge", "--db kiosk.db --key FILE [--now ISO] [--days 31] [--actor ID]",
+                  "erase journal, scan, outbox, replay and audit rows older than the retention period (the key signs "
+                  "the checkpoint that keeps the journal verifiable)",
                   [](const Args& args) -> int {
                       auto s = openExisting(args);
                       if (!s.ok()) return fail(s.error());

@@ -242,11 +242,15 @@ core::Status LaneServices::record(const Record& r, core::WallTime now) {
     auto id = store_.appendCrossing(c, {{"crossing", payload.dump()}});
     if (!id.ok()) return id.error();
     // Records older than 31 days are erased; checked at most hourly, after a crossing.
+    // Then the heads of the journal's hash chains go to the clearance service (an anchor
+    // the lane cannot take back: docs/store.md); it waits in the outbox until sent.
     if (c.time - lastPurge_ >= 3600) {
         lastPurge_ = c.time;
         auto purged = store_.purgeOlderThan(c.time - store::kRetentionSeconds);
         if (!purged.ok()) core::logError("lane.purge_failed", {{"code", purged.error().code}});
         (void)store_.dropExpiredReplayEntries(c.time);
+        auto anchor = store_.enqueueJournalAnchor(c.time, c.laneId);
+        if (!anchor.ok()) core::logError("lane.anchor_failed", {{"code", anchor.error().code}});
     }
     return {};
 }

@@ -79,19 +79,84 @@ core::Result<Bytes> openBlob(const Bytes& key, const Bytes& blob, const std::str
 
 std::string sha256HexOf(const std::string& bytes) { return core::sha256Hex(bytes); }
 
-std::string hmacSha256Hex(const Bytes& key, const std::string& text) {
+Bytes hmacSha256(const Bytes& key, const std::string& text) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(text.data()),
               text.size(), mac, &len))
         return {};
+    return Bytes(mac, mac + len);
+}
+
+std::string toHex(const Bytes& b) {
     static const char* hex = "0123456789abcdef";
     std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += hex[mac[i] >> 4];
-        out += hex[mac[i] & 15];
+    out.reserve(b.size() * 2);
+    for (uint8_t c : b) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
     }
     return out;
+}
+
+Bytes fromHex(const std::string& hex) {
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    if (hex.size() % 2) return {};
+    Bytes out(hex.size() / 2);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) return {};
+        out[i] = static_cast<uint8_t>(hi * 16 + lo);
+    }
+    return out;
+}
+
+std::string hmacSha256Hex(const Bytes& key, const std::string& text) { return toHex(hmacSha256(key, text)); }
+
+namespace {
+struct PkeyFree {
+    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct MdFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdFree>;
+}  // namespace
+
+core::Result<Bytes> ed25519PublicKey(const Bytes& seed) {
+    Pkey k(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
+    Bytes pub(32);
+    std::size_t len = pub.size();
+    if (!k || EVP_PKEY_get_raw_public_key(k.get(), pub.data(), &len) != 1 || len != 32)
+        return core::makeError("store.crypto", "Ed25519 key setup failed");
+    return pub;
+}
+
+core::Result<Bytes> ed25519Sign(const Bytes& seed, const std::string& message) {
+    Pkey k(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
+    MdCtx ctx(EVP_MD_CTX_new());
+    Bytes sig(64);
+    std::size_t len = sig.size();
+    if (!k || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, k.get()) != 1 ||
+        EVP_DigestSign(ctx.get(), sig.data(), &len, reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size()) != 1)
+        return core::makeError("store.crypto", "Ed25519 signing failed");
+    sig.resize(len);
+    return sig;
+}
+
+bool ed25519Verify(const Bytes& publicKey, const std::string& message, const Bytes& signature) {
+    if (publicKey.size() != 32 || signature.size() != 64) return false;
+    Pkey k(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, publicKey.data(), publicKey.size()));
+    MdCtx ctx(EVP_MD_CTX_new());
+    return k && ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, k.get()) == 1 &&
+           EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
+                            reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
 }
 
 }  // namespace kiosk::store::detail

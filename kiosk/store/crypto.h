@@ -18,5 +18,12 @@ core::Result<Bytes> openBlob(const Bytes& key, const Bytes& blob, const std::str
 std::string sha256HexOf(const std::string& bytes);
 // Lowercase hex HMAC-SHA256(key, text).
 std::string hmacSha256Hex(const Bytes& key, const std::string& text);
+Bytes hmacSha256(const Bytes& key, const std::string& text);
+std::string toHex(const Bytes& b);
+Bytes fromHex(const std::string& hex);  // empty on a malformed string
+// Ed25519 from a 32-byte seed (the journal checkpoint key, derived from the store key).
+core::Result<Bytes> ed25519PublicKey(const Bytes& seed);
+core::Result<Bytes> ed25519Sign(const Bytes& seed, const std::string& message);
+bool ed25519Verify(const Bytes& publicKey, const std::string& message, const Bytes& signature);
 
 }  // namespace kiosk::store::detail

@@ -160,6 +160,44 @@ CREATE TABLE answered_commands (
 
 INSERT OR IGNORE INTO meta(key, value) VALUES('sync.stream_id', lower(hex(randomblob(16))));
 )sql",
+        // 4: the tamper-evident journal (docs/store.md "Journal hash chains"). Crossings and
+        // scans get their place in a hash chain (seq, prev_hash, hash); enrolment changes
+        // get a chained table of their own; signed purge checkpoints. The rows already
+        // there are chained by journal_chain.cpp's backfill in the same transaction, which
+        // then adds the unique seq indexes and puts the append-only trigger back.
+        R"sql(
+DROP TRIGGER crossings_no_update;
+ALTER TABLE crossings ADD COLUMN seq INTEGER;
+ALTER TABLE crossings ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE crossings ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE scans ADD COLUMN seq INTEGER;
+ALTER TABLE scans ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE scans ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+
+-- Every change to an enrolment (add, update, activate, deactivate, erase, and "carry":
+-- restated at a purge so the newest state of a kept enrolment is never purged) with the
+-- SHA-256 digest of the row and its fingers as stored after the change.
+CREATE TABLE enrolment_changes (
+  seq       INTEGER PRIMARY KEY,
+  time      INTEGER NOT NULL,
+  reference TEXT NOT NULL,
+  change    TEXT NOT NULL,
+  digest    TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+);
+CREATE INDEX enrolment_changes_reference ON enrolment_changes(reference, seq);
+
+-- One per purge that cut a chain: the anchors (last purged seq and hash) of every chain,
+-- signed with the journal key (Ed25519, derived from the store key).
+CREATE TABLE journal_checkpoints (
+  id         INTEGER PRIMARY KEY,
+  time       INTEGER NOT NULL,
+  body       TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  signature  TEXT NOT NULL
+);
+)sql",
     };
     return steps;
 }

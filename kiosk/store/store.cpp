@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "kiosk/store/crypto.h"
+#include "kiosk/store/journal_chain.h"
 #include "kiosk/store/migrations.h"
 #include "kiosk/store/sqlite_db.h"
 #include "kiosk/store/store_impl.h"
@@ -110,6 +111,8 @@ Status migrate(Store::Impl& s) {
             KIOSK_ASSIGN_OR_RETURN(int now, readVersion());
             if (now != v) return {};
             Status e = s.db->exec(steps[static_cast<std::size_t>(v)]);
+            // Step 4 chains the rows already there: hashing needs C++, in the same transaction.
+            if (e.ok() && v + 1 == 4) e = detail::backfillJournal(s);
             if (!e.ok())
                 return makeError(e.error().code == "store.corrupt" ? "store.corrupt" : "store.migration_failed",
                                  "migration to version " + std::to_string(v + 1) + ": " + e.error().message);
@@ -260,10 +263,12 @@ Result<EnrolResult> Store::enrol(EnrolmentRow row, const std::string& actor, con
                 KIOSK_TRY(s.appendAuditLocked(row.enrolledAt, actor, "enrolment.replace",
                                               "old=" + *result.replacedReference + " new=" + row.reference +
                                                   " doc=" + row.documentMasked));
+                KIOSK_TRY(detail::appendEnrolmentChangeLocked(s, row.enrolledAt, *result.replacedReference, "deactivate"));
             }
         }
         KIOSK_ASSIGN_OR_RETURN(row.id, s.insertEnrolmentLocked(row, faceBlob));
         KIOSK_TRY(s.insertFingersLocked(row.id, row.fingers, fingerBlobs));
+        KIOSK_TRY(detail::appendEnrolmentChangeLocked(s, row.enrolledAt, row.reference, "add"));
         KIOSK_TRY(s.appendAuditLocked(row.enrolledAt, actor, "enrolment.add",
                                       "ref=" + row.reference + " channel=" + toString(row.channel) +
                                           " doc=" + row.documentMasked + " faces=" +
@@ -327,7 +332,7 @@ Status Store::setEnrolmentState(const std::string& reference, EnrolmentState sta
         KIOSK_TRY(u.run());
         KIOSK_TRY(s.appendAuditLocked(time, actor, active ? "enrolment.activate" : "enrolment.deactivate",
                                       "ref=" + reference));
-        return {};
+        return detail::appendEnrolmentChangeLocked(s, time, reference, active ? "activate" : "deactivate");
     });
 }
 
@@ -345,18 +350,23 @@ Result<int64_t> Store::appendCrossing(const CrossingRecord& r, const std::vector
     auto& s = *impl_;
     int64_t id = 0;
     KIOSK_TRY(s.transaction([&]() -> Status {
+        KIOSK_ASSIGN_OR_RETURN(id, s.count("SELECT COALESCE(MAX(id), 0) + 1 FROM crossings"));
+        KIOSK_ASSIGN_OR_RETURN(detail::ChainLink head, detail::chainHead(s, detail::Chain::Crossings));
+        const detail::ChainLink link{head.seq + 1, detail::crossingHash(head.seq + 1, id, r, head.hash)};
         KIOSK_ASSIGN_OR_RETURN(Statement ins,
-                               s.db->prepare("INSERT INTO crossings(time, lane_id, outcome, enrolment_reference, "
-                                             "qr_hash, durations, reason_count) VALUES(?, ?, ?, ?, ?, ?, ?)"));
-        ins.bind(1, r.time)
-            .bind(2, r.laneId)
-            .bind(3, toString(r.outcome))
-            .bind(4, r.enrolmentReference)
-            .bind(5, r.qrHash)
-            .bind(6, encodeDurations(r.durations))
-            .bind(7, static_cast<int64_t>(r.reasons.size()));
+                               s.db->prepare("INSERT INTO crossings(id, seq, prev_hash, hash, time, lane_id, outcome, "
+                                             "enrolment_reference, qr_hash, durations, reason_count) "
+                                             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        ins.bind(1, id).bind(2, link.seq).bind(3, head.hash).bind(4, link.hash);
+        ins.bind(5, r.time)
+            .bind(6, r.laneId)
+            .bind(7, toString(r.outcome))
+            .bind(8, r.enrolmentReference)
+            .bind(9, r.qrHash)
+            .bind(10, encodeDurations(r.durations))
+            .bind(11, static_cast<int64_t>(r.reasons.size()));
         KIOSK_TRY(ins.run());
-        id = s.db->lastInsertRowId();
+        KIOSK_TRY(detail::setChainHead(s, detail::Chain::Crossings, link));
         if (s.options.testHook) s.options.testHook("crossing.row_written");
         KIOSK_ASSIGN_OR_RETURN(Statement rs,
                                s.db->prepare("INSERT INTO crossing_reasons(crossing_id, position, code) VALUES(?, ?, ?)"));
@@ -416,13 +426,7 @@ Result<std::vector<CrossingRecord>> Store::crossings(const CrossingQuery& q) {
 Result<int64_t> Store::appendScan(const ScanRecord& r) {
     if (!isHex64(r.qrHash))
         return makeError("store.invalid", "qrHash must be the SHA-256 hex from qrHash(), never the QR text");
-    std::lock_guard lock(impl_->mu);
-    auto& s = *impl_;
-    KIOSK_ASSIGN_OR_RETURN(Statement st,
-                           s.db->prepare("INSERT INTO scans(time, lane_id, qr_hash, verdict) VALUES(?, ?, ?, ?)"));
-    st.bind(1, r.time).bind(2, r.laneId).bind(3, r.qrHash).bind(4, r.verdict);
-    KIOSK_TRY(st.run());
-    return s.db->lastInsertRowId();
+    return appendScan(r, {});
 }
 
 Result<std::vector<ScanRecord>> Store::scansBetween(int64_t fromUnix, int64_t toUnix) {
@@ -708,41 +712,14 @@ Result<PurgeCounts> Store::purgeOlderThan(int64_t cutoffUnix) {
             n = s.db->changes();
             return {};
         };
-        KIOSK_TRY(del("DELETE FROM crossings WHERE time < ?", counts.crossings));  // reasons: ON DELETE CASCADE
-        KIOSK_TRY(del("DELETE FROM scans WHERE time < ?", counts.scans));
         KIOSK_TRY(del("DELETE FROM outbox WHERE created_at < ?", counts.outbox));
         KIOSK_TRY(del("DELETE FROM outbox_rejected WHERE created_at < ?", counts.rejectedOutbox));
         KIOSK_TRY(del("DELETE FROM answered_commands WHERE answered_at < ?", counts.answeredCommands));
         KIOSK_TRY(del("DELETE FROM replay WHERE seen_at < ?", counts.replay));
-        // Fingers go by ON DELETE CASCADE.
-        KIOSK_TRY(del("DELETE FROM enrolments WHERE active = 0 AND deactivated_at < ?", counts.inactiveEnrolments));
-
-        // Audit: purge the oldest prefix of the chain (rows before the first one at or
-        // after the cutoff), and keep the last purged hash as the new anchor.
-        KIOSK_ASSIGN_OR_RETURN(Statement first, s.db->prepare("SELECT MIN(id) FROM audit WHERE time >= ?"));
-        first.bind(1, cutoffUnix);
-        KIOSK_ASSIGN_OR_RETURN(bool row, first.step());
-        int64_t keepFrom = 0;
-        if (row && !first.colNull(0)) {
-            keepFrom = first.colInt(0);
-        } else {
-            KIOSK_ASSIGN_OR_RETURN(int64_t headId, s.metaInt("audit.head_id", 0));
-            keepFrom = headId + 1;
-        }
-        KIOSK_ASSIGN_OR_RETURN(Statement last, s.db->prepare("SELECT id, hash FROM audit WHERE id < ? ORDER BY id DESC LIMIT 1"));
-        last.bind(1, keepFrom);
-        KIOSK_ASSIGN_OR_RETURN(bool any, last.step());
-        if (any) {
-            const int64_t anchorId = last.colInt(0);
-            const std::string anchorHash = last.colText(1);
-            KIOSK_ASSIGN_OR_RETURN(Statement d, s.db->prepare("DELETE FROM audit WHERE id <= ?"));
-            d.bind(1, anchorId);
-            KIOSK_TRY(d.run());
-            counts.audit = s.db->changes();
-            KIOSK_TRY(s.metaSet("audit.anchor_id", std::to_string(anchorId)));
-            KIOSK_TRY(s.metaSet("audit.anchor_hash", anchorHash));
-        }
-        return {};
+        // Crossings, scans, audit rows and enrolment changes are purged as prefixes of
+        // their chains (never cut in the middle), inactive enrolments with an "erase"
+        // change, and a signed checkpoint records the new chain starts.
+        return detail::purgeChainsLocked(s, cutoffUnix, counts);
     }));
     return counts;
 }

@@ -42,6 +42,8 @@ namespace kiosk::store {
 //   store.not_found       the row named does not exist
 //   store.invalid         a bad argument (empty reference, wrong blob size, ...)
 //   store.audit_broken    verifyAuditChain(): a row was modified, deleted or inserted
+//   store.journal_broken  verifyJournal(): the first modified, deleted, inserted, reordered
+//                         or truncated row of each broken chain, named
 
 inline constexpr int64_t kRetentionDays = 31;
 inline constexpr int64_t kRetentionSeconds = kRetentionDays * 24 * 3600;
@@ -146,6 +148,24 @@ struct AuditCheck {
     int64_t anchorId = 0;       // last purged row id (0: none purged)
     std::string anchorHash;     // its hash ("" when none)
     std::string headHash;       // hash of the newest row
+};
+
+// One hash chain of the journal (verifyJournal()).
+struct ChainState {
+    std::string name;        // "crossings", "scans", "audit", "enrolments" (enrolment changes)
+    int64_t anchorSeq = 0;   // last purged position (0: nothing purged)
+    std::string anchorHash;
+    int64_t headSeq = 0;     // newest position
+    std::string headHash;
+    int64_t rowsChecked = 0;
+};
+
+struct JournalCheck {
+    std::vector<ChainState> chains;
+    int64_t enrolmentsChecked = 0;  // enrolment rows compared with their newest change
+    int64_t checkpoints = 0;        // signed purge checkpoints verified
+    std::string publicKey;          // hex Ed25519 journal key that signed them ("" none)
+    bool publicKeyChecked = false;  // ... and it is the one derived from the store key given
 };
 
 struct ReplayEntry {
@@ -304,6 +324,16 @@ public:
     core::Result<std::vector<AuditEntry>> auditEntries(int64_t afterId = 0, int limit = 1000);
     // Recomputes every hash; store.audit_broken names the first bad row.
     core::Result<AuditCheck> verifyAuditChain();
+
+    // --- Tamper-evident journal (journal_chain.cpp, docs/store.md) ------------------
+    // Crossings, scans, audit rows and enrolment changes are each a hash chain; every
+    // enrolment row must match its newest change; purges leave a signed checkpoint.
+    core::Result<JournalCheck> verifyJournal();
+    // Queues a "journal_anchor" outbox event (docs/api.md): the head of every chain and
+    // the journal public key, so the clearance service holds what the lane cannot rewrite.
+    core::Result<int64_t> enqueueJournalAnchor(int64_t time, const std::string& device);
+    // The hex Ed25519 public key that signs this store's checkpoints ("" without a key).
+    std::string journalPublicKey() const;
 
     // --- Replay cache / trust list -------------------------------------------------
     // Upserts by cti (rows that did not change are not rewritten, so saving the whole

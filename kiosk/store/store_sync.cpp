@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "kiosk/store/store.h"
+#include "kiosk/store/journal_chain.h"
 #include "kiosk/store/store_impl.h"
 
 namespace kiosk::store {
@@ -48,11 +49,15 @@ Result<int64_t> Store::appendScan(const ScanRecord& r, const std::vector<OutboxM
     auto& s = *impl_;
     int64_t id = 0;
     KIOSK_TRY(s.transaction([&]() -> Status {
-        KIOSK_ASSIGN_OR_RETURN(Statement st,
-                               s.db->prepare("INSERT INTO scans(time, lane_id, qr_hash, verdict) VALUES(?, ?, ?, ?)"));
-        st.bind(1, r.time).bind(2, r.laneId).bind(3, r.qrHash).bind(4, r.verdict);
+        KIOSK_ASSIGN_OR_RETURN(id, s.count("SELECT COALESCE(MAX(id), 0) + 1 FROM scans"));
+        KIOSK_ASSIGN_OR_RETURN(ChainLink head, chainHead(s, Chain::Scans));
+        const ChainLink link{head.seq + 1, scanHash(head.seq + 1, id, r, head.hash)};
+        KIOSK_ASSIGN_OR_RETURN(Statement st, s.db->prepare("INSERT INTO scans(id, seq, prev_hash, hash, time, lane_id, "
+                                                           "qr_hash, verdict) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
+        st.bind(1, id).bind(2, link.seq).bind(3, head.hash).bind(4, link.hash);
+        st.bind(5, r.time).bind(6, r.laneId).bind(7, r.qrHash).bind(8, r.verdict);
         KIOSK_TRY(st.run());
-        id = s.db->lastInsertRowId();
+        KIOSK_TRY(setChainHead(s, Chain::Scans, link));
         if (outbox.empty()) return {};
         KIOSK_ASSIGN_OR_RETURN(Statement ob, s.db->prepare("INSERT INTO outbox(created_at, kind, payload) VALUES(?, ?, ?)"));
         for (const auto& m : outbox) {
@@ -195,6 +200,7 @@ Result<UpsertResult> Store::upsertEnrolment(EnrolmentRow row, int64_t time, cons
             u.bind(1, time).bind(2, id);
             KIOSK_TRY(u.run());
             KIOSK_TRY(s.appendAuditLocked(time, actor, "enrolment.deactivate", "ref=" + row.reference + " source=server"));
+            KIOSK_TRY(appendEnrolmentChangeLocked(s, time, row.reference, "deactivate"));
             result.outcome = UpsertOutcome::Deactivated;
             return {};
         }));
@@ -227,6 +233,7 @@ Result<UpsertResult> Store::upsertEnrolment(EnrolmentRow row, int64_t time, cons
                 KIOSK_TRY(s.appendAuditLocked(time, actor, "enrolment.replace",
                                               "old=" + *result.replacedReference + " new=" + row.reference +
                                                   " doc=" + row.documentMasked + " source=server"));
+                KIOSK_TRY(appendEnrolmentChangeLocked(s, time, *result.replacedReference, "deactivate"));
             }
         }
         std::optional<Bytes> faceBlob;
@@ -273,7 +280,8 @@ Result<UpsertResult> Store::upsertEnrolment(EnrolmentRow row, int64_t time, cons
                                        " doc=" + row.documentMasked +
                                        " faces=" + std::to_string(row.faceDescriptors.size()) +
                                        " fingers=" + std::to_string(row.fingers.size()) + " source=server"));
-        return {};
+        return appendEnrolmentChangeLocked(s, time, row.reference,
+                                           result.outcome == UpsertOutcome::Inserted ? "add" : "update");
     }));
     return result;
 }

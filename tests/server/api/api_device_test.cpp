@@ -328,3 +328,51 @@ KIOSK_API_INSTANTIATE(ApiDevice);
 
 }  // namespace
 }  // namespace kiosk::server::apitest
+
+namespace kiosk::server::apitest {
+namespace {
+
+class ApiJournalAnchor : public ApiFixture {};
+
+Json anchorEvent(int64_t seq) {
+    Json chains = Json::object();
+    for (const char* name : {"crossings", "scans", "audit", "enrolments"})
+        chains[name] = Json{{"seq", seq}, {"hash", std::string(64, 'a')}};
+    return Json{{"seq", seq},
+                {"kind", "journal_anchor"},
+                {"time", 1795000000 + seq},
+                {"payload", {{"device", "HZMB-A-07"}, {"chains", chains}, {"public_key", std::string(64, 'b')}}}};
+}
+
+TEST_P(ApiJournalAnchor, AnAnchorIsStoredLikeAnyEventAndReadBackByKind) {
+    Json r = postEvents({anchorEvent(7)});
+    ASSERT_EQ(r["results"].size(), 1u);
+    EXPECT_EQ(r["results"][0]["status"], "stored");
+    EXPECT_EQ(*repo_->countEvents("HZMB-A-07", "journal_anchor"), 1);
+    auto got = get("/v1/admin/events?kind=journal_anchor", admin());
+    ASSERT_EQ(got.status, 200) << got.body;
+    Json j = parse(got);
+    ASSERT_EQ(j["events"].size(), 1u);
+    EXPECT_EQ(j["events"][0]["payload"], anchorEvent(7)["payload"]);
+}
+
+TEST_P(ApiJournalAnchor, AMalformedAnchorIsRefusedNamingTheField) {
+    Json extra = anchorEvent(1);
+    extra["payload"]["chains"]["photos"] = Json{{"seq", 1}, {"hash", ""}};
+    Json badHash = anchorEvent(1);
+    badHash["payload"]["chains"]["crossings"]["hash"] = "not hex";
+    Json missing = anchorEvent(1);
+    missing["payload"]["chains"].erase("audit");
+    for (const auto& [event, field] : {std::pair{extra, std::string("photos")}, std::pair{badHash, std::string("crossings.hash")},
+                                       std::pair{missing, std::string("audit")}}) {
+        auto r = post("/v1/device/events", lane(), Json{{"stream", kStream}, {"events", {event}}});
+        EXPECT_EQ(r.status, 422) << r.body;
+        EXPECT_NE(r.body.find(field), std::string::npos) << r.body;
+    }
+    EXPECT_EQ(*repo_->countEvents("HZMB-A-07", ""), 0);
+}
+
+KIOSK_API_INSTANTIATE(ApiJournalAnchor);
+
+}  // namespace
+}  // namespace kiosk::server::apitest
