@@ -349,7 +349,7 @@ TEST_P(ApiJournalAnchor, AnAnchorIsStoredLikeAnyEventAndReadBackByKind) {
     ASSERT_EQ(r["results"].size(), 1u);
     EXPECT_EQ(r["results"][0]["status"], "stored");
     EXPECT_EQ(*repo_->countEvents("HZMB-A-07", "journal_anchor"), 1);
-    auto got = get("/v1/admin/events?kind=journal_anchor", admin());
+    auto got = get("/v1/admin/events", admin(), {{"kind", "journal_anchor"}});
     ASSERT_EQ(got.status, 200) << got.body;
     Json j = parse(got);
     ASSERT_EQ(j["events"].size(), 1u);
