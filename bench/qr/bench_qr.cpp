@@ -4,7 +4,8 @@
 // times are this thread's CPU time (one core), so other load on the machine does not
 // inflate them.
 //
-//   bench_qr [--photos DIR] [--budget MS] [--wechat-models DIR] [--only-photos] [--pass-study CSV [--native]]
+//   bench_qr [--photos DIR] [--budget MS] [--wechat-models DIR] [--only-photos] [--stream-only]
+//            [--shard I --shards N --dump FILE] [--merge FILE,FILE,...] [--pass-study CSV [--native]]
 //            [--set DIR] [--count N] [--seed S] [--regenerate]
 //
 // Part 1 (--photos, default $KIOSK_SHARED_DIR/data/qr/boofcv): the BoofCV photographs,
@@ -128,8 +129,6 @@ int main(int argc, char** argv) {
     peers.push_back(qb::wechatPeer(arg(argc, argv, "--wechat-models", "")));
     peers.push_back(qb::opencvDetectorPeer());
 
-    std::printf("## bench_qr\n\nDecoders (what each really does in this build):\n\n");
-    for (const auto& p : peers) std::printf("- **%s**: %s\n", p.name.c_str(), p.does.c_str());
 
     std::string error;
     const auto set = qb::loadPhotos(photos, error);
@@ -140,9 +139,20 @@ int main(int argc, char** argv) {
     if (const std::string study = arg(argc, argv, "--pass-study", ""); !study.empty()) return qb::passStudy(set, study, hasFlag(argc, argv, "--native"));
     if (set.empty()) {
         std::printf("\n(no photographs in %s: part 1 skipped)\n", photos.c_str());
-    } else if (int rc = qb::photoBench(set, peers, budget); rc != 0) {
+    } else if (const std::string merge = arg(argc, argv, "--merge", ""); !merge.empty()) {
+        std::vector<std::string> files;
+        for (std::size_t a = 0, b; a <= merge.size(); a = b + 1) {
+            b = merge.find(',', a);
+            if (b == std::string::npos) b = merge.size();
+            files.push_back(merge.substr(a, b - a));
+        }
+        qb::printPhotoTables(qb::readRecords(files), peers, set.size());
+        return 0;
+    } else if (int rc = qb::photoBench(set, peers, budget, hasFlag(argc, argv, "--stream-only"), std::stoi(arg(argc, argv, "--shard", "0")),
+                                       std::stoi(arg(argc, argv, "--shards", "1")), arg(argc, argv, "--dump", ""));
+               rc != 0) {
         return rc;
     }
-    if (hasFlag(argc, argv, "--only-photos")) return 0;
+    if (hasFlag(argc, argv, "--only-photos") || hasFlag(argc, argv, "--stream-only")) return 0;
     return generatedSet(argc, argv, peers);
 }

@@ -74,63 +74,124 @@ void printCategoryTable(const std::vector<Peer>& peers, const std::vector<Tally>
     std::printf("\n\nCell: read/labelled (rate), false positives, mean/p95 CPU ms per image.\n");
 }
 
-int photoBench(const std::vector<Photo>& set, std::vector<Peer>& peers, double budgetMs) {
-    std::vector<Tally> native(peers.size()), framed(peers.size());
-    // Per peer: frame times, split by whether that peer read a code in the frame.
-    std::vector<std::vector<double>> readable(peers.size()), unreadable(peers.size()), codeless(peers.size());
-    std::vector<int> codelessFp(peers.size(), 0);
-    std::vector<LaneFrame> frames;
+int photoBench(const std::vector<Photo>& set, std::vector<Peer>& peers, double budgetMs, bool streamOnly, int shard, int shards,
+               const std::string& dumpPath) {
+    if (streamOnly) {
+        std::vector<LaneFrame> frames;
+        int index = 0;
+        for (const auto& ph : set) {
+            cv::Mat bgr = cv::imread(ph.file.string(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+            if (bgr.empty()) return 1;
+            frames.push_back(laneFrame(bgr, ph.codes, index++));
+        }
+        streamBench(frames, budgetMs);
+        return 0;
+    }
+    std::vector<Record> records;
     int index = 0;
     for (const auto& ph : set) {
-        cv::Mat bgr = cv::imread(ph.file.string(), cv::IMREAD_COLOR);
+        cv::Mat bgr = cv::imread(ph.file.string(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
         if (bgr.empty()) {
             std::fprintf(stderr, "bench_qr: cannot read %s\n", ph.file.c_str());
             return 1;
         }
+        const int at = index++;
+        if (shards > 1 && at % shards != shard) continue;
         const Input in = makeInput(bgr);
-        LaneFrame lf = laneFrame(bgr, ph.codes, index);
-        LaneFrame cf = codelessFrame(bgr, ph.codes, index);
-        ++index;
+        const LaneFrame lf = laneFrame(bgr, ph.codes, at);
+        const LaneFrame cf = codelessFrame(bgr, ph.codes, at);
         const Input fin = makeInput(lf.bgr);
         const Input cin = makeInput(cf.bgr);
         const int labelled = static_cast<int>(ph.codes.size());
         for (std::size_t i = 0; i < peers.size(); ++i) {
-            double c0 = threadCpuMs();
-            auto hits = peers[i].run(in);
-            double ms = threadCpuMs() - c0;
-            native[i].add(ph.category, score(hits, ph.codes), labelled, ms);
-
-            c0 = threadCpuMs();
-            hits = peers[i].run(fin);
-            ms = threadCpuMs() - c0;
-            const Score fs = score(hits, lf.codes);
-            framed[i].add(ph.category, fs, labelled, ms);
-            (fs.read > 0 ? readable : unreadable)[i].push_back(ms);
-
-            c0 = threadCpuMs();
-            hits = peers[i].run(cin);
-            ms = threadCpuMs() - c0;
-            codeless[i].push_back(ms);
-            for (const auto& h : hits) codelessFp[i] += h.decoded ? 1 : 0;
+            const std::vector<std::pair<const Input*, const std::vector<std::vector<cv::Point2f>>*>> kinds = {
+                {&in, &ph.codes}, {&fin, &lf.codes}, {&cin, &cf.codes}};
+            for (int k = 0; k < 3; ++k) {
+                Record r;
+                r.kind = k;
+                r.peer = static_cast<int>(i);
+                r.category = ph.category;
+                r.labelled = k == 2 ? 0 : labelled;
+                std::vector<Hit> hits;
+                const double c0 = threadCpuMs();
+                try {
+                    hits = peers[i].run(*kinds[static_cast<std::size_t>(k)].first);
+                } catch (const std::exception&) {
+                    r.error = 1;  // e.g. an OpenCV assertion inside the peer: counts as not read
+                }
+                r.ms = threadCpuMs() - c0;
+                r.score = score(hits, *kinds[static_cast<std::size_t>(k)].second);
+                records.push_back(std::move(r));
+            }
         }
-        frames.push_back(std::move(lf));
+    }
+    if (!dumpPath.empty()) {
+        FILE* f = std::fopen(dumpPath.c_str(), "w");
+        if (!f) return 1;
+        for (const auto& r : records)
+            std::fprintf(f, "%d %d %s %d %d %d %d %d %.4f\n", r.kind, r.peer, r.category.c_str(), r.score.read, r.score.detected,
+                         r.score.falsePositives, r.labelled, r.error, r.ms);
+        std::fclose(f);
+        return 0;
+    }
+    printPhotoTables(records, peers, set.size());
+    return 0;
+}
+
+std::vector<Record> readRecords(const std::vector<std::string>& files) {
+    std::vector<Record> out;
+    for (const auto& path : files) {
+        FILE* f = std::fopen(path.c_str(), "r");
+        if (!f) continue;
+        char cat[64];
+        Record r;
+        while (std::fscanf(f, "%d %d %63s %d %d %d %d %d %lf", &r.kind, &r.peer, cat, &r.score.read, &r.score.detected,
+                           &r.score.falsePositives, &r.labelled, &r.error, &r.ms) == 9) {
+            r.category = cat;
+            out.push_back(r);
+        }
+        std::fclose(f);
+    }
+    return out;
+}
+
+void printPhotoTables(const std::vector<Record>& records, std::vector<Peer>& peers, std::size_t photos) {
+    std::vector<Tally> native(peers.size()), framed(peers.size());
+    std::vector<std::vector<double>> readable(peers.size()), unreadable(peers.size()), codeless(peers.size());
+    std::vector<int> codelessFp(peers.size(), 0), errors(peers.size(), 0);
+    for (const auto& r : records) {
+        const auto i = static_cast<std::size_t>(r.peer);
+        if (i >= peers.size()) continue;
+        errors[i] += r.error;
+        if (r.kind == 0) native[i].add(r.category, r.score, r.labelled, r.ms);
+        if (r.kind == 1) {
+            framed[i].add(r.category, r.score, r.labelled, r.ms);
+            (r.score.read > 0 ? readable : unreadable)[i].push_back(r.ms);
+        }
+        if (r.kind == 2) {
+            codeless[i].push_back(r.ms);
+            codelessFp[i] += r.score.falsePositives;
+        }
     }
     for (std::size_t i = 0; i < peers.size(); ++i) {
-        if (!peers[i].decodes) continue;
-        // A peer marked detection-only that decoded something after all: say so.
-        if (native[i].all.read > 0) peers[i].does += " [NOTE: it decoded " + std::to_string(native[i].all.read) + " codes in this run]";
+        if (!peers[i].decodes && native[i].all.read > 0)
+            peers[i].does += " [NOTE: it decoded " + std::to_string(native[i].all.read) + " codes in this run]";
+        if (errors[i] > 0) peers[i].does += " [" + std::to_string(errors[i]) + " calls threw an exception: counted as not read]";
     }
+    std::printf("\nDecoders as run (what each really does in this build):\n\n");
+    for (const auto& p : peers) std::printf("- **%s**: %s\n", p.name.c_str(), p.does.c_str());
 
-    std::printf("\n### Photographs (BoofCV QR study, %zu images), at their own size\n\n", set.size());
+    std::printf("\n### Photographs (BoofCV QR study, %zu images), at their own size\n\n", photos);
     printCategoryTable(peers, native, "category");
 
     std::printf("\n### The same photographs in 1280x720 lane frames\n\n");
-    std::printf("Each photo centred in a 1280x720 frame over a textured background, at its own size when it fits, "
-                "else scaled down to fit (what a 720p lane camera would see of that scene).\n\n");
+    std::printf("The scene as a 720p lane camera would see it: the photo at its own resolution unless the codes' bounding box "
+                "does not fit 1280x720, then scaled down just enough; a 1280x720 window centred on the codes; a smaller photo "
+                "sits on a textured background.\n\n");
     printCategoryTable(peers, framed, "category");
 
     std::printf("\nTime per 1280x720 frame (CPU ms, one core). Readable = this decoder read a code in the frame; "
-                "codeless = the same frames with every code painted over (%zu frames).\n\n", set.size());
+                "codeless = the same frames with every labelled code painted over (%zu frames).\n\n", photos);
     std::printf("| decoder | frames read | readable mean / p95 / max | unreadable mean / p95 / max | codeless mean / p95 / max, FP "
                 "| all frames p95 |\n| --- | ---: | --- | --- | --- | ---: |\n");
     for (std::size_t i = 0; i < peers.size(); ++i) {
@@ -138,12 +199,10 @@ int photoBench(const std::vector<Photo>& set, std::vector<Peer>& peers, double b
         all.insert(all.end(), unreadable[i].begin(), unreadable[i].end());
         all.insert(all.end(), codeless[i].begin(), codeless[i].end());
         std::printf("| %s | %zu/%zu | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f, %d | %.1f |\n", peers[i].name.c_str(),
-                    readable[i].size(), set.size(), mean(readable[i]), percentile(readable[i], 0.95), percentile(readable[i], 1.0),
-                    mean(unreadable[i]), percentile(unreadable[i], 0.95), percentile(unreadable[i], 1.0), mean(codeless[i]),
-                    percentile(codeless[i], 0.95), percentile(codeless[i], 1.0), codelessFp[i], percentile(all, 0.95));
+                    readable[i].size(), readable[i].size() + unreadable[i].size(), mean(readable[i]), percentile(readable[i], 0.95),
+                    percentile(readable[i], 1.0), mean(unreadable[i]), percentile(unreadable[i], 0.95), percentile(unreadable[i], 1.0),
+                    mean(codeless[i]), percentile(codeless[i], 0.95), percentile(codeless[i], 1.0), codelessFp[i], percentile(all, 0.95));
     }
-    streamBench(frames, budgetMs);
-    return 0;
 }
 
 }  // namespace kiosk::bench::qr

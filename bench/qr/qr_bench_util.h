@@ -25,7 +25,23 @@ struct Tally {
 // Per category: read/labelled, false positives, mean/p95 ms; then the overall row.
 void printCategoryTable(const std::vector<Peer>& peers, const std::vector<Tally>& tallies, const std::string& what);
 
-// Part 1 of bench_qr: photographs, lane frames, camera stream. Non-zero on an I/O error.
-int photoBench(const std::vector<Photo>& set, std::vector<Peer>& peers, double budgetMs);
+// One decoder on one image: kind 0 = the photograph, 1 = its lane frame, 2 = the codeless
+// lane frame.
+struct Record {
+    int kind = 0, peer = 0;
+    std::string category;
+    Score score;
+    int labelled = 0, error = 0;
+    double ms = 0;
+};
+
+// Part 1 of bench_qr: photographs and lane frames (streamOnly: the camera stream alone,
+// the kiosk decoder only). With shards > 1 only the photos whose index % shards == shard;
+// with dumpPath the records are written there instead of printed (bench_qr --merge
+// prints the tables of several dumps). Non-zero on an I/O error.
+int photoBench(const std::vector<Photo>& set, std::vector<Peer>& peers, double budgetMs, bool streamOnly, int shard, int shards,
+               const std::string& dumpPath);
+std::vector<Record> readRecords(const std::vector<std::string>& files);
+void printPhotoTables(const std::vector<Record>& records, std::vector<Peer>& peers, std::size_t photos);
 
 }  // namespace kiosk::bench::qr

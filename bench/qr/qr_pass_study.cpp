@@ -17,7 +17,7 @@ int passStudy(const std::vector<Photo>& set, const std::string& csvPath, bool na
     std::fprintf(out, "frame,category,kind,pass,labelled,read_mask,fp,ms\n");
     int index = 0;
     for (const auto& ph : set) {
-        cv::Mat bgr = cv::imread(ph.file.string(), cv::IMREAD_COLOR);
+        cv::Mat bgr = cv::imread(ph.file.string(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
         if (bgr.empty()) return 1;
         LaneFrame lf = laneFrame(bgr, ph.codes, index);
         const LaneFrame cf = codelessFrame(bgr, ph.codes, index);

@@ -26,8 +26,9 @@ Input makeInput(const cv::Mat& bgr) {
 Peer kioskPeer(double budgetMs, const std::string& name) {
     Peer p;
     p.name = name;
-    p.does = budgetMs > 0 ? "decodes; passes scheduled in a " + std::to_string(static_cast<int>(budgetMs)) + " ms CPU budget"
-                          : "decodes; every pass until one reads (no budget)";
+    p.does = budgetMs > 0 ? "decodes; the passes an " + std::to_string(static_cast<int>(budgetMs)) +
+                                " ms CPU budget allows, merged (several codes wanted); the first pass always runs"
+                          : "decodes; all passes, merged (no budget)";
     p.run = [budgetMs](const Input& in) {
         io::QrDecodeOptions o;
         o.ambiguity = io::Ambiguity::ReturnAll;

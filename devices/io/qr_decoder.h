@@ -26,14 +26,14 @@ enum class Ambiguity { Refuse, ReturnAll };
 // so the next (unchanged) frame can resume there.
 enum class QrPass : int {
     Half = 0,          // every second pixel of every second row (no copy)
-    HalfGlobal,        // the same with the global-histogram binarizer
-    Full,              // full resolution, local-average binarizer
+    InvertedHalf,      // light-on-dark (dark-mode screens), half resolution
+    TryHarder,         // zxing's tryHarder with its downscale pyramid
     GlobalHistogram,   // full resolution, global-histogram binarizer (glare, uneven light)
     QuietZone,         // luminance copy inside a white border (codes cut at the edge)
-    InvertedHalf,      // light-on-dark (dark-mode screens), half resolution
-    InvertedFull,      // light-on-dark, full resolution
-    TryHarder,         // zxing's tryHarder with its downscale pyramid
+    Full,              // full resolution, local-average binarizer
     Sharpened,         // unsharp-masked copy (defocus)
+    HalfGlobal,        // half resolution, global-histogram binarizer
+    InvertedFull,      // light-on-dark, full resolution
 };
 inline constexpr int kQrPassCount = 9;
 const char* qrPassName(QrPass pass);

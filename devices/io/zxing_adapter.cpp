@@ -1,16 +1,18 @@
 // The one file that includes zxing-cpp (1.4) in kiosk::devices_io. Its exceptions are
-// caught here. The passes (QrPass, cheapest first) stop at the first that reads a code:
+// caught here. The passes (QrPass), in the order chosen on the whole BoofCV set and the
+// generated lane frames (bench_qr --pass-study): cheap first, then the strongest:
 //   Half            every second pixel of every second row (ImageView::subsampled(2): no
 //                   copy) — most codes held at a normal distance are read here in ~1 ms;
-//   Full            full resolution in place (Bgr8 converted by zxing on the fly) — small
-//                   and blurred codes;
-//   GlobalHistogram zxing's other binarizer: one threshold, survives glare and screens
-//                   whose moire fools the local-average one;
+//   InvertedHalf    light-on-dark codes (dark-mode phone screens), early so that a
+//                   dark-mode phone is read within the first frame's budget;
+//   TryHarder       zxing's own try-harder search with its downscale pyramid: reads the
+//                   most codes of any single pass (small, perspective, rotated);
+//   GlobalHistogram zxing's other binarizer: one threshold, survives glare and screens;
 //   QuietZone       a copy inside a white border: codes cut by the picture's edge or
 //                   printed without a quiet zone;
-//   InvertedHalf/Full  light-on-dark codes (dark-mode phone screens);
-//   TryHarder       zxing's own try-harder search with its downscale pyramid;
-//   Sharpened       an unsharp-masked copy (defocus).
+//   Full            full resolution in place, local-average binarizer;
+//   Sharpened       an unsharp-masked copy (defocus);
+//   HalfGlobal, InvertedFull  the remaining combinations, last.
 // With a budget, a pass starts only when its estimated cost fits what is left; the
 // estimate is learned per pass (ms per megapixel, moving average) on the calling thread.
 #define ZX_USE_UTF8 1
@@ -31,14 +33,14 @@ namespace kiosk::devices::io {
 const char* qrPassName(QrPass pass) {
     switch (pass) {
         case QrPass::Half: return "half";
-        case QrPass::HalfGlobal: return "half_global";
-        case QrPass::Full: return "full";
+        case QrPass::InvertedHalf: return "inverted_half";
+        case QrPass::TryHarder: return "try_harder";
         case QrPass::GlobalHistogram: return "global_histogram";
         case QrPass::QuietZone: return "quiet_zone";
-        case QrPass::InvertedHalf: return "inverted_half";
-        case QrPass::InvertedFull: return "inverted_full";
-        case QrPass::TryHarder: return "try_harder";
+        case QrPass::Full: return "full";
         case QrPass::Sharpened: return "sharpened";
+        case QrPass::HalfGlobal: return "half_global";
+        case QrPass::InvertedFull: return "inverted_full";
     }
     return "?";
 }
@@ -51,9 +53,10 @@ double threadCpuMs() {
     return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
 
-// Starting estimates in ms per megapixel on one core of the development machine (a
-// codeless 1280x720 frame, bench_qr); the moving average takes over after a few frames.
-constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {1.5, 1.5, 5.0, 4.0, 6.0, 2.0, 6.0, 14.0, 9.0};
+// Starting estimates in ms per megapixel on one core of the development machine (p95 of
+// each pass alone on the 1280x720 lane frames, bench_qr --pass-study); the moving average
+// takes over after a few frames.
+constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {1.0, 1.6, 4.3, 2.6, 4.0, 3.0, 11.0, 0.8, 2.7};
 thread_local std::array<double, kQrPassCount> tMsPerMpx = kInitialMsPerMpx;
 
 struct Found {
