@@ -87,6 +87,7 @@ int generatedSet(int argc, char** argv, std::vector<qb::Peer>& peers) {
         std::printf("generated %d frames into %s (%s)\n", count, dir.c_str(), kind.c_str());
     }
     std::vector<qb::Tally> tallies(peers.size());
+    std::vector<int> errors(peers.size(), 0);
     for (const auto& e : *manifest) {
         cv::Mat bgr = cv::imread((dir / e.file).string(), cv::IMREAD_COLOR);
         if (bgr.empty()) {
@@ -96,7 +97,12 @@ int generatedSet(int argc, char** argv, std::vector<qb::Peer>& peers) {
         const qb::Input in = qb::makeInput(bgr);
         for (std::size_t i = 0; i < peers.size(); ++i) {
             const double c0 = qb::threadCpuMs();
-            auto hits = peers[i].run(in);
+            std::vector<qb::Hit> hits;
+            try {
+                hits = peers[i].run(in);
+            } catch (const std::exception&) {
+                ++errors[i];  // e.g. an OpenCV assertion inside the peer: counts as not read
+            }
             const double ms = qb::threadCpuMs() - c0;
             qb::Score s;
             for (const auto& h : hits) {
@@ -110,6 +116,8 @@ int generatedSet(int argc, char** argv, std::vector<qb::Peer>& peers) {
     std::printf("\n### Generated lane frames: %zu frames 1280x720 (%s)\n\n", manifest->size(), dir.c_str());
     std::printf("Read = the exact expected text; wrong = any other text. CPU ms per frame, one core.\n\n");
     qb::printCategoryTable(peers, tallies, "condition");
+    for (std::size_t i = 0; i < peers.size(); ++i)
+        if (errors[i] > 0) std::printf("\n%s: %d calls threw an exception (counted as not read).\n", peers[i].name.c_str(), errors[i]);
     return 0;
 }
 
