@@ -10,7 +10,10 @@
 
 namespace kiosk::devices {
 
-enum class FingerGuidance { Ok, PressHarder, CleanSensor, PlaceFinger, RemoveAndRetry };
+// What the traveller should change before the next capture. PressHarder: faint or partial
+// contact; Moisten: a dry finger (broken, light ridges); CleanSensor: smudged or wet
+// (ridges merged or no ridge structure); Centre: the finger lies off the sensor's centre.
+enum class FingerGuidance { Ok, PressHarder, CleanSensor, PlaceFinger, RemoveAndRetry, Moisten, Centre };
 
 struct FingerEnrolment {
     std::vector<uint8_t> print;  // fp_print_serialize blob (encrypt before storing)
@@ -19,7 +22,9 @@ struct FingerEnrolment {
 struct FingerVerify {
     bool match = false;
     int score = 0;
-    FingerGuidance guidance = FingerGuidance::Ok;  // not Ok: quality refusal, capture again
+    // Not Ok: what to change before the next capture (a refused capture, or a capture that
+    // did not match and that the quality gate found wanting).
+    FingerGuidance guidance = FingerGuidance::Ok;
 };
 
 // Fingerprint-specific error code: the configured reader is absent (no USB device that

@@ -165,7 +165,8 @@ FingerOutcome fingerLoop(fp::LibfprintReader& reader, fp::SimFingerSensor& senso
 fp::ReaderOptions plainOptions() {
     fp::ReaderOptions o;
     o.minMinutiae = 0;
-    o.quality = fp::QualityThresholds{0, 0, 0};
+    o.gate = fp::QualityGate::Off;
+    o.matchThreshold = fp::kLibfprintThreshold;
     o.enrolEnhancement = fp::Enhancement::None;
     o.extraEnrolVariants = {};
     o.verifyVariants = {fp::Enhancement::None};

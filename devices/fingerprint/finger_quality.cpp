@@ -188,11 +188,47 @@ double estimatePeriod(const cv::Mat& m8u) {
 
 }  // namespace
 
+const char* toString(FingerCondition c) {
+    switch (c) {
+        case FingerCondition::Good: return "good";
+        case FingerCondition::Empty: return "empty";
+        case FingerCondition::Faint: return "faint";
+        case FingerCondition::Partial: return "partial";
+        case FingerCondition::OffCentre: return "off_centre";
+        case FingerCondition::Dry: return "dry";
+        case FingerCondition::Wet: return "wet";
+        case FingerCondition::Smudged: return "smudged";
+    }
+    return "?";
+}
+
+FingerGuidance guidanceFor(FingerCondition c) {
+    switch (c) {
+        case FingerCondition::Good: return FingerGuidance::Ok;
+        case FingerCondition::Empty: return FingerGuidance::PlaceFinger;
+        case FingerCondition::Faint:
+        case FingerCondition::Partial: return FingerGuidance::PressHarder;
+        case FingerCondition::OffCentre: return FingerGuidance::Centre;
+        case FingerCondition::Dry: return FingerGuidance::Moisten;
+        case FingerCondition::Wet:
+        case FingerCondition::Smudged: return FingerGuidance::CleanSensor;
+    }
+    return FingerGuidance::Ok;
+}
+
+bool refusedBeforeMatching(FingerCondition c) {
+    return c == FingerCondition::Empty || c == FingerCondition::Faint || c == FingerCondition::Smudged;
+}
+
 ImageQuality assessImage(const Image& gray, const QualityThresholds& t) {
     ImageQuality q;
+    auto set = [&](FingerCondition c, const char* why) {
+        q.condition = c;
+        q.guidance = guidanceFor(c);
+        q.detail = why;
+    };
     if (gray.empty()) {
-        q.guidance = FingerGuidance::PlaceFinger;
-        q.detail = "empty image";
+        set(FingerCondition::Empty, "empty image");
         return q;
     }
     cv::Mat m = toMat(gray);
@@ -201,19 +237,35 @@ ImageQuality assessImage(const Image& gray, const QualityThresholds& t) {
     cv::Mat theta, coh;
     detail::orientationField(f32, 4.0, theta, coh);
     cv::Mat fg = foregroundMask(m, 16, 8.0);
-    q.foreground = cv::countNonZero(fg) / static_cast<double>(m.total());
-    q.contrast = q.foreground > 0 ? percentile(m, 0.99, fg) - percentile(m, 0.01, fg)
-                                  : percentile(m, 0.99) - percentile(m, 0.01);
-    q.coherence = q.foreground > 0 ? cv::mean(coh, fg)[0] : 0.0;
+    const int fgCount = cv::countNonZero(fg);
+    q.foreground = fgCount / static_cast<double>(m.total());
+    const int lo = fgCount > 0 ? percentile(m, 0.01, fg) : percentile(m, 0.01);
+    const int hi = fgCount > 0 ? percentile(m, 0.99, fg) : percentile(m, 0.99);
+    q.contrast = hi - lo;
+    q.coherence = fgCount > 0 ? cv::mean(coh, fg)[0] : 0.0;
+    if (fgCount > 0) {
+        cv::Mat dark = (m < (lo + hi) / 2.0) & fg;
+        q.darkShare = cv::countNonZero(dark) / static_cast<double>(fgCount);
+        const cv::Moments mo = cv::moments(fg, true);
+        const double cx = mo.m10 / mo.m00, cy = mo.m01 / mo.m00;
+        q.offset = std::max(std::abs(cx - m.cols / 2.0) / (m.cols / 2.0), std::abs(cy - m.rows / 2.0) / (m.rows / 2.0));
+    }
     if (q.contrast < t.minContrast || q.foreground < std::min(0.02, t.minForeground)) {
-        q.guidance = FingerGuidance::PressHarder;
-        q.detail = "blank or faint image";
-    } else if (q.coherence < t.minCoherence) {
-        q.guidance = FingerGuidance::CleanSensor;
-        q.detail = "no ridge structure (noise or dirt)";
+        set(FingerCondition::Faint, "blank or faint image");
     } else if (q.foreground < t.minForeground) {
-        q.guidance = FingerGuidance::PressHarder;
-        q.detail = "small contact area";
+        if (q.offset > t.maxOffset)
+            set(FingerCondition::OffCentre, "small contact area towards an edge");
+        else
+            set(FingerCondition::Partial, "small contact area");
+    } else if (q.coherence < t.minCoherence) {
+        if (q.darkShare < t.dryDarkShare)
+            set(FingerCondition::Dry, "broken, light ridges");
+        else if (q.darkShare > t.wetDarkShare)
+            set(FingerCondition::Wet, "merged, dark ridges");
+        else
+            set(FingerCondition::Smudged, "no ridge structure (smudge or dirt)");
+    } else if (q.offset > t.maxOffset) {
+        set(FingerCondition::OffCentre, "contact area towards an edge");
     }
     return q;
 }

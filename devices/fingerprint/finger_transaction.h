@@ -14,10 +14,9 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "devices/fingerprint.h"
+#include "devices/fingerprint/finger_decision.h"
 
 namespace kiosk::devices::fingerprint {
-
-enum class FingerFusion { Either, Both };
 
 struct TransactionConfig {
     int maxAttempts = 3;

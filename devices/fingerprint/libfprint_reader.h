@@ -24,11 +24,16 @@
 #include "core/result.h"
 #include "devices/fingerprint.h"
 #include "devices/fingerprint/finger_image_source.h"
+#include "devices/fingerprint/finger_decision.h"
 #include "devices/fingerprint/finger_quality.h"
 
 namespace kiosk::devices::fingerprint {
 
 enum class Backend { VirtualImage, Usb };
+enum class QualityGate { On, Off };  // Off: plain libfprint (benchmark baseline)
+
+// libfprint's NBIS refuses a probe with fewer minutiae than this (bozorth scores it 0).
+inline constexpr int kNbisMinMinutiae = 10;
 
 struct ReaderOptions {
     Backend backend = Backend::VirtualImage;
@@ -37,7 +42,13 @@ struct ReaderOptions {
     // before matching. bozorth3 gives 0 below 10 minutiae; 12 leaves a margin (see
     // docs/fingerprint.md).
     int minMinutiae = 12;
+    QualityGate gate = QualityGate::On;
     QualityThresholds quality;
+    // The lane's one decision threshold on the bozorth score: the best score over the
+    // verify variants and the print's impressions must reach it. Calibrated on impostor
+    // transactions of all seven development sets together (docs/fingerprint.md); never
+    // below libfprint's own 40.
+    int matchThreshold = kDefaultMatchThreshold;
     // Enhancement applied to enrolment images, and the variants a probe is matched with
     // (in order; the first match wins, each is a full libfprint verify). Default: the
     // measured best combination on FVC2000 DB1_B (docs/benchmarks.md).
@@ -52,7 +63,8 @@ struct ReaderOptions {
     std::string socketDir;         // "" = a fresh 0700 dir under $XDG_RUNTIME_DIR or /tmp
 };
 
-// What libfprint says about one image (quality gate).
+// What libfprint says about one image (quality gate). minutiae is counted for every
+// capture that is not empty, refused or not.
 struct Assessment {
     ImageQuality image;
     int minutiae = 0;              // NBIS minutiae in the enhanced 500 ppi image
@@ -89,12 +101,13 @@ public:
                                                core::Millis timeout);
     core::Result<FingerVerify> verifyImage(const std::vector<uint8_t>& print, const FingerImage& probe,
                                            core::Millis timeout);
-    // Analysis/benchmark: the bozorth score of one probe (prepared with `e`) against each
-    // print, through libfprint's identify (one minutiae detection, the real matcher). Per
-    // print the best impression score, as verify would see it (a print stops being scored
-    // at its first impression >= 40). No quality gate.
-    core::Result<std::vector<int>> scoreAgainst(const std::vector<std::vector<uint8_t>>& prints,
-                                                const FingerImage& probe, Enhancement e, core::Millis timeout);
+    // Analysis/benchmark: the bozorth score of one probe (prepared with `e`) against every
+    // impression of every print, through libfprint's identify (the real matcher; one more
+    // minutiae detection after each impression scoring >= 40). out[print][impression].
+    // All zero when libfprint finds too few minutiae in the probe. No quality gate.
+    core::Result<std::vector<std::vector<int>>> impressionScores(const std::vector<std::vector<uint8_t>>& prints,
+                                                                 const FingerImage& probe, Enhancement e,
+                                                                 core::Millis timeout);
     // Quality gate only (NBIS minutiae through libfprint's public FpImage API).
     core::Result<Assessment> assess(const FingerImage& image, Enhancement e);
 
@@ -108,14 +121,25 @@ public:
 
 private:
     explicit LibfprintReader(std::unique_ptr<Impl> impl);
+    // 3..5 chosen 500 ppi captures -> libfprint enrolment(s) -> one (merged) print.
+    core::Result<FingerEnrolment> enrolPrepared(std::vector<Image> chosen, const Progress& progress,
+                                                core::Millis timeout);
     std::unique_ptr<Impl> impl_;
 };
+
+// Which captures an enrolment uses (indices, at most `want`): the gate's accepted ones in
+// order, then refused ones that show a finger's ridges (not refusedBeforeMatching) and that
+// libfprint can still use (>= kNbisMinMinutiae), most minutiae first.
+std::vector<std::size_t> chooseEnrolCaptures(const std::vector<Assessment>& assessed, std::size_t want);
 
 // Merges fp_print_serialize blobs of NBIS prints into one blob holding all their
 // minutiae sets (metadata of the first). The result deserialises with fp_print_deserialize.
 core::Result<std::vector<uint8_t>> mergePrints(const std::vector<std::vector<uint8_t>>& prints);
 // Number of minutiae sets (impressions) in a print blob.
 core::Result<int> printImpressions(const std::vector<uint8_t>& print);
+// One print blob per minutiae set (impression), same metadata: lets libfprint's identify
+// report a bozorth score per impression (its verify stops at the first score >= 40).
+core::Result<std::vector<std::vector<uint8_t>>> splitPrint(const std::vector<uint8_t>& print);
 
 // libfprint FpDeviceError codes the tests inject (stable values of libfprint's enum).
 inline constexpr int kFpErrorProto = 5;

@@ -20,6 +20,8 @@ FingerHint hintFor(devices::FingerGuidance g, FingerHint previous) {
         case devices::FingerGuidance::CleanSensor: return FingerHint::CleanSensor;
         case devices::FingerGuidance::PlaceFinger: return FingerHint::Centre;
         case devices::FingerGuidance::RemoveAndRetry: return FingerHint::LiftAndPlaceAgain;
+        case devices::FingerGuidance::Moisten: return FingerHint::Moisten;
+        case devices::FingerGuidance::Centre: return FingerHint::Centre;
     }
     return FingerHint::Centre;
 }
