@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -28,6 +30,63 @@ Result<Json> loadJsonFile(const std::filesystem::path& path) {
     std::ostringstream ss;
     ss << in.rdbuf();
     return parseJsonText(ss.str(), path.string());
+}
+
+namespace {
+
+// Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a
+// substring): "stor" -> "store" is 1, "pth" -> "path" is 1, "ptah" -> "path" is 1.
+std::size_t editDistance(const std::string& a, const std::string& b) {
+    const std::size_t n = a.size(), m = b.size();
+    std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+    for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= n; ++i)
+        for (std::size_t j = 1; j <= m; ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[n][m];
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+std::string nearestKey(const std::string& key, const std::vector<std::string>& candidates) {
+    const std::string k = lower(key);
+    std::string best;
+    std::size_t bestDistance = std::string::npos;
+    for (const auto& c : candidates) {
+        const std::size_t d = editDistance(k, lower(c));
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = c;
+        }
+    }
+    // A third of the longer name (at least 1, at most 3 edits) is still a misspelling;
+    // beyond that the hint would mislead more than it helps.
+    const std::size_t longer = std::max(k.size(), best.size());
+    const std::size_t allowed = std::clamp<std::size_t>(longer / 3, 1, 3);
+    return bestDistance <= allowed ? best : std::string();
+}
+
+Status ConfigView::onlyKeys(const std::vector<std::string>& known, const std::string& where) const {
+    if (!j_->is_object())
+        return makeError("config.bad_value", (path_.empty() ? std::string("the configuration") : path_) + ": must be an object");
+    for (const auto& [key, value] : j_->items()) {
+        if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+        std::string msg = keyPath(key) + ": unknown key";
+        if (const std::string hint = nearestKey(key, known); !hint.empty()) msg += " (did you mean " + keyPath(hint) + "?)";
+        if (!where.empty()) msg += " (" + where + " lists the keys)";
+        return makeError("config.unknown_key", msg);
+    }
+    return {};
 }
 
 Error ConfigView::missing(const std::string& key) const {

@@ -18,6 +18,10 @@ using Json = nlohmann::json;
 Result<Json> loadJsonFile(const std::filesystem::path& path);
 Result<Json> parseJsonText(const std::string& text, const std::string& what);
 
+// The candidate closest to `key` by edit distance (insertions, deletions, substitutions,
+// swaps of neighbours), or "" when none is close enough to be a likely misspelling.
+std::string nearestKey(const std::string& key, const std::vector<std::string>& candidates);
+
 class ConfigView {
 public:
     ConfigView(const Json& j, std::string path = "") : j_(&j), path_(std::move(path)) {}
@@ -41,6 +45,12 @@ public:
     Result<bool> booleanOr(const std::string& key, bool fallback) const;
     // ISO 8601 UTC time or date value.
     Result<int64_t> unixTime(const std::string& key) const;
+
+    // Strict configuration: every key of this object must be one of `known`. An unknown key
+    // is config.unknown_key naming the full key, with the nearest known key as a hint
+    // ("store.pth: unknown key (did you mean store.path?)"); `where` says where the list
+    // of keys is documented. A non-object is config.bad_value.
+    Status onlyKeys(const std::vector<std::string>& known, const std::string& where = "") const;
 
     Error missing(const std::string& key) const;
     Error bad(const std::string& key, const std::string& why) const;

@@ -16,6 +16,7 @@
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/image_file.h"
+#include "kiosk/kiosk_config.h"
 #include "kiosk/lane/lane_commands.h"
 #include "kiosk/lane/lane_services.h"
 #include "kiosk/lane/live.h"
@@ -97,6 +98,15 @@ int main(int argc, char** argv) {
     core::ConfigView cfg(*cfgJson);
     const fs::path configDir = fs::absolute(a.config).parent_path();
     auto rel = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : configDir / p; };
+    // Strict configuration (kiosk/kiosk_config.h): the whole file, before anything starts.
+    {
+        auto m = cfg.oneOf("mode", {"demo", "live", "registration"}, "demo");
+        const bool reg = a.mode == "registration" || (a.mode.empty() && m.ok() && *m == "registration");
+        if (auto st = checkKioskConfig(cfg, reg ? KioskRole::Registration : KioskRole::Lane, configDir); !st.ok()) {
+            std::cerr << "kiosk: " << st.error().code << ": " << st.error().message << "\n";
+            return 2;
+        }
+    }
 
     // Paths: the build folder holds the converted face model and the generated demo data.
     const fs::path buildDir = exeDir().parent_path();
@@ -195,9 +205,10 @@ int main(int argc, char** argv) {
         auto laneId = cfg.stringOr("lane_id", "01");
         auto u = lane::UiBridge::create(*uiCfg, a.windowed, a.screenshots, laneId.valueOr("01"));
         if (!u.ok()) {
-            std::cerr << "kiosk: " << u.error().message << "\n"
-                      << "kiosk: no display here, so the lane runs headless (use --headless to skip this "
-                         "message; on a kiosk, start it inside the X session).\n";
+            // No mode changes silently: only a demo without a display plays on headless.
+            std::cerr << uiFailureMessage(u.error(), a.live);
+            if (uiFailure(u.error(), a.live) == UiFailure::Stop) return u.error().code == "ui.no_display" ? 3 : 2;
+            core::logWarn("kiosk.headless", {{"reason", "no display"}, {"code", u.error().code}});
             a.headless = true;
         } else {
             ui = std::move(*u);

@@ -70,12 +70,16 @@ core::Result<PolicyConfig> loadPolicyConfig(const core::ConfigView& p) {
     if (!p.json().is_object())
         return core::makeError("config.bad_value", (p.path().empty() ? std::string("policy") : p.path()) +
                                                        ": must be an object");
+    KIOSK_TRY(p.onlyKeys({"utc_offset_minutes", "minimum_age", "registration_delay_minutes", "registration_minimum_age",
+                          "health_code", "health_code_from_server"},
+                         "docs/policies.md"));
     KIOSK_ASSIGN_OR_RETURN(int64_t offsetMin, p.integerOr("utc_offset_minutes", c.utcOffsetSeconds / 60, -720, 840));
     c.utcOffsetSeconds = offsetMin * 60;
 
     if (p.has("minimum_age")) {
         std::vector<MinimumAgeRule> rules;
         KIOSK_TRY(forEachDated(p, "minimum_age", [&](const core::ConfigView& item, Date from) -> core::Status {
+            KIOSK_TRY(item.onlyKeys({"from", "years"}, "docs/policies.md"));
             KIOSK_ASSIGN_OR_RETURN(int64_t years, item.integer("years", 0, 120));
             rules.push_back(MinimumAgeRule{from, static_cast<int>(years)});
             return {};
@@ -86,6 +90,7 @@ core::Result<PolicyConfig> loadPolicyConfig(const core::ConfigView& p) {
 
     if (p.has("registration_delay_minutes")) {
         KIOSK_ASSIGN_OR_RETURN(core::ConfigView d, p.child("registration_delay_minutes"));
+        KIOSK_TRY(d.onlyKeys({"self_service_machine", "enrolment_office"}, "docs/policies.md"));
         KIOSK_ASSIGN_OR_RETURN(int64_t ssm,
                                d.integerOr("self_service_machine", c.delaySelfServiceSeconds / 60, 0, 10080));
         KIOSK_ASSIGN_OR_RETURN(int64_t office,
@@ -100,6 +105,7 @@ core::Result<PolicyConfig> loadPolicyConfig(const core::ConfigView& p) {
     if (p.has("health_code")) {
         std::vector<HealthRuleSet> rules;
         KIOSK_TRY(forEachDated(p, "health_code", [&](const core::ConfigView& item, Date from) -> core::Status {
+            KIOSK_TRY(item.onlyKeys({"from", "required", "max_code_age_minutes", "hc1_accepted"}, "docs/policies.md"));
             HealthRuleSet r;
             r.from = from;
             KIOSK_ASSIGN_OR_RETURN(r.required, item.boolean("required"));

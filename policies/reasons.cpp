@@ -69,6 +69,10 @@ constexpr std::array kReasons{
                KIOSK_OUT_OF_SERVICE_PT, "Trust list older than its 30-day offline validity: refresh it."},
     ReasonText{"trust.stale_warning", ReasonKind::Warning, "請繼續。", "Please continue.", "Por favor, continue.",
                "Trust list will expire soon (day 23..30 offline): refresh it."},
+    ReasonText{"trust.missing", ReasonKind::Refusal, KIOSK_OUT_OF_SERVICE_ZH, KIOSK_OUT_OF_SERVICE_EN,
+               KIOSK_OUT_OF_SERVICE_PT,
+               "No valid trust list (trust.file missing or unreadable, none from the clearance service yet): the lane "
+               "stays out of service until one arrives."},
     ReasonText{"trust.clock_rollback", ReasonKind::Refusal, KIOSK_OUT_OF_SERVICE_ZH, KIOSK_OUT_OF_SERVICE_EN,
                KIOSK_OUT_OF_SERVICE_PT, "Device clock is earlier than the trust list's last known time: clock rolled back."},
     ReasonText{"trust.bad_signature", ReasonKind::Refusal, KIOSK_OUT_OF_SERVICE_ZH, KIOSK_OUT_OF_SERVICE_EN,

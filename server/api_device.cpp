@@ -40,6 +40,21 @@ core::Result<Json> doorsField(const apijson::Fields& parent) {
     return out;
 }
 
+// "reasons": up to 32 reason codes (a crossing's, or why a lane is out of service).
+core::Result<Json> reasonList(Fields& f) {
+    KIOSK_ASSIGN_OR_RETURN(const Json* reasons, f.array("reasons", 0, 32));
+    Json list = Json::array();
+    for (size_t i = 0; i < reasons->size(); ++i) {
+        const Json& r = (*reasons)[i];
+        const std::string at = f.at("reasons") + "[" + std::to_string(i) + "]";
+        if (!r.is_string()) return core::makeError("api.bad_type", at + ": must be a string");
+        if (!apijson::isReasonCode(r.get_ref<const std::string&>()))
+            return core::makeError("api.bad_value", at + ": must be a reason code");
+        list.push_back(r);
+    }
+    return list;
+}
+
 core::Result<Json> checkPayload(const std::string& kind, const Json& p, const std::string& path) {
     Fields f(p, path);
     Json out = Json::object();
@@ -47,17 +62,7 @@ core::Result<Json> checkPayload(const std::string& kind, const Json& p, const st
         KIOSK_TRY(f.requireOnly({"lane", "outcome", "reasons", "reference", "qr_hash", "lane_ms"}));
         KIOSK_ASSIGN_OR_RETURN(out["lane"], f.string("lane", apijson::isDeviceId, "a lane id"));
         KIOSK_ASSIGN_OR_RETURN(out["outcome"], f.oneOf("outcome", kOutcomes));
-        KIOSK_ASSIGN_OR_RETURN(const Json* reasons, f.array("reasons", 0, 32));
-        Json list = Json::array();
-        for (size_t i = 0; i < reasons->size(); ++i) {
-            const Json& r = (*reasons)[i];
-            const std::string at = f.at("reasons") + "[" + std::to_string(i) + "]";
-            if (!r.is_string()) return core::makeError("api.bad_type", at + ": must be a string");
-            if (!apijson::isReasonCode(r.get_ref<const std::string&>()))
-                return core::makeError("api.bad_value", at + ": must be a reason code");
-            list.push_back(r);
-        }
-        out["reasons"] = std::move(list);
+        KIOSK_ASSIGN_OR_RETURN(out["reasons"], reasonList(f));
         KIOSK_ASSIGN_OR_RETURN(out["reference"], f.string("reference", emptyOrReference, "a reference or empty"));
         KIOSK_ASSIGN_OR_RETURN(out["qr_hash"], f.string("qr_hash", emptyOrHex64, "64 lowercase hex or empty"));
         KIOSK_ASSIGN_OR_RETURN(out["lane_ms"], f.integer("lane_ms", 0, kI64Max));
@@ -71,8 +76,8 @@ core::Result<Json> checkPayload(const std::string& kind, const Json& p, const st
         KIOSK_ASSIGN_OR_RETURN(out["lane"], f.string("lane", apijson::isDeviceId, "a lane id"));
         KIOSK_ASSIGN_OR_RETURN(out["reason"], f.string("reason", apijson::isReasonCode, "a reason code"));
     } else if (kind == "heartbeat") {
-        KIOSK_TRY(f.requireOnly({"lane", "state", "in_service", "doors", "enrolment_cursor", "enrolment_age_s",
-                                 "outbox_depth", "trust_list_version"}));
+        KIOSK_TRY(f.requireOnly({"lane", "state", "in_service", "reasons", "doors", "enrolment_cursor",
+                                 "enrolment_age_s", "outbox_depth", "trust_list_version"}));
         KIOSK_ASSIGN_OR_RETURN(out["lane"], f.string("lane", apijson::isDeviceId, "a lane id"));
         if (f.has("state")) {
             KIOSK_ASSIGN_OR_RETURN(out["state"], f.string("state", apijson::isStateName, "a lane state name"));
@@ -82,6 +87,9 @@ core::Result<Json> checkPayload(const std::string& kind, const Json& p, const st
         }
         if (f.has("doors")) {
             KIOSK_ASSIGN_OR_RETURN(out["doors"], doorsField(f));
+        }
+        if (f.has("reasons")) {
+            KIOSK_ASSIGN_OR_RETURN(out["reasons"], reasonList(f));
         }
         const std::pair<const char*, int64_t> ints[] = {
             {"enrolment_cursor", 0}, {"enrolment_age_s", -1}, {"outbox_depth", 0}, {"trust_list_version", 0}};

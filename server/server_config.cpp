@@ -26,13 +26,9 @@ bool isIpLiteral(const std::string& a) {
     return inet_pton(AF_INET, a.c_str(), buf) == 1 || inet_pton(AF_INET6, a.c_str(), buf) == 1;
 }
 
-// Every key of `v` must be in `allowed`; the error names the first one that is not.
+// Every key of `v` must be in `allowed` (config.unknown_key with a "did you mean" hint).
 core::Status onlyKeys(const ConfigView& v, std::initializer_list<const char*> allowed) {
-    if (!v.json().is_object()) return makeError("config.bad_value", (v.path().empty() ? "the configuration" : v.path()) + ": must be an object");
-    const std::set<std::string> ok(allowed.begin(), allowed.end());
-    for (const auto& [k, val] : v.json().items())
-        if (!ok.count(k)) return makeError("config.unknown_key", v.keyPath(k) + ": unknown key");
-    return {};
+    return v.onlyKeys(std::vector<std::string>(allowed.begin(), allowed.end()), "docs/server.md");
 }
 
 // An optional section: absent is an empty object.

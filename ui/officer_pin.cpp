@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -60,23 +61,44 @@ core::Result<std::string> hashOfficerPin(const std::string& pin, int iterations)
     return hashOfficerPinWithSalt(pin, salt, iterations);
 }
 
-bool verifyOfficerPin(const std::string& pin, const std::string& hashString) {
+namespace {
+
+struct ParsedHash {
+    int iterations = 0;
+    std::string salt, hash;
+};
+
+// "pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>", or nothing.
+std::optional<ParsedHash> parseHash(const std::string& hashString) {
     std::vector<std::string> parts;
     std::stringstream ss(hashString);
     std::string part;
     while (std::getline(ss, part, '$')) parts.push_back(part);
-    if (parts.size() != 4 || parts[0] != kScheme) return false;
-    int iterations = 0;
+    if (parts.size() != 4 || parts[0] != kScheme) return std::nullopt;
+    ParsedHash p;
     try {
-        iterations = std::stoi(parts[1]);
+        std::size_t used = 0;
+        p.iterations = std::stoi(parts[1], &used);
+        if (used != parts[1].size()) return std::nullopt;
     } catch (...) {
-        return false;
+        return std::nullopt;
     }
-    if (iterations < 1000 || iterations > 10000000) return false;
-    std::string salt, expected, actual;
-    if (!unb64(parts[2], salt) || !unb64(parts[3], expected) || expected.size() != kHashLen) return false;
-    if (!derive(pin, salt, iterations, actual)) return false;
-    return CRYPTO_memcmp(actual.data(), expected.data(), kHashLen) == 0;
+    if (p.iterations < 1000 || p.iterations > 10000000) return std::nullopt;
+    if (!unb64(parts[2], p.salt) || !unb64(parts[3], p.hash) || p.hash.size() != kHashLen)
+        return std::nullopt;
+    return p;
+}
+
+}  // namespace
+
+bool wellFormedOfficerPinHash(const std::string& hashString) { return parseHash(hashString).has_value(); }
+
+bool verifyOfficerPin(const std::string& pin, const std::string& hashString) {
+    auto p = parseHash(hashString);
+    if (!p) return false;
+    std::string actual;
+    if (!derive(pin, p->salt, p->iterations, actual)) return false;
+    return CRYPTO_memcmp(actual.data(), p->hash.data(), kHashLen) == 0;
 }
 
 }  // namespace kiosk::ui

@@ -15,6 +15,9 @@ core::Result<std::string> hashOfficerPin(const std::string& pin, int iterations 
 // Same but with a given salt (tests).
 core::Result<std::string> hashOfficerPinWithSalt(const std::string& pin, const std::string& salt,
                                                  int iterations);
+// The configuration's check: a hash `kioskctl ui hash-pin` could have made (scheme,
+// iterations 1000..10000000, 32-byte hash, all base64 valid).
+bool wellFormedOfficerPinHash(const std::string& hashString);
 // true when pin matches; false on mismatch or a malformed hash string (constant-time compare).
 bool verifyOfficerPin(const std::string& pin, const std::string& hashString);
 

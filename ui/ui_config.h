@@ -12,12 +12,20 @@
 //     "font_bold": "...", "font_face_index": 3,
 //     "assets_dir": ""                                       (default: the source tree's assets/)
 //   }
-// Errors name the key ("config.bad_value: ui.width: ...").
+// Errors name the key ("config.bad_value: ui.width: ..."); an unknown key is
+// config.unknown_key with a "did you mean" hint; a font file that is not there is the
+// font key's config.bad_value (never "no display").
+#include <string>
+#include <vector>
+
 #include "core/config.h"
 #include "core/result.h"
 #include "ui/app.h"
 
 namespace kiosk::ui {
+
+// Every key windowOptionsFromConfig reads.
+const std::vector<std::string>& uiConfigKeys();
 
 // `ui` is the "ui" object (or an empty object when the configuration has none).
 core::Result<WindowOptions> windowOptionsFromConfig(const core::ConfigView& ui);

@@ -1,6 +1,7 @@
 #include "devices/io/device_factory.h"
 
 #include "core/log.h"
+#include "devices/io/device_config.h"
 #include "devices/io/hid_qr_scanner.h"
 #include "devices/io/modbus_gate.h"
 #include "devices/io/opencv_camera.h"
@@ -102,12 +103,15 @@ DeviceSet::~DeviceSet() {
 }
 
 core::Result<DeviceSet> createDevices(const core::ConfigView& devicesConfig, core::Clock& clock) {
+    // A misspelt device ("gatee") would silently be a simulated one: refused by name.
+    KIOSK_TRY(devicesConfig.onlyKeys({"camera", "qr", "document", "gate", "printer"}, "docs/devices.md"));
     DeviceSet set;
     set.health = std::make_unique<HealthRegistry>(clock);
 
     // Camera.
     {
         KIOSK_ASSIGN_OR_RETURN(auto cfg, section(devicesConfig, "camera"));
+        KIOSK_TRY(checkDeviceSection(cfg, "camera"));  // every key known for its backend
         KIOSK_ASSIGN_OR_RETURN(auto backend, cfg.oneOf("backend", {"sim", "opencv"}, "sim"));
         if (backend == "sim") {
             KIOSK_ASSIGN_OR_RETURN(auto fps, cfg.integerOr("fps", 15, 1, 120));
@@ -123,6 +127,7 @@ core::Result<DeviceSet> createDevices(const core::ConfigView& devicesConfig, cor
     // QR scanner.
     {
         KIOSK_ASSIGN_OR_RETURN(auto cfg, section(devicesConfig, "qr"));
+        KIOSK_TRY(checkDeviceSection(cfg, "qr"));  // every key known for its backend
         KIOSK_ASSIGN_OR_RETURN(auto backend, cfg.oneOf("backend", {"sim", "camera", "serial", "hid"}, "sim"));
         if (backend == "sim") {
             auto qr = std::make_unique<sim::SimQrScanner>(clock);
@@ -179,6 +184,7 @@ core::Result<DeviceSet> createDevices(const core::ConfigView& devicesConfig, cor
     // Document reader.
     {
         KIOSK_ASSIGN_OR_RETURN(auto cfg, section(devicesConfig, "document"));
+        KIOSK_TRY(checkDeviceSection(cfg, "document"));  // every key known for its backend
         KIOSK_ASSIGN_OR_RETURN(auto backend, cfg.oneOf("backend", {"sim", "serial"}, "sim"));
         if (backend == "sim") {
             auto doc = std::make_unique<sim::SimDocumentReader>(clock);
@@ -203,6 +209,7 @@ core::Result<DeviceSet> createDevices(const core::ConfigView& devicesConfig, cor
     // Gate.
     {
         KIOSK_ASSIGN_OR_RETURN(auto cfg, section(devicesConfig, "gate"));
+        KIOSK_TRY(checkDeviceSection(cfg, "gate"));  // every key known for its backend
         KIOSK_ASSIGN_OR_RETURN(auto backend, cfg.oneOf("backend", {"sim", "modbus"}, "sim"));
         if (backend == "sim") {
             auto gate = std::make_unique<sim::SimGate>(clock);

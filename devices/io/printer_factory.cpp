@@ -1,9 +1,9 @@
 // createPrinter(): devices.printer -> a simulated, ESC/POS or CUPS receipt printer.
 #include <filesystem>
-#include <set>
 
 #include "core/log.h"
 #include "devices/io/cups_printer.h"
+#include "devices/io/device_config.h"
 #include "devices/io/device_factory.h"
 #include "devices/io/escpos_printer.h"
 #include "devices/io/receipt_render.h"
@@ -25,22 +25,6 @@ private:
     core::Error e_;
 };
 
-const std::set<std::string> kRenderKeys = {"width_dots", "font", "font_bold", "font_face_index"};
-const std::set<std::string> kSimKeys = {"backend", "out_dir", "print_ms"};
-const std::set<std::string> kEscPosKeys = {"backend", "port", "device", "baud", "flow_control", "status_query",
-                                           "status_timeout_ms", "print_timeout_ms", "feed_lines"};
-const std::set<std::string> kCupsKeys = {"backend", "queue", "media", "dpi", "print_timeout_ms"};
-
-core::Status checkKeys(const core::ConfigView& cfg, const std::set<std::string>& known, const std::string& backend) {
-    if (!cfg.json().is_object()) return core::makeError("config.bad_value", cfg.path() + ": must be an object");
-    for (const auto& [key, value] : cfg.json().items()) {
-        if (known.count(key) || kRenderKeys.count(key)) continue;
-        return core::makeError("config.unknown_key", cfg.keyPath(key) + ": unknown key for the " + backend +
-                                                         " printer (docs/devices.md lists the keys)");
-    }
-    return {};
-}
-
 // "20261122T150500Z" for file names.
 std::string compactUtc(core::WallTime t) {
     std::string iso = core::formatIsoUtc(t);  // 2026-11-22T15:05:00Z
@@ -58,10 +42,10 @@ core::Result<PrinterSet> createPrinter(const core::ConfigView& devicesConfig, co
     if (devicesConfig.has("printer")) {
         KIOSK_ASSIGN_OR_RETURN(cfg, devicesConfig.child("printer"));
     }
+    KIOSK_TRY(checkDeviceSection(cfg, "printer"));  // every key known for its backend (device_config.h)
     KIOSK_ASSIGN_OR_RETURN(auto backend, cfg.oneOf("backend", {"sim", "escpos", "cups"}, "sim"));
     PrinterSet set;
     if (backend == "sim") {
-        KIOSK_TRY(checkKeys(cfg, kSimKeys, backend));
         KIOSK_ASSIGN_OR_RETURN(auto render, ReceiptRenderOptions::fromConfig(cfg));
         KIOSK_ASSIGN_OR_RETURN(auto outDir,
                                cfg.stringOr("out_dir", (std::filesystem::temp_directory_path() / "kiosk-receipts").string()));
@@ -84,7 +68,6 @@ core::Result<PrinterSet> createPrinter(const core::ConfigView& devicesConfig, co
         set.simPrinter = p.get();
         set.printer = std::move(p);
     } else if (backend == "escpos") {
-        KIOSK_TRY(checkKeys(cfg, kEscPosKeys, backend));
         KIOSK_ASSIGN_OR_RETURN(auto ec, EscPosConfig::fromConfig(cfg));
         auto p = EscPosPrinter::open(ec);
         if (p.ok()) {
@@ -96,7 +79,6 @@ core::Result<PrinterSet> createPrinter(const core::ConfigView& devicesConfig, co
             set.printer = std::make_unique<UnavailablePrinter>(p.error());
         }
     } else {
-        KIOSK_TRY(checkKeys(cfg, kCupsKeys, backend));
         KIOSK_ASSIGN_OR_RETURN(auto cc, CupsConfig::fromConfig(cfg));
         set.printer = std::make_unique<CupsPrinter>(cc);
     }

@@ -34,6 +34,9 @@ core::Json heartbeatFields(const std::string& laneId, const LaneState& s,
                            const std::optional<devices::GateStatus>& gate) {
     core::Json hb{{"lane", laneId}, {"state", toString(s.state)}, {"in_service", !laneStopped(s) && !s.officerOutOfService}};
     if (gate) hb["doors"] = core::Json{{"entry", doorName(gate->entry)}, {"exit", doorName(gate->exit)}};
+    // Why a stopped lane is stopped (e.g. trust.missing): the centre sees it without
+    // waiting for the next lane_state event.
+    if (s.state == State::OutOfService && !s.reasons.empty()) hb["reasons"] = s.reasons;
     return hb;
 }
 

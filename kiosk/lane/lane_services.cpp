@@ -308,6 +308,12 @@ DataFreshness LaneServices::enrolmentFreshness(core::WallTime now) const {
 }
 
 std::optional<ev::DeviceFault> LaneServices::serviceFault(core::WallTime now) {
+    if (config_.requireTrustList) {
+        auto list = trust_.current();
+        if (!list || list->empty()) return ev::DeviceFault{"trust", kTrustMissing};
+        if (core::toUnixSeconds(now) - list->issuedAt() > config_.trust.offlineValiditySeconds)
+            return ev::DeviceFault{"trust", "trust.stale"};
+    }
     if (enrolmentFreshness(now) == DataFreshness::Stale) return ev::DeviceFault{"sync", kEnrolmentsStale};
     return std::nullopt;
 }

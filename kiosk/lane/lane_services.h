@@ -22,6 +22,10 @@ struct LaneServicesConfig {
     credentials::VerifyOptions verify;
     credentials::TrustPolicy trust;
     policies::PolicyConfig policy;
+    // Live lanes: without a trust list that is there and within its offline validity the
+    // lane stays out of service (kTrustMissing / trust.stale) instead of refusing every
+    // QR, and comes back by itself once a list arrives. Scripted lanes bring their own.
+    bool requireTrustList = false;
 };
 
 struct OfficerAlert {
@@ -31,6 +35,9 @@ struct OfficerAlert {
     // event's `seq`), used by the server's ack_alert command. 0 when it was not queued.
     int64_t id = 0;
 };
+
+// The lane's reason for stopping when it has no trust list to verify QR codes with.
+inline constexpr const char* kTrustMissing = "trust.missing";
 
 // The lane's reason for stopping when its enrolment data is too old.
 inline constexpr const char* kEnrolmentsStale = "sync.enrolments_stale";

@@ -16,6 +16,7 @@
 #include "kiosk/lane/lane_shell.h"
 #include "kiosk/lane/lane_sync.h"
 #include "kiosk/store/store.h"
+#include "kiosk/store/store_lock.h"
 #include "kiosk/lane/officer.h"
 #include "kiosk/sync/sync_agent.h"
 #include "kiosk/sync_bridge.h"
@@ -68,6 +69,9 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     const fs::path db = rel(*dbPath), key = rel(*keyPath);
     std::error_code ec;
     fs::create_directories(db.parent_path(), ec);
+    // One kiosk per store (kiosk/store/store_lock.h), held until the lane stops.
+    auto storeLock = store::StoreLock::acquire(db);
+    if (!storeLock.ok()) return fail(storeLock.error());
     store::StoreOptions so;
     so.keyFile = key;
     so.missingKey = store::MissingKey::CreateForUnkeyedStore;
@@ -114,6 +118,9 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     auto laneId = cfg.stringOr("lane_id", "LANE-01");
     if (!laneId.ok()) return fail(laneId.error());
     sc.laneId = *laneId;
+    // A live lane without a valid trust list would refuse every QR: it stays out of
+    // service (trust.missing / trust.stale) until a list arrives (file or sync).
+    sc.requireTrustList = true;
     auto policy = policies::loadPolicyConfigFromRoot(cfg.json());
     if (!policy.ok()) return fail(policy.error());
     sc.policy = *policy;

@@ -5,11 +5,13 @@
 #include <iostream>
 #include <random>
 
+#include "core/log.h"
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/io/device_factory.h"
 #include "devices/io/image_file.h"
 #include "devices/io/receipt_render.h"
 #include "devices/sim/sim_printer.h"
+#include "kiosk/kiosk_config.h"
 #include "kiosk/registration/registration_scenario.h"
 #include "kiosk/scenario/scenario_support.h"
 #include "kiosk/scenario/simulated_inputs.h"
@@ -157,10 +159,14 @@ int runRegistrationApp(const core::ConfigView& cfg, const RegistrationAppOptions
         ctx.utcOffsetMinutes = static_cast<int>(env.settings.policy.utcOffsetSeconds / 60);
         ctx.deviceId = env.settings.deviceId;
         auto u = RegistrationUiBridge::create(*uiCfg, o.windowed, o.screenshots, ctx, env.machine.timeoutWarning);
-        if (!u.ok())
-            std::cerr << "kiosk: " << u.error().message << "\nkiosk: no display here, so the machine runs headless\n";
-        else
+        if (!u.ok()) {
+            // No mode changes silently (kiosk/kiosk_config.h): only a demo without a display plays on headless.
+            std::cerr << uiFailureMessage(u.error(), false);
+            if (uiFailure(u.error(), false) == UiFailure::Stop) return u.error().code == "ui.no_display" ? 3 : 2;
+            core::logWarn("registration.headless", {{"reason", "no display"}, {"code", u.error().code}});
+        } else {
             ui = std::move(*u);
+        }
     }
     if (ui) {
         so.onState = [&](const RegistrationState& s) { ui->tick(s); };

@@ -10,11 +10,13 @@
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/device_factory.h"
+#include "kiosk/kiosk_config.h"
 #include "kiosk/registration/registration_app.h"
 #ifdef KIOSK_HAS_REGISTRATION_UI
 #include "kiosk/registration/registration_ui_bridge.h"
 #endif
 #include "kiosk/store/store.h"
+#include "kiosk/store/store_lock.h"
 #include "kiosk/sync/biometric_envelope.h"
 #include "kiosk/sync/enrolment_wire.h"
 #include "kiosk/sync/sync_agent.h"
@@ -85,6 +87,14 @@ int runRegistrationLive(const core::ConfigView& cfg, const RegistrationAppOption
 
     auto storeCfg = section("store");
     if (!storeCfg.ok()) return fail(storeCfg.error(), 2);
+    // One machine per store (kiosk/store/store_lock.h), held until the machine stops.
+    auto lockPath = storeCfg->stringOr("path", "kiosk-data/registration.sqlite");
+    if (!lockPath.ok()) return fail(lockPath.error(), 2);
+    std::error_code lockDirError;
+    const fs::path lockStore = fs::path(*lockPath).is_absolute() ? fs::path(*lockPath) : o.configDir / *lockPath;
+    fs::create_directories(lockStore.parent_path(), lockDirError);
+    auto storeLock = store::StoreLock::acquire(lockStore);
+    if (!storeLock.ok()) return fail(storeLock.error(), 3);
     auto st = openStore(*storeCfg, o.configDir);
     if (!st.ok()) return fail(st.error(), 3);
 
@@ -123,10 +133,14 @@ int runRegistrationLive(const core::ConfigView& cfg, const RegistrationAppOption
         ctx.utcOffsetMinutes = static_cast<int>(settings.policy.utcOffsetSeconds / 60);
         ctx.deviceId = settings.deviceId;
         auto u = RegistrationUiBridge::create(*uiCfg, o.windowed, o.screenshots, ctx, machine.timeoutWarning);
-        if (!u.ok())
-            std::cerr << "kiosk: " << u.error().message << "\nkiosk: no display here, so the machine runs headless\n";
-        else
+        if (!u.ok()) {
+            // No mode changes silently (kiosk/kiosk_config.h): only a demo without a display plays on headless.
+            std::cerr << uiFailureMessage(u.error(), true);
+            if (uiFailure(u.error(), true) == UiFailure::Stop) return u.error().code == "ui.no_display" ? 3 : 2;
+            core::logWarn("registration.headless", {{"reason", "no display"}, {"code", u.error().code}});
+        } else {
             ui = std::move(*u);
+        }
     }
 #else
     if (!o.headless) std::cerr << "kiosk: this build has no registration screens; the machine runs headless\n";

@@ -49,11 +49,8 @@ public:
     devices::DeviceHealth health() const override { return {"printer", devices::DeviceState::Ready, "always"}; }
 };
 
-core::Status checkKnown(const ConfigView& v, const std::set<std::string>& known) {
-    for (const auto& [key, value] : v.json().items())
-        if (!known.count(key))
-            return core::makeError("config.unknown_key", v.keyPath(key) + ": unknown key (docs/registration.md)");
-    return {};
+core::Status checkKnown(const core::ConfigView& v, const std::vector<std::string>& known) {
+    return v.onlyKeys(known, "docs/registration.md");
 }
 
 core::Result<std::vector<fs::path>> pathList(const RegistrationEnvironment& env, const ConfigView& v, const std::string& key,

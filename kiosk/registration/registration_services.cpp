@@ -25,11 +25,8 @@ policies::Residency toPolicy(store::Residency r) {
 
 policies::Date dateOf(const std::string& s) { return policies::parseDate(s).value_or(policies::Date{}); }
 
-core::Status checkKnown(const core::ConfigView& v, const std::set<std::string>& known) {
-    for (const auto& [key, value] : v.json().items())
-        if (!known.count(key))
-            return core::makeError("config.unknown_key", v.keyPath(key) + ": unknown key (docs/registration.md)");
-    return {};
+core::Status checkKnown(const core::ConfigView& v, const std::vector<std::string>& known) {
+    return v.onlyKeys(known, "docs/registration.md");
 }
 
 // Reference alphabet without look-alikes (0/O, 1/I), as the resident reads it off the receipt.
@@ -116,8 +113,8 @@ core::Status registrationSettingsFromConfig(const core::ConfigView& v, Registrat
                             {"confirm", &m.confirmTimeout},         {"commit", &m.commitTimeout},
                             {"receipt", &m.receiptTimeout},         {"refused", &m.refusedTimeout},
                             {"out_of_service", &m.outOfServiceRecheck}, {"warning", &m.timeoutWarning}};
-        std::set<std::string> names;
-        for (const auto& k : keys) names.insert(k.name);
+        std::vector<std::string> names;
+        for (const auto& k : keys) names.push_back(k.name);
         KIOSK_TRY(checkKnown(t, names));
         for (const auto& k : keys) {
             KIOSK_ASSIGN_OR_RETURN(int64_t ms, t.integerOr(k.name, k.field->count(), 1000, 3600000));

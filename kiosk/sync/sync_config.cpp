@@ -1,6 +1,6 @@
 // The "sync" section of the kiosk configuration (docs/sync.md lists every key).
 #include <filesystem>
-#include <set>
+#include <vector>
 
 #include "kiosk/sync/sync_agent.h"
 
@@ -12,8 +12,8 @@ using core::Result;
 
 namespace {
 
-const std::set<std::string>& knownKeys() {
-    static const std::set<std::string> keys = {
+const std::vector<std::string>& knownKeys() {
+    static const std::vector<std::string> keys = {
         "server",           "cert_file",         "key_file",           "ca_file",
         "template_key_file", "push_interval_ms",  "pull_interval_ms",   "heartbeat_interval_ms",
         "request_timeout_ms", "connect_timeout_ms", "on_demand_budget_ms", "backoff_min_ms",
@@ -37,9 +37,7 @@ Result<std::string> existingFile(const core::ConfigView& v, const std::string& k
 Result<SyncOptions> syncOptionsFromConfig(const core::ConfigView& v, const std::string& deviceId,
                                           const std::string& baseDir) {
     if (!v.json().is_object()) return makeError("config.bad_value", (v.path().empty() ? "sync" : v.path()) + ": must be an object");
-    for (const auto& [key, value] : v.json().items())
-        if (!knownKeys().count(key))
-            return makeError("config.unknown_key", v.keyPath(key) + ": unknown key (docs/sync.md lists the keys)");
+    KIOSK_TRY(v.onlyKeys(knownKeys(), "docs/sync.md"));
     if (deviceId.empty()) return makeError("config.missing_key", "the device id (lane id) is needed for the sync");
 
     SyncOptions o;

@@ -95,3 +95,50 @@ TEST(Log, NoPersonalDataHelpers) {
 
 }  // namespace
 }  // namespace kiosk::core
+
+namespace kiosk::core {
+namespace {
+
+// Issue 16, defect 5: a misspelt key was ignored. Strict readers list their keys.
+TEST(ConfigStrict, UnknownKeyIsAnErrorNamingTheFullKeyWithAHint) {
+    auto j = parseJsonText(R"({"stor": {"path": "x"}, "lane_id": "A"})", "t");
+    ASSERT_TRUE(j.ok());
+    ConfigView root(*j);
+    auto st = root.onlyKeys({"lane_id", "store", "trust"}, "docs/configuration.md");
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, "config.unknown_key");
+    EXPECT_EQ(st.error().message, "stor: unknown key (did you mean store?) (docs/configuration.md lists the keys)");
+
+    auto nested = parseJsonText(R"({"store": {"pth": "x"}})", "t");
+    auto store = ConfigView(*nested).child("store");
+    ASSERT_TRUE(store.ok());
+    auto st2 = store->onlyKeys({"path", "key_file"});
+    ASSERT_FALSE(st2.ok());
+    EXPECT_EQ(st2.error().message, "store.pth: unknown key (did you mean store.path?)");
+    EXPECT_TRUE(store->onlyKeys({"pth"}).ok());
+}
+
+TEST(ConfigStrict, HintOnlyForLikelyMisspellings) {
+    EXPECT_EQ(nearestKey("stor", {"store", "trust", "sync"}), "store");
+    EXPECT_EQ(nearestKey("ptah", {"path", "key_file"}), "path");          // swapped neighbours
+    EXPECT_EQ(nearestKey("Key_File", {"path", "key_file"}), "key_file");  // case
+    EXPECT_EQ(nearestKey("officer_pin", {"officer_pin_hash", "voice"}), "");  // too far
+    EXPECT_EQ(nearestKey("colour", {"path", "key_file"}), "");
+    EXPECT_EQ(nearestKey("x", {}), "");
+    auto j = parseJsonText(R"({"colour": 1})", "t");
+    auto st = ConfigView(*j, "ui").onlyKeys({"voice", "font"});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().message, "ui.colour: unknown key");
+}
+
+TEST(ConfigStrict, NonObjectIsABadValue) {
+    auto j = parseJsonText(R"({"store": 5})", "t");
+    const Json& inner = (*j)["store"];
+    auto st = ConfigView(inner, "store").onlyKeys({"path"});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, "config.bad_value");
+    EXPECT_NE(st.error().message.find("store: must be an object"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kiosk::core

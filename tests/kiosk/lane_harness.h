@@ -31,7 +31,13 @@ class LaneHarness {
 public:
     static constexpr int64_t kStart = 1795307400;  // 2026-11-22 08:30 +08:00
 
-    explicit LaneHarness(const std::string& tag, lane::SyncHooks hooks = {}, lane::LaneConfig config = {})
+    // Loaded: a fresh trust list, as a scripted lane has. Required: a live lane's rule
+    // (LaneServicesConfig::requireTrustList), with a list issued at `requiredListIssuedAt`
+    // (0: none yet; loadTrustList() brings one).
+    enum class Trust { Loaded, Required };
+
+    explicit LaneHarness(const std::string& tag, lane::SyncHooks hooks = {}, lane::LaneConfig config = {},
+                         Trust trustSetup = Trust::Loaded, int64_t requiredListIssuedAt = 0)
         : clock(core::fromUnixSeconds(kStart)), qr(clock), doc(clock), camera(clock), gate(clock) {
         const auto dir = tempDir(tag);
         check(store::Store::createKeyFile(dir / "bio.key"));
@@ -43,16 +49,11 @@ public:
         auto key = credentials::generateIssuerKey(credentials::Algorithm::ES256, "hk-test-1");
         check(key);
         issuer = *key;
-        credentials::TrustedKey tk;
-        tk.kid = issuer.kid;
-        tk.alg = issuer.alg;
-        tk.publicPem = issuer.publicPem;
-        tk.issuer = "HK";
-        auto list = credentials::TrustList::fromKeys({tk}, kStart - 86400);
-        check(list);
-        check(trust.replace(std::move(*list)));
+        if (trustSetup == Trust::Loaded) loadTrustList(kStart - 86400);
+        if (trustSetup == Trust::Required && requiredListIssuedAt != 0) loadTrustList(requiredListIssuedAt);
         lane::LaneServicesConfig sc;
         sc.laneId = "LANE-T1";
+        sc.requireTrustList = trustSetup == Trust::Required;
         services = std::make_unique<lane::LaneServices>(sc, *db, trust, replay);
         // Hooks first: the shell checks the lane on its very first state.
         services->setSyncHooks(std::move(hooks));
@@ -70,6 +71,18 @@ public:
     }
 
     int64_t now() const { return core::toUnixSeconds(clock.wallNow()); }
+
+    // A trust list holding the test issuer's key, issued at `issuedAt` (sequence grows).
+    void loadTrustList(int64_t issuedAt) {
+        credentials::TrustedKey tk;
+        tk.kid = issuer.kid;
+        tk.alg = issuer.alg;
+        tk.publicPem = issuer.publicPem;
+        tk.issuer = "HK";
+        auto list = credentials::TrustList::fromKeys({tk}, issuedAt, ++trustSequence_);
+        check(list);
+        check(trust.replace(std::move(*list)));
+    }
 
     // An enrolment that passes every rule (adult, permanent resident, enrolled long ago).
     store::EnrolmentRow enrolmentRow(const std::string& reference, const std::string& document) const {
@@ -156,6 +169,7 @@ private:
         if (!r.ok()) throw std::runtime_error(r.error().code + ": " + r.error().message);
     }
     std::mt19937 rng{7};
+    int64_t trustSequence_ = 0;
 };
 
 }  // namespace kiosk::testing

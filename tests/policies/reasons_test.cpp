@@ -23,7 +23,7 @@ const std::vector<std::string> kSharedCodes = {
     "reg.not_permanent_resident", "reg.document_expired", "reg.replaces_enrolment", "lane.tailgating",
     "lane.no_entry", "lane.timeout", "lane.out_of_service", "lane.fire_alarm", "face.no_match",
     "face.liveness_failed", "face.no_face", "finger.no_match", "finger.quality", "device.fault",
-    "sync.enrolments_stale",
+    "sync.enrolments_stale", "trust.missing",
 };
 
 bool hasCjk(std::string_view s) {

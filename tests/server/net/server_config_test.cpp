@@ -84,6 +84,61 @@ TEST(ServerConfig, UnknownKeysAreNamedAtEveryLevel) {
     }
 }
 
+// Issue 16: a misspelt key says which key was probably meant.
+TEST(ServerConfig, UnknownKeysCarryADidYouMeanHint) {
+    for (const auto& [patch, message] : std::vector<std::pair<std::string, std::string>>{
+             {R"({"lisen": {}})", "lisen: unknown key (did you mean listen?)"},
+             {R"({"listen": {"prot": 1}})", "listen.prot: unknown key (did you mean listen.port?)"},
+             {R"({"console": {"enabeld": true}})", "console.enabeld: unknown key (did you mean console.enabled?)"},
+             {R"({"limits": {"max_bodybytes": 5}})", "limits.max_bodybytes: unknown key (did you mean limits.max_body_bytes?)"},
+             {R"({"log": {"file": "x"}})", "log.file: unknown key (docs/server.md"}}) {
+        Json j = minimal();
+        j.merge_patch(Json::parse(patch));
+        auto c = parseServerConfig(j, "/x");
+        ASSERT_FALSE(c.ok()) << patch;
+        EXPECT_EQ(c.error().message.rfind(message, 0), 0u) << c.error().message;
+    }
+}
+
+// Every key of docs/server.md's table is read: set to a value of the wrong kind, it is
+// refused by name (never accepted, never "unknown").
+TEST(ServerConfig, EveryKeyOfServerMdIsReadByName) {
+    std::ifstream in(testing::sourceDir() / "docs/server.md");
+    std::string line;
+    bool inTable = false;
+    int n = 0;
+    while (std::getline(in, line)) {
+        if (line.rfind("| key |", 0) == 0) {
+            inTable = true;
+            std::getline(in, line);
+            continue;
+        }
+        if (line.rfind("|", 0) != 0) {
+            inTable = false;
+            continue;
+        }
+        if (!inTable) continue;
+        const auto a = line.find('`'), b = line.find('`', a + 1);
+        ASSERT_NE(b, std::string::npos) << line;
+        const std::string key = line.substr(a + 1, b - a - 1);
+        Json j = minimal();
+        Json* at = &j;
+        std::size_t start = 0;
+        for (std::size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1) {
+            const std::string part = key.substr(start, dot - start);
+            if (!at->contains(part)) (*at)[part] = Json::object();
+            at = &(*at)[part];
+        }
+        (*at)[key.substr(start)] = Json{{"not", "a valid value"}};
+        auto c = parseServerConfig(j, "/x");
+        ASSERT_FALSE(c.ok()) << key << ": a bad value was accepted (not read)";
+        EXPECT_NE(c.error().code, "config.unknown_key") << c.error().message;
+        EXPECT_EQ(c.error().message.rfind(key + ":", 0), 0u) << c.error().message;
+        ++n;
+    }
+    EXPECT_GE(n, 23);
+}
+
 TEST(ServerConfig, BadValuesAreNamed) {
     for (const auto& [patch, key] : std::vector<std::pair<std::string, std::string>>{
              {R"({"listen": {"port": 70000}})", "listen.port"},
