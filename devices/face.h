@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,7 @@ struct FaceMatch {
     bool livenessPassed = false;
     std::string livenessDetail;
     std::string reason;      // "" on a match, else "face.no_face", "face.liveness_failed" or "face.no_match"
+    std::optional<FaceBox> faceBox;  // the largest face of the last frame that had one (drawn on the preview)
 };
 
 class FaceEngine {

@@ -7,7 +7,11 @@
 #include <iostream>
 #include <string>
 #include <atomic>
+#include <chrono>
 #include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -22,6 +26,7 @@
 #include "kiosk/lane/live.h"
 #include "kiosk/lane/officer.h"
 #include "kiosk/lane/scenario.h"
+#include "kiosk/lane/startup.h"
 #include "kiosk/sync/sync_agent.h"
 #include "kiosk/sync_bridge.h"
 #include "kiosk/lane/ui_bridge.h"
@@ -59,6 +64,23 @@ int usage() {
                  "  --mode registration: the self-service registration machine (docs/registration.md);\n"
                  "                       with --live on its configured devices instead of a scenario\n";
     return 2;
+}
+
+// When this process started (from /proc: exec, not main), for the start-up figures.
+std::chrono::steady_clock::time_point processStart() {
+    const auto now = std::chrono::steady_clock::now();
+    std::ifstream stat("/proc/self/stat"), up("/proc/uptime");
+    std::string line;
+    double uptime = 0;
+    if (!std::getline(stat, line) || !(up >> uptime)) return now;
+    // Field 22 (starttime, clock ticks since boot) comes after the ")" closing the name.
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && rest >> field; ++i) {
+    }
+    const double started = std::atof(field.c_str()) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    const auto ago = std::chrono::duration<double>(uptime - started);
+    return now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(ago);
 }
 
 fs::path exeDir() {
@@ -133,24 +155,29 @@ int main(int argc, char** argv) {
     const fs::path scenarioArg = a.scenario;  // as given on the command line
     if (a.scenario.empty()) a.scenario = rel(*scenarioPath);
 
-    // Face engine: dlib (the real pipeline on the simulated camera's images).
+    // Face engine: dlib (the real pipeline on the simulated camera's images). Fingerprint:
+    // libfprint's virtual_image device fed by the simulated sensor. Both load behind the
+    // start-up screen on a lane with a window (lane/startup.h), else right here.
     devices::FaceEngineOptions fo;
     fo.recognitionModelPath = modelPath->empty() ? (buildDir / "models/dlib_face_recognition_resnet.dat").string()
                                                  : rel(*modelPath).string();
     fo.matchThreshold = *threshold;
-    auto face = devices::createDlibFaceEngine(fo);
-    if (!face.ok()) {
-        std::cerr << "kiosk: face engine: " << face.error().message << " (run scripts/setup)\n";
-        return 3;
-    }
-    // Fingerprint: libfprint's virtual_image device fed by the simulated sensor.
+    std::unique_ptr<devices::FaceEngine> faceEngine;
+    auto loadFace = [&]() -> core::Status {
+        auto f = devices::createDlibFaceEngine(fo);
+        if (!f.ok()) return core::makeError(f.error().code, "face engine: " + f.error().message + " (run scripts/setup)");
+        faceEngine = std::move(*f);
+        return {};
+    };
     auto sensor = std::make_shared<devices::fingerprint::SimFingerSensor>();
-    devices::fingerprint::ReaderOptions ro;
-    auto finger = devices::fingerprint::LibfprintReader::create(ro, sensor);
-    if (!finger.ok()) {
-        std::cerr << "kiosk: fingerprint reader: " << finger.error().message << "\n";
-        return 3;
-    }
+    std::unique_ptr<devices::fingerprint::LibfprintReader> fingerReader;
+    auto loadFinger = [&]() -> core::Status {
+        devices::fingerprint::ReaderOptions ro;
+        auto f = devices::fingerprint::LibfprintReader::create(ro, sensor);
+        if (!f.ok()) return core::makeError(f.error().code, "fingerprint reader: " + f.error().message);
+        fingerReader = std::move(*f);
+        return {};
+    };
 
     auto mode = cfg.oneOf("mode", {"demo", "live", "registration"}, "demo");
     if (!mode.ok()) {
@@ -160,6 +187,12 @@ int main(int argc, char** argv) {
     if (!a.mode.empty() && a.mode != "lane" && a.mode != "registration") return usage();
     const bool registration = a.mode == "registration" || (a.mode.empty() && *mode == "registration");
     if (registration) {
+        for (const std::function<core::Status()>& load : {std::function<core::Status()>(loadFace), std::function<core::Status()>(loadFinger)}) {
+            if (auto st = load(); !st.ok()) {
+                std::cerr << "kiosk: " << st.error().message << "\n";
+                return 3;
+            }
+        }
 #ifdef KIOSK_HAS_REGISTRATION
         registration::RegistrationAppOptions ro;
         ro.headless = a.headless;
@@ -168,8 +201,8 @@ int main(int argc, char** argv) {
         ro.configDir = configDir;
         ro.buildDir = buildDir;
         ro.scenario = scenarioArg;  // empty: the config's "scenario"
-        ro.face = face->get();
-        ro.finger = finger->get();
+        ro.face = faceEngine.get();
+        ro.finger = fingerReader.get();
         ro.sensor = sensor.get();
         ro.repeat = a.repeat;
         ro.fingerSource = sensor;
@@ -187,10 +220,12 @@ int main(int argc, char** argv) {
     }
     if (*mode == "live") a.live = true;
 
+    // SIGTERM / SIGINT: the lane stops between two of its turns, closes the doors and the
+    // store (installed before the window: SDL then leaves these handlers in place).
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+
     lane::ScenarioEnvironment env;
-    env.face = face->get();
-    env.finger = finger->get();
-    scenario::useSimulatedInputs(env, sensor.get());
     env.demoDir = buildDir / "demo";
     env.workDir = scenario::temporaryRunDir("kiosk-run");  // removes those of crashed runs
 
@@ -212,12 +247,42 @@ int main(int argc, char** argv) {
             a.headless = true;
         } else {
             ui = std::move(*u);
+            ui->setStop(&gStop);
+            // What the face screen asks for follows the liveness check's configured challenge.
+            ui->setLivenessPrompt(fo.liveness.challenge == devices::LivenessChallenge::HeadTurn ? ui::LivenessPrompt::HeadTurn
+                                  : fo.liveness.challenge == devices::LivenessChallenge::BlinkOrHeadTurn
+                                      ? ui::LivenessPrompt::BlinkOrHeadTurn
+                                  : fo.liveness.challenge == devices::LivenessChallenge::None ? ui::LivenessPrompt::None
+                                                                                              : ui::LivenessPrompt::Blink);
+            ui->setStartTime(processStart());
         }
     }
+    if (a.live && ui) {
+        // Checked before the models load: a live lane with a screen needs an officer PIN.
+        if (auto st = lane::requireOfficerPin(cfg); !st.ok()) {
+            std::cerr << "kiosk: " << st.error().code << ": " << st.error().message << "\n";
+            return 2;
+        }
+    }
+    {
+        auto st = lane::runStartup({{"startup.face_model", loadFace}, {"startup.finger_reader", loadFinger}}, ui.get(),
+                                   [] { return gStop.load(); });
+        if (!st.ok() && st.error().code == "startup.stopped") {
+            // The loader thread still fills the engines: leave without touching them.
+            std::cout << "kiosk: stopped during start-up (no lane yet, doors untouched)" << std::endl;
+            ui.reset();
+            std::_Exit(0);
+        }
+        if (!st.ok()) {
+            std::cerr << "kiosk: " << st.error().message << "\n";
+            return 3;
+        }
+    }
+    env.face = faceEngine.get();
+    env.finger = fingerReader.get();
+    scenario::useSimulatedInputs(env, sensor.get());
 
     if (a.live) {
-        std::signal(SIGINT, onSignal);
-        std::signal(SIGTERM, onSignal);
         std::unique_ptr<devices::FingerprintReader> liveFinger;
         if (cfg.has("fingerprint")) {
             auto fc = cfg.child("fingerprint");
@@ -234,8 +299,8 @@ int main(int argc, char** argv) {
         }
         lane::LiveOptions lo;
         lo.configDir = configDir;
-        lo.face = face->get();
-        lo.finger = liveFinger ? liveFinger.get() : finger->get();
+        lo.face = faceEngine.get();
+        lo.finger = liveFinger ? liveFinger.get() : fingerReader.get();
         if (ui) ui->setPacing(0);
         lo.ui = ui.get();
         lo.stop = &gStop;
@@ -251,6 +316,12 @@ int main(int argc, char** argv) {
     if (ui) {
         so.onStarted = [&](lane::LaneServices& sv, lane::LaneShell& sh, devices::Gate& g, core::Clock& c) {
             ui->setOfficerHooks(lane::makeOfficerHooks(sv, sh, &g, c));
+            ui->setStaffNotices(lane::makeStaffNotices(sv, sh, c));
+        };
+        // The overlay's "out of service": the queue waits until an officer puts the lane back.
+        so.whileOfficerHolds = [&] {
+            ui->tick();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
         };
         so.onState = [&](const lane::LaneState& s) { ui->show(s); };
         so.onFace = [&](const lane::LaneState& s, const devices::Frame& f, const devices::FaceMatch& m) {
@@ -313,6 +384,8 @@ int main(int argc, char** argv) {
         so.afterRun = round;
     }
 
+    so.stop = [&] { return gStop.load() || (ui && ui->quitRequested()); };
+
     int failures = 0;
     do {
         n = 0;
@@ -323,6 +396,11 @@ int main(int argc, char** argv) {
             std::cerr << "kiosk: scenario: " << run.error().code << ": " << run.error().message << "\n";
             return 1;
         }
+        if (run->stopped) {
+            std::cout << "kiosk: stopped: doors " << (run->doorsClosed ? "closed" : "NOT closed") << ", journal rows "
+                      << run->journalRows << ", store closed" << std::endl;
+            return run->doorsClosed ? 0 : 1;
+        }
         int bad = 0;
         for (auto& t : run->travellers) bad += !t.ok;
         std::cout << "scenario: " << run->travellers.size() - bad << " as expected, " << bad
@@ -330,6 +408,6 @@ int main(int argc, char** argv) {
                   << std::endl;
         failures += bad;
         if (ui && ui->quitRequested()) break;
-    } while (a.loop && ui && a.screenshots.empty() && !ui->quitRequested());
+    } while (a.loop && ui && a.screenshots.empty() && !ui->quitRequested() && !gStop.load());
     return failures ? 1 : 0;
 }

@@ -119,7 +119,7 @@ core::Result<std::unique_ptr<ui::App>> openApp(const Args& args, bool speak = tr
 
 KIOSKCTL_COMMAND({"ui", "render",
                   "--screen NAME [--language zh-Hant|en|pt] [--lane-id ID] [--officer pin|menu|scan_log|alerts] "
-                  "[--voice] [--width W --height H] [--windowed] --out FILE.png",
+                  "[--voice] [--staff-device NAME] [--width W --height H] [--windowed] --out FILE.png",
                   "render one screen with sample content to a PNG (offscreen unless --windowed)",
                   [](const Args& args) {
                       auto screen = ui::screenFromName(option(args, "--screen", "welcome"));
@@ -127,7 +127,7 @@ KIOSKCTL_COMMAND({"ui", "render",
                       std::string out = option(args, "--out");
                       if (!screen || !lang || out.empty()) {
                           std::cerr << "error: --screen (welcome, reading, door_open, face, finger, proceed, "
-                                       "see_officer, out_of_service, processing, emergency, timeout), "
+                                       "see_officer, out_of_service, processing, emergency, timeout, starting), "
                                        "--language and --out are required\n";
                           return 2;
                       }
@@ -136,6 +136,8 @@ KIOSKCTL_COMMAND({"ui", "render",
                       auto vm = ui::sampleViewModel(*screen, *lang);
                       vm.voiceEnabled = flag(args, "--voice");  // the switch as a lane with voice on shows it
                       if (args.end() != std::find(args.begin(), args.end(), "--lane-id")) vm.laneId = option(args, "--lane-id");
+                      // A staff banner for a device (the lane's "check the camera").
+                      if (!option(args, "--staff-device").empty()) vm.staffDeviceWarnings = {option(args, "--staff-device")};
                       std::string officer = option(args, "--officer");
                       if (officer == "pin") vm.officer = ui::sampleOfficerOverlay(ui::OfficerMode::PinEntry);
                       if (officer == "menu") vm.officer = ui::sampleOfficerOverlay(ui::OfficerMode::Menu);

@@ -60,7 +60,11 @@ std::string SdlApp::frameKey(const ViewModel& vm) const {
         std::to_string(vm.progressTotal) + "," + std::to_string(vm.staffWarningTrustStale) + "," +
         std::to_string(vm.staffWarningEnrolmentsStale) + "," +
         std::to_string(vm.trustListDaysLeft) + "," + std::to_string(vm.timeoutSecondsLeft.value_or(-99999)) + "," +
-        std::to_string(w_) + "x" + std::to_string(h_) + "," + std::to_string(pinDigits_.size()));
+        std::to_string(w_) + "x" + std::to_string(h_) + "," + std::to_string(pinDigits_.size()) + "," +
+        std::to_string(static_cast<int>(vm.step)) + "," + std::to_string(vm.attempt) + "/" + std::to_string(vm.attempts) +
+        "," + std::to_string(static_cast<int>(vm.liveness)));
+    for (const auto& it : vm.startup) add(it.key + (it.done ? "+" : "-"));
+    for (const auto& d : vm.staffDeviceWarnings) add("dev:" + d);
     if (vm.reasonText) add(vm.reasonText->zhHant + '\x1e' + vm.reasonText->en + '\x1e' + vm.reasonText->pt);
     add(vm.guidanceKey);
     add(vm.laneId);
@@ -86,7 +90,10 @@ std::string SdlApp::frameKey(const ViewModel& vm) const {
     }
     const auto& o = vm.officer;
     add(std::to_string(static_cast<int>(o.mode)) + "," + std::to_string(o.pinRejected) + "," +
-        std::to_string(o.laneInService) + std::to_string(o.door1Open) + std::to_string(o.door2Open));
+        std::to_string(o.laneInService) + std::to_string(o.door1Open) + std::to_string(o.door2Open) + "," +
+        std::to_string(o.lockedSeconds) + "," + std::to_string(static_cast<int>(o.lastResult)) + "," +
+        std::to_string(static_cast<int>(o.lastAction)) + "," + std::to_string(static_cast<int>(o.laneScreen)) + "," +
+        std::to_string(o.idleSecondsLeft));
     if (o.mode != OfficerMode::Closed) {
         for (const auto& r : o.scanLog) add(r.time + '\x1e' + r.credential + '\x1e' + r.outcome + '\x1e' + r.reasonCode);
         for (const auto& a : o.alerts)
@@ -166,6 +173,12 @@ void SdlApp::copyWithoutPixels(const ViewModel& vm, ViewModel& out) {
     out.progressTotal = vm.progressTotal;
     out.staffWarningTrustStale = vm.staffWarningTrustStale;
     out.staffWarningEnrolmentsStale = vm.staffWarningEnrolmentsStale;
+    out.staffDeviceWarnings = vm.staffDeviceWarnings;
+    out.step = vm.step;
+    out.attempt = vm.attempt;
+    out.attempts = vm.attempts;
+    out.liveness = vm.liveness;
+    out.startup = vm.startup;
     out.trustListDaysLeft = vm.trustListDaysLeft;
     out.timeoutSecondsLeft = vm.timeoutSecondsLeft;
     out.officer = vm.officer;

@@ -2,6 +2,8 @@
 // the countdown banner (WCAG 2.2.1), the staff banners.
 #include "ui/sdl_app.h"
 
+#include <algorithm>
+
 #include "ui/layout.h"
 
 namespace kiosk::ui::detail {
@@ -92,7 +94,8 @@ void SdlApp::drawTimeoutBanner(const ViewModel& vm, bool record) {
 
 // Staff warnings stack at the bottom, one 110 px banner each.
 int SdlApp::staffBanners(const ViewModel& vm) {
-    return (vm.staffWarningTrustStale ? 1 : 0) + (vm.staffWarningEnrolmentsStale ? 1 : 0);
+    return (vm.staffWarningTrustStale ? 1 : 0) + (vm.staffWarningEnrolmentsStale ? 1 : 0) +
+           static_cast<int>(std::min<std::size_t>(vm.staffDeviceWarnings.size(), 2));
 }
 
 void SdlApp::drawStaffBanner(const ViewModel& vm) {
@@ -105,6 +108,18 @@ void SdlApp::drawStaffBanner(const ViewModel& vm) {
     if (vm.staffWarningEnrolmentsStale) {
         y -= px(110);
         drawStaffLine(str("staff.enrolments_stale", vm.language), y);
+    }
+    // At most two device banners (the traveller screen must keep its room); more devices
+    // share the second line.
+    const auto& d = vm.staffDeviceWarnings;
+    for (std::size_t i = 0; i < d.size() && i < 2; ++i) {
+        std::string names;
+        for (std::size_t j = i; j < (i == 1 ? d.size() : 1); ++j) {
+            const std::string key = "device." + d[j];
+            names += (names.empty() ? "" : ", ") + (strings_.has(key) ? str(key, vm.language) : d[j]);
+        }
+        y -= px(110);
+        drawStaffLine(replaceAll(str("staff.device_warning", vm.language), "{device}", names), y);
     }
 }
 

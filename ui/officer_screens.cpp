@@ -28,6 +28,17 @@ void SdlApp::drawOfficer(const ViewModel& vm, bool record) {
     auto emit = [](OfficerAction a) { return [a](std::vector<UiEvent>& out) { out.push_back(actionEvent(a)); }; };
     int titleY = px(30);
     const int bodySize = px(40);
+    drawOfficerLaneStrip(vm);
+    if (o.mode == OfficerMode::PinEntry && o.lockedSeconds > 0) {
+        // Locked after too many wrong PINs: no pad, nothing is checked until the time is up.
+        pinDigits_.clear();
+        drawText(str("officer.pin_title", l), 0, titleY, w_, px(64), Weight::Bold, palette::kText);
+        drawText(replaceAll(str("officer.locked", l), "{seconds}", std::to_string(o.lockedSeconds)), px(60),
+                 titleY + px(200), w_ - px(120), px(52), Weight::Bold, palette::kAccent);
+        button("officer.cancel", {(w_ - px(400)) / 2, titleY + px(420), px(400), px(100)}, str("officer.cancel", l),
+               px(44), palette::kButtonBg, palette::kButtonText, emit(OfficerAction::CloseOverlay), record);
+        return;
+    }
     if (o.mode == OfficerMode::PinEntry) {
         drawText(str("officer.pin_title", l), 0, titleY, w_, px(64), Weight::Bold, palette::kText);
         std::string dots;
@@ -57,8 +68,19 @@ void SdlApp::drawOfficer(const ViewModel& vm, bool record) {
     if (o.mode == OfficerMode::Menu) {
         drawText(str("officer.menu_title", l), 0, titleY, w_, px(64), Weight::Bold, palette::kText);
         std::string status = str(o.laneInService ? "officer.status_in" : "officer.status_out", l);
-        drawText(status, 0, titleY + px(96), w_, bodySize, Weight::Regular,
+        if (o.idleSecondsLeft > 0)
+            status += "   ·   " + replaceAll(str("officer.idle_close", l), "{seconds}", std::to_string(o.idleSecondsLeft));
+        drawText(status, 0, titleY + px(80), w_, bodySize, Weight::Regular,
                  o.laneInService ? palette::kGood : palette::kAccent);
+        if (o.lastResult != OfficerResult::None && o.lastAction != OfficerAction::None) {
+            // What the lane really did with the last action (a refused door keeps its label).
+            const char* rk = o.lastResult == OfficerResult::Done               ? "officer.result_done"
+                             : o.lastResult == OfficerResult::RefusedInService ? "officer.result_refused_in_service"
+                                                                               : "officer.result_failed";
+            drawText(str(std::string("officer.") + officerActionName(o.lastAction), l) + ": " + str(rk, l), px(40),
+                     titleY + px(132), w_ - px(80), bodySize,
+                     Weight::Bold, o.lastResult == OfficerResult::Done ? palette::kGood : palette::kAccent);
+        }
         std::vector<std::pair<std::string, OfficerAction>> items = {
             {o.laneInService ? "officer.lane_out_of_service" : "officer.lane_in_service",
              o.laneInService ? OfficerAction::LaneOutOfService : OfficerAction::LaneInService},
@@ -74,7 +96,7 @@ void SdlApp::drawOfficer(const ViewModel& vm, bool record) {
         int gap = px(24);
         int bw = (w_ - 2 * margin - (cols - 1) * gap) / cols;
         int bh = px(portrait_ ? 150 : 150);
-        int y0 = titleY + px(180);
+        int y0 = titleY + px(200);
         int unacked = 0;
         for (const auto& a : o.alerts) unacked += a.acknowledged ? 0 : 1;
         for (std::size_t i = 0; i < items.size(); ++i) {
@@ -92,11 +114,12 @@ void SdlApp::drawOfficer(const ViewModel& vm, bool record) {
     drawText(str(log ? "officer.scan_log" : "officer.alerts", l), 0, titleY, w_, px(56), Weight::Bold,
              palette::kText);
     int backW = px(300), backH = px(96);
-    button("officer.back", {w_ - margin - backW, h_ - margin - backH, backW, backH}, str("officer.back", l), px(44),
+    const int stripTop = h_ - px(72);  // drawOfficerLaneStrip
+    button("officer.back", {w_ - margin - backW, stripTop - px(16) - backH, backW, backH}, str("officer.back", l), px(44),
            palette::kButtonBg, palette::kButtonText, emit(OfficerAction::BackToMenu), record);
     int rowH = px(portrait_ ? 64 : 60), y = titleY + px(110);
     int textSize = px(layout::kOfficerPx);
-    int maxY = h_ - margin - backH - px(20);
+    int maxY = stripTop - px(16) - backH - px(20);
     int tableW = w_ - 2 * margin;
     if (log) {
         int cx[4] = {margin, margin + tableW * 18 / 100, margin + tableW * 48 / 100, margin + tableW * 68 / 100};
@@ -150,7 +173,25 @@ void SdlApp::drawOfficer(const ViewModel& vm, bool record) {
     }
 }
 
+// Beside the overlay, at the bottom: the lane keeps running, and what its traveller sees now.
+void SdlApp::drawOfficerLaneStrip(const ViewModel& vm) {
+    const auto& o = vm.officer;
+    Language l = vm.language;
+    std::string t = replaceAll(str("officer.lane_running", l), "{screen}",
+                               str(std::string(screenName(o.laneScreen)) + ".title", l));
+    int h = px(72);
+    SDL_Rect r{0, h_ - h, w_, h};
+    fill(r, palette::kButtonBg);
+    int size = fitSize(t, px(34), Weight::Regular, w_ - px(60));
+    drawText(t, px(30), r.y + (h - lineSkip(size, Weight::Regular)) / 2, w_ - px(60), size, Weight::Regular,
+             palette::kButtonText, Align::Left);
+}
+
 void SdlApp::pinKey(const std::string& k, std::vector<UiEvent>& out) {
+    if (last_.officer.lockedSeconds > 0) {  // locked: nothing typed is kept or checked
+        pinDigits_.clear();
+        return;
+    }
     if (k == "C") {
         pinDigits_.clear();
     } else if (k == "OK") {

@@ -31,14 +31,30 @@ ViewModel sampleViewModel(Screen s, Language l) {
     vm.language = l;
     vm.laneId = "07";
     switch (s) {
+        case Screen::Welcome:
+        case Screen::Reading: vm.step = CrossingStep::Credential; break;
+        case Screen::DoorOpen: vm.step = CrossingStep::Enter; break;
+        case Screen::Processing: vm.step = CrossingStep::Fingerprint; break;
+        case Screen::Proceed: vm.step = CrossingStep::Exit; break;
+        case Screen::TimeoutWarning: vm.step = CrossingStep::Enter; break;
+        default: break;
+    }
+    switch (s) {
         case Screen::FaceCapture:
+            vm.step = CrossingStep::Face;
             vm.guidanceKey = "face.come_closer";
+            vm.liveness = LivenessPrompt::Blink;
             vm.preview = samplePreview(1);
             break;
         case Screen::Fingerprint:
+            // The second of three tries (a retry, not a step of the crossing).
+            vm.step = CrossingStep::Fingerprint;
             vm.guidanceKey = "finger.place_right_index";
-            vm.progressStep = 2;
-            vm.progressTotal = 5;
+            vm.attempt = 2;
+            vm.attempts = 3;
+            break;
+        case Screen::Starting:
+            vm.startup = {{"startup.face_model", true}, {"startup.finger_reader", false}, {"startup.lane", false}};
             break;
         case Screen::SeeOfficer:
             vm.reasonText = TextTriple{"您的健康碼不是綠色", "Your health code is not green",
@@ -101,6 +117,13 @@ OfficerOverlay sampleOfficerOverlay(OfficerMode mode) {
     o.laneInService = true;
     o.door1Open = false;
     o.door2Open = true;
+    o.laneScreen = Screen::FaceCapture;
+    if (mode == OfficerMode::Menu) {
+        // "Open door 1" on a lane in service: refused, and the button still says "open".
+        o.lastAction = OfficerAction::OpenDoor1;
+        o.lastResult = OfficerResult::RefusedInService;
+        o.idleSecondsLeft = 60;
+    }
     o.scanLog = {{"14:03:12", "QR #3f9a…c2", "accepted", ""},
                  {"13:58:40", "M1234***", "refused", "qr.expired"},
                  {"13:51:02", "QR #77b0…1e", "refused", "qr.duplicate_scan"}};

@@ -173,6 +173,11 @@ private:
     void drawProgress(const ViewModel& vm, const SDL_Rect& area, Rgb fg);
 
     void drawBody(const ViewModel& vm, const ScreenLook& lk, bool record);
+    static const char* livenessKey(LivenessPrompt p);
+    // The crossing's step indicator; returns its bottom edge (0 when the screen has none).
+    int drawCrossingSteps(const ViewModel& vm, const ScreenLook& lk);
+    void drawStartup(const ViewModel& vm, const ScreenLook& lk, int y);
+    void drawOfficerLaneStrip(const ViewModel& vm);
 
     // A timed step on any other screen (WCAG 2.2.1): countdown + Continue above the staff banner.
     static bool timeoutBanner(const ViewModel& vm);

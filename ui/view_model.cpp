@@ -31,6 +31,7 @@ const char* screenName(Screen s) {
         case Screen::Processing: return "processing";
         case Screen::Emergency: return "emergency";
         case Screen::TimeoutWarning: return "timeout";
+        case Screen::Starting: return "starting";
     }
     return "welcome";
 }
@@ -39,7 +40,7 @@ const std::vector<Screen>& allScreens() {
     static const std::vector<Screen> v = {Screen::Welcome,     Screen::Reading,     Screen::DoorOpen,
                                           Screen::FaceCapture, Screen::Fingerprint, Screen::Proceed,
                                           Screen::SeeOfficer,  Screen::OutOfService, Screen::Processing,
-                                          Screen::Emergency,   Screen::TimeoutWarning};
+                                          Screen::Emergency,   Screen::TimeoutWarning, Screen::Starting};
     return v;
 }
 
@@ -47,6 +48,18 @@ std::optional<Screen> screenFromName(const std::string& name) {
     for (Screen s : allScreens())
         if (name == screenName(s)) return s;
     return std::nullopt;
+}
+
+const char* crossingStepName(CrossingStep s) {
+    switch (s) {
+        case CrossingStep::None: return "none";
+        case CrossingStep::Credential: return "credential";
+        case CrossingStep::Enter: return "enter";
+        case CrossingStep::Face: return "face";
+        case CrossingStep::Fingerprint: return "fingerprint";
+        case CrossingStep::Exit: return "exit";
+    }
+    return "none";
 }
 
 const char* officerActionName(OfficerAction a) {

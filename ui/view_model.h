@@ -23,6 +23,22 @@ enum class Screen {
     Processing,      // checking (between steps)
     Emergency,       // fire alarm: doors open, leave the lane
     TimeoutWarning,  // WCAG 2.2.1: "do you need more time?" with a Continue button
+    Starting,        // start-up: the engines (face model, fingerprint reader) load; `startup` lists them
+};
+
+// The crossing's steps, one indicator on every screen of a crossing (credential, enter,
+// face, fingerprint, exit). None: no indicator (welcome's attract loop excluded: it is step 1).
+enum class CrossingStep { None, Credential, Enter, Face, Fingerprint, Exit };
+const char* crossingStepName(CrossingStep s);  // "credential", ... (string keys "step.<name>")
+
+// What the liveness check asks the traveller to do on the face screen (configured:
+// face.liveness.challenge); said in words on the screen and in its spoken instruction.
+enum class LivenessPrompt { None, Blink, HeadTurn, BlinkOrHeadTurn };
+
+// One engine of the start-up screen: "startup.face_model", "startup.finger_reader", ...
+struct StartupItem {
+    std::string key;
+    bool done = false;
 };
 
 enum class Language { ZhHant, En, Pt };
@@ -59,7 +75,27 @@ struct CameraPreview {
     bool faceOk = false;          // face box drawn green (ok) or amber (adjust)
 };
 
+enum class OfficerAction {
+    None,
+    LaneInService,
+    LaneOutOfService,
+    OpenDoor1,
+    CloseDoor1,
+    OpenDoor2,
+    CloseDoor2,
+    ShowScanLog,
+    ShowAlerts,
+    AcknowledgeAlert,
+    BackToMenu,
+    CloseOverlay,
+};
+
+const char* officerActionName(OfficerAction a);  // "lane_in_service", ... (for the audit log)
+
 enum class OfficerMode { Closed, PinEntry, Menu, ScanLog, Alerts };
+
+// The result of the officer's last lane or door action, as the lane reported it.
+enum class OfficerResult { None, Done, RefusedInService, Failed };
 
 struct ScanLogRow {
     std::string time;        // "14:03:12" local, already formatted by the lane
@@ -84,6 +120,14 @@ struct OfficerOverlay {
     bool door2Open = false;
     std::vector<ScanLogRow> scanLog;  // last 12 hours, newest first
     std::vector<OfficerAlert> alerts;
+    // PIN pad: too many wrong PINs; no PIN is checked for this many more seconds (0 = open).
+    int lockedSeconds = 0;
+    // Menu: what became of the last lane/door action (a refused door keeps its label).
+    OfficerResult lastResult = OfficerResult::None;
+    OfficerAction lastAction = OfficerAction::None;
+    // Beside the overlay: the lane keeps running; this is the traveller screen it shows now.
+    Screen laneScreen = Screen::Welcome;
+    int idleSecondsLeft = 0;  // the overlay closes by itself after this (shown in the menu)
 };
 
 struct ViewModel {
@@ -99,12 +143,19 @@ struct ViewModel {
     std::string guidanceKey;
     int progressStep = 0;   // e.g. fingerprint stage 2 of 5 (0/0 = no progress bar)
     int progressTotal = 0;
+    CrossingStep step = CrossingStep::None;  // the crossing's step indicator under the top bar
+    int attempt = 0;   // face / fingerprint: try `attempt` of `attempts`, shown from the 2nd try
+    int attempts = 0;
+    LivenessPrompt liveness = LivenessPrompt::None;  // face screen: what the liveness check needs
+    std::vector<StartupItem> startup;                // Starting: the engines, done or loading
     std::optional<CameraPreview> preview;
 
     bool staffWarningTrustStale = false;  // trust list in its day 23..30 warning window
     int trustListDaysLeft = 0;
     // Enrolment data from the clearance service is getting old (or too old: the lane stops).
     bool staffWarningEnrolmentsStale = false;
+    // Devices that need a technician ("camera", "fingerprint", ...): one staff banner each.
+    std::vector<std::string> staffDeviceWarnings;
 
     std::optional<int> timeoutSecondsLeft;  // TimeoutWarning: seconds left (>= 20 offered)
 
@@ -126,22 +177,6 @@ enum class UiEventType {
     Registration,       // registrationAction (registration machine screens)
 };
 
-enum class OfficerAction {
-    None,
-    LaneInService,
-    LaneOutOfService,
-    OpenDoor1,
-    CloseDoor1,
-    OpenDoor2,
-    CloseDoor2,
-    ShowScanLog,
-    ShowAlerts,
-    AcknowledgeAlert,
-    BackToMenu,
-    CloseOverlay,
-};
-
-const char* officerActionName(OfficerAction a);  // "lane_in_service", ... (for the audit log)
 
 struct UiEvent {
     UiEventType type = UiEventType::Quit;

@@ -259,6 +259,11 @@ core::Result<FaceMatch> DlibFaceEngine::verify(const std::vector<Frame>& frames,
     std::vector<LivenessSample> samples;
     KIOSK_ASSIGN_OR_RETURN(auto details, processSequence(frames, samples));
     if (!details.empty()) m.lastGuidance = details.back().analysis.guidance;
+    for (auto it = details.rbegin(); it != details.rend(); ++it)
+        if (it->analysis.faceCount > 0) {
+            m.faceBox = it->analysis.box;
+            break;
+        }
     const bool anyFace = std::any_of(details.begin(), details.end(),
                                      [](const FrameDetail& d) { return d.analysis.faceCount > 0; });
     const LivenessVerdict lv = decideLiveness(samples, options_.liveness);

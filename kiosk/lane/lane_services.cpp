@@ -339,4 +339,14 @@ core::Result<std::vector<store::ScanRecord>> LaneServices::recentScans(core::Wal
     return store_.scansLast12Hours(core::toUnixSeconds(now));
 }
 
+std::optional<int> LaneServices::trustListDaysLeft(core::WallTime now) const {
+    const auto list = trust_.current();
+    if (!list || list->empty()) return std::nullopt;
+    const int64_t age = core::toUnixSeconds(now) - list->issuedAt();
+    const auto& p = config_.trust;
+    if (age < p.warningAfterSeconds) return std::nullopt;
+    const int64_t left = p.offlineValiditySeconds - age;
+    return static_cast<int>(left <= 0 ? 0 : (left + 86399) / 86400);
+}
+
 }  // namespace kiosk::lane

@@ -72,6 +72,9 @@ public:
     // Set before the shell runs.
     void setSyncHooks(SyncHooks hooks) { sync_ = std::move(hooks); }
     DataFreshness enrolmentFreshness(core::WallTime now) const;
+    // Days the trust list has left once it is in its warning window (day 23 of 30 by
+    // default: TrustPolicy), nullopt before that or when there is no list.
+    std::optional<int> trustListDaysLeft(core::WallTime now) const;
     const std::string& laneId() const { return config_.laneId; }
 
     // The policy in force (a copy: the sync thread may replace its health rules).

@@ -60,6 +60,11 @@ void LaneShell::run(const std::function<bool()>& stop) {
     while (!stop()) turn();
 }
 
+bool LaneShell::eventsPending() {
+    std::lock_guard lock(externalMu_);
+    return !external_.empty() || !queue_.empty();
+}
+
 void LaneShell::turn() {
     // The fire alarm input is watched in every state, not only while polling the gate.
     if (clock_.monoNow() - lastAlarmCheck_ >= tuning_.pollSlice) {
@@ -190,6 +195,17 @@ std::optional<Event> LaneShell::runActivity(const Command& c) {
     if (std::holds_alternative<cmd::WatchLane>(c)) return watchLane();
     if (std::holds_alternative<cmd::ReadHealthCode>(c)) return readHealthCode();
     return std::nullopt;
+}
+
+std::vector<std::string> LaneShell::deviceWarnings() const {
+    std::vector<std::string> out;
+    const devices::Device* all[] = {dev_.qr, dev_.document, dev_.camera, dev_.finger, dev_.gate};
+    for (const auto* d : all) {
+        if (!d) continue;
+        const auto h = d->health();
+        if (h.state != devices::DeviceState::Ready) out.push_back(h.device);
+    }
+    return out;
 }
 
 std::optional<Event> LaneShell::checkDevices() {

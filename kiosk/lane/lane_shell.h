@@ -95,6 +95,8 @@ public:
     // server waits for that: a device step may hold the shell for seconds).
     uint64_t post(Event e);
     bool taken(uint64_t ticket) const { return takenTicket_.load() >= ticket; }
+    // Events posted or produced and not yet stepped on (the shell's thread).
+    bool eventsPending();
     // Runs until `stop()` returns true (checked between events).
     void run(const std::function<bool()>& stop);
     // One turn of the loop: handles a queued event or runs the current activity slice.
@@ -106,6 +108,9 @@ public:
     LaneState snapshot() const;
     // The gate as the shell last read it (doors for the heartbeat); nullopt before the first read.
     std::optional<devices::GateStatus> gateSnapshot() const;
+    // Devices that need a technician (degraded, faulty or lost), by name ("camera", ...),
+    // for the staff banner. On the shell's thread (it asks each device's health).
+    std::vector<std::string> deviceWarnings() const;
 
 private:
     void apply(const Event& e);

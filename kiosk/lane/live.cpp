@@ -47,6 +47,11 @@ int fail(const core::Error& e) {
 int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     auto rel = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : opt.configDir / p; };
     core::SystemClock clock;
+    // A lane with a screen has the officer overlay: without a PIN hash no officer could
+    // ever open it (take the lane out of service, open a door by hand).
+    if (opt.ui) {
+        if (auto st = requireOfficerPin(cfg); !st.ok()) return fail(st.error());
+    }
 
     static const core::Json empty = core::Json::object();
     auto section = [&](const char* key) -> core::Result<core::ConfigView> {
@@ -155,7 +160,8 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     LaneShell shell(LaneConfig{}, ShellTuning{}, dev, services, clock, obs);
     if (opt.ui) {
         opt.ui->setOfficerHooks(makeOfficerHooks(services, shell, devs->gate.get(), clock));
-        opt.ui->setEnrolmentFreshness([&] { return services.enrolmentFreshness(clock.wallNow()); });
+        opt.ui->setStaffNotices(makeStaffNotices(services, shell, clock));
+        opt.ui->setLaneConfig(LaneConfig{});
     }
     LaneCommands commands(shell, services, devs->gate.get(), clock);
     if (agent) {
@@ -187,6 +193,9 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     if (devs->gate) {
         (void)devs->gate->closeDoor(devices::Door::Entry);
         (void)devs->gate->closeDoor(devices::Door::Exit);
+        auto g = devs->gate->status();
+        const bool closed = g.ok() && g->entry == devices::DoorState::Closed && g->exit == devices::DoorState::Closed;
+        std::cout << "kiosk: stopped: doors " << (closed ? "closed" : "NOT closed") << std::endl;
     }
     return 0;
 }

@@ -21,10 +21,15 @@ std::string localClock(int64_t unix) {
 
 OfficerHooks makeOfficerHooks(LaneServices& services, LaneShell& shell, devices::Gate* gate, core::Clock& clock) {
     OfficerHooks h;
+    h.audit = [&services, &clock](const std::string& action, const std::string& note) {
+        if (auto s = services.audit("officer", action, note, clock.wallNow()); !s.ok())
+            core::logError("officer.audit_failed", {{"code", s.error().code}});
+    };
     h.act = [&services, &shell, gate, &clock](ui::OfficerAction a, const std::string& detail) {
         const auto now = clock.wallNow();
-        std::string action = a == ui::OfficerAction::None ? detail : std::string("officer.") + ui::officerActionName(a);
-        std::string note = a == ui::OfficerAction::AcknowledgeAlert ? "alert " + detail : "";
+        std::string action = std::string("officer.") + ui::officerActionName(a);
+        std::string note;
+        ui::OfficerResult result = ui::OfficerResult::Done;
         switch (a) {
             case ui::OfficerAction::LaneInService: shell.post(ev::OfficerSetInService{true}); break;
             case ui::OfficerAction::LaneOutOfService: shell.post(ev::OfficerSetInService{false}); break;
@@ -38,22 +43,43 @@ OfficerHooks makeOfficerHooks(LaneServices& services, LaneShell& shell, devices:
                                       : devices::Door::Exit;
                 const bool open = a == ui::OfficerAction::OpenDoor1 || a == ui::OfficerAction::OpenDoor2;
                 auto r = moveDoorByHand(shell.state(), gate, door, open ? DoorMove::Open : DoorMove::Close);
+                result = r.ok()                                  ? ui::OfficerResult::Done
+                         : r.error().code == "lane.in_service" ? ui::OfficerResult::RefusedInService
+                                                               : ui::OfficerResult::Failed;
                 note = r.ok()                                  ? "done"
                        : r.error().code == "lane.in_service" ? "refused: take the lane out of service first"
                                                                : "failed: " + r.error().code;
                 break;
             }
             case ui::OfficerAction::AcknowledgeAlert:
+                note = "alert " + detail;
                 try {
                     services.acknowledgeAlert(static_cast<std::size_t>(std::stoul(detail)));
                 } catch (...) {
                     note = "unknown alert";
+                    result = ui::OfficerResult::Failed;
                 }
                 break;
             default: break;
         }
         if (auto s = services.audit("officer", action, note, now); !s.ok())
             core::logError("officer.audit_failed", {{"code", s.error().code}});
+        return result;
+    };
+    // Read from the gate itself (the overlay runs on the lane's thread): after a door
+    // action the labels show where the door really is.
+    h.doors = [&shell, gate] {
+        LaneDoors d;
+        std::optional<devices::GateStatus> g;
+        if (gate) {
+            if (auto st = gate->status(); st.ok()) g = *st;
+        }
+        if (!g) g = shell.gateSnapshot();
+        if (g) {
+            d.entryOpen = g->entry != devices::DoorState::Closed;
+            d.exitOpen = g->exit != devices::DoorState::Closed;
+        }
+        return d;
     };
     h.continuePressed = [&shell] { shell.post(ev::ContinuePressed{}); };
     h.scanLog = [&services, &clock] {
@@ -79,6 +105,30 @@ OfficerHooks makeOfficerHooks(LaneServices& services, LaneShell& shell, devices:
         return std::vector<ui::OfficerAlert>(out.rbegin(), out.rend());
     };
     return h;
+}
+
+std::function<StaffNotices()> makeStaffNotices(LaneServices& services, LaneShell& shell, core::Clock& clock) {
+    return [&services, &shell, &clock] {
+        StaffNotices n;
+        const auto now = clock.wallNow();
+        n.enrolments = services.enrolmentFreshness(now);
+        n.trustListDaysLeft = services.trustListDaysLeft(now);
+        n.devices = shell.deviceWarnings();
+        return n;
+    };
+}
+
+core::Status requireOfficerPin(const core::ConfigView& cfg) {
+    std::string hash;
+    if (cfg.has("ui")) {
+        KIOSK_ASSIGN_OR_RETURN(auto ui, cfg.child("ui"));
+        KIOSK_ASSIGN_OR_RETURN(hash, ui.stringOr("officer_pin_hash", ""));
+    }
+    if (hash.empty())
+        return core::makeError("ui.officer_pin_missing",
+                               "ui.officer_pin_hash: a live lane with a screen needs the officer PIN's hash "
+                               "(make it with `kioskctl ui hash-pin`)");
+    return {};
 }
 
 }  // namespace kiosk::lane

@@ -115,6 +115,8 @@ private:
     core::Result<std::string> credentialText(const ConfigView& t, std::size_t index);
     core::Result<TravellerResult> traveller(const ConfigView& t, std::size_t index);
     void runUntil(const std::function<bool()>& done, Millis limit);
+    bool stopping() const { return opt_.stop && opt_.stop(); }
+    void closeDoors(ScenarioRun& out);
     void clearInputs();
 
     Json root_;
@@ -264,7 +266,7 @@ core::Result<std::string> Runner::credentialText(const ConfigView& t, std::size_
 void Runner::runUntil(const std::function<bool()>& done, Millis limit) {
     const auto end = clock_->monoNow() + limit;
     int turns = 0;
-    while (!done() && clock_->monoNow() < end && ++turns < 200000) {
+    while (!done() && clock_->monoNow() < end && ++turns < 200000 && !stopping()) {
         if (releaseAt_ && clock_->monoNow() >= *releaseAt_) {
             releaseAt_.reset();
             shell_->post(ev::OfficerRelease{});
@@ -291,8 +293,20 @@ core::Result<TravellerResult> Runner::traveller(const ConfigView& t, std::size_t
     KIOSK_ASSIGN_OR_RETURN(int64_t waitDays, t.integerOr("wait_days", 0, 0, 3650));
     if (waitDays > 0) clock_->advance(Millis(waitDays * 86400 * 1000));
 
-    // The lane must be waiting for a credential before the traveller steps up.
-    runUntil([&] { return shell_->state().state == State::ReadCredential; }, Millis(120000));
+    // The lane must be waiting for a credential before the traveller steps up. An officer
+    // who took it out of service from the overlay holds the queue until they put it back.
+    const auto held = [&] { return opt_.whileOfficerHolds && shell_->state().officerOutOfService; };
+    // An officer's action posted meanwhile is taken first (it may stop the lane).
+    for (int i = 0; i < 100 && opt_.whileOfficerHolds && shell_->eventsPending(); ++i) shell_->turn();
+    for (;;) {
+        runUntil([&] { return shell_->state().state == State::ReadCredential || held(); }, Millis(120000));
+        if (!held() || stopping()) break;
+        while (held() && !stopping()) {
+            opt_.whileOfficerHolds();
+            shell_->turn();
+        }
+    }
+    if (stopping()) return r;
     if (shell_->state().state != State::ReadCredential)
         return core::makeError("scenario.lane_not_ready", r.name + ": lane not ready (" +
                                                               toString(shell_->state().state) + ")");
@@ -355,7 +369,15 @@ core::Result<TravellerResult> Runner::traveller(const ConfigView& t, std::size_t
 
     finished_.reset();
     const auto t0 = std::chrono::steady_clock::now();
-    runUntil([&] { return finished_.has_value(); }, Millis(600000));
+    runUntil([&] { return finished_.has_value() || (held() && shell_->state().state == State::OutOfService); },
+             Millis(600000));
+    if (stopping()) return r;
+    if (!finished_ && held()) {
+        // Stopped by the officer before this traveller began: nobody crossed.
+        r.outcome = "not_run";
+        clearInputs();
+        return r;
+    }
     r.machineMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!finished_) return core::makeError("scenario.stuck", r.name + ": the crossing did not finish (state " +
                                                                  std::string(toString(shell_->state().state)) + ")");
@@ -383,23 +405,41 @@ core::Result<TravellerResult> Runner::traveller(const ConfigView& t, std::size_t
     return r;
 }
 
+void Runner::closeDoors(ScenarioRun& out) {
+    (void)gate_->closeDoor(devices::Door::Entry);
+    (void)gate_->closeDoor(devices::Door::Exit);
+    auto g = gate_->status();
+    out.doorsClosed = g.ok() && g->entry == devices::DoorState::Closed && g->exit == devices::DoorState::Closed;
+}
+
 core::Result<ScenarioRun> Runner::run() {
     KIOSK_TRY(setUp());
     ScenarioRun out;
     if (!view_.has("travellers") || !root_["travellers"].is_array())
         return view_.bad("travellers", "must be a list of travellers");
     const Json& list = root_["travellers"];
-    for (int rep = 0; rep < opt_.repeat; ++rep) {
+    for (int rep = 0; rep < opt_.repeat && !stopping(); ++rep) {
         for (std::size_t i = 0; i < list.size(); ++i) {
             ConfigView tv(list[i], "travellers[" + std::to_string(i) + "]");
+            if (stopping()) break;
             if (opt_.beforeTraveller) opt_.beforeTraveller();
             KIOSK_ASSIGN_OR_RETURN(auto r, traveller(tv, i));
+            if (stopping()) break;
             if (opt_.onTraveller) opt_.onTraveller(r);
             if (opt_.keepResults) out.travellers.push_back(std::move(r));
         }
     }
+    if (stopping()) {
+        out.stopped = true;
+        closeDoors(out);
+        if (auto c = store_->counts(); c.ok()) out.journalRows = c->crossings;
+        out.alerts = services_->alerts().size();
+        core::Logger::instance().setTimeSource(nullptr);
+        return out;
+    }
     // Let the lane settle back to its welcome screen.
     runUntil([&] { return shell_->state().state == State::ReadCredential; }, Millis(60000));
+    closeDoors(out);
     if (opt_.afterRun) opt_.afterRun();
     if (auto c = store_->counts(); c.ok()) out.journalRows = c->crossings;
     out.alerts = services_->alerts().size();

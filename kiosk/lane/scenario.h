@@ -49,6 +49,8 @@ struct ScenarioRun {
     std::vector<TravellerResult> travellers;
     int64_t journalRows = 0;
     std::size_t alerts = 0;
+    bool stopped = false;      // options.stop turned true: the run ended early (doors closed)
+    bool doorsClosed = false;  // both doors closed as the gate reports them at the end
     bool allOk() const;
 };
 
@@ -70,6 +72,13 @@ struct ScenarioOptions {
     // SyncAgent round here when the configuration has a "sync" section).
     std::function<void()> beforeTraveller;
     std::function<void()> afterRun;
+    // Checked between the lane's turns: true ends the run at once (SIGTERM, window closed);
+    // both doors are closed and the store is closed before runScenario returns.
+    std::function<bool()> stop;
+    // While an officer holds the lane out of service (the overlay, with a screen), the next
+    // traveller waits: called in real time until the lane is back; without it such a lane
+    // ends the run with scenario.lane_not_ready (headless runs have no officer to wait for).
+    std::function<void()> whileOfficerHolds;
 };
 
 core::Result<ScenarioRun> runScenario(const core::Json& scenario, ScenarioEnvironment& env,

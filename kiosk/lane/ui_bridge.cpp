@@ -2,17 +2,41 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
+#include "kiosk/lane/officer_session.h"
 #include "policies/reasons.h"
 #include "ui/app.h"
 #include "ui/ui_config.h"
 
 namespace kiosk::lane {
 
-ui::ViewModel viewModelFor(const LaneState& s, ui::Language language) {
+ui::CrossingStep crossingStepOf(State s) {
+    switch (s) {
+        case State::Idle:
+        case State::ReadCredential:
+        case State::VerifyCredential:
+        case State::ReadHealthCode:
+        case State::CheckEligibility: return ui::CrossingStep::Credential;
+        case State::Door1Open:
+        case State::AwaitEntry: return ui::CrossingStep::Enter;
+        case State::CaptureFace: return ui::CrossingStep::Face;
+        case State::CaptureFinger:
+        case State::Decide: return ui::CrossingStep::Fingerprint;
+        case State::Door2Open:
+        case State::AwaitExit: return ui::CrossingStep::Exit;
+        case State::Refused:
+        case State::OutOfService:
+        case State::Emergency: return ui::CrossingStep::None;
+    }
+    return ui::CrossingStep::None;
+}
+
+ui::ViewModel viewModelFor(const LaneState& s, ui::Language language, const LaneConfig& config) {
     ui::ViewModel vm;
     vm.language = language;
+    vm.step = crossingStepOf(s.state);
     switch (s.state) {
         case State::Idle:
         case State::ReadCredential: vm.screen = ui::Screen::Welcome; break;
@@ -21,11 +45,16 @@ ui::ViewModel viewModelFor(const LaneState& s, ui::Language language) {
         case State::CheckEligibility: vm.screen = ui::Screen::Reading; break;
         case State::Door1Open:
         case State::AwaitEntry: vm.screen = ui::Screen::DoorOpen; break;
-        case State::CaptureFace: vm.screen = ui::Screen::FaceCapture; break;
+        case State::CaptureFace:
+            vm.screen = ui::Screen::FaceCapture;
+            vm.attempt = s.faceAttempt + 1;
+            vm.attempts = config.faceAttempts;
+            break;
         case State::CaptureFinger:
+            // The try counter is a retry, not a step of the crossing (the indicator is).
             vm.screen = ui::Screen::Fingerprint;
-            vm.progressStep = s.fingerAttempt + 1;
-            vm.progressTotal = 3;
+            vm.attempt = s.fingerAttempt + 1;
+            vm.attempts = config.fingerAttempts;
             break;
         case State::Decide: vm.screen = ui::Screen::Processing; break;
         case State::Door2Open:
@@ -45,15 +74,28 @@ ui::ViewModel viewModelFor(const LaneState& s, ui::Language language) {
     }
     if (s.timeoutWarned) {
         vm.screen = ui::Screen::TimeoutWarning;
-        vm.timeoutSecondsLeft = 20;
+        vm.timeoutSecondsLeft = static_cast<int>(config.timeoutWarning.count() / 1000);
     }
     vm.officer.laneInService = s.state != State::OutOfService && !s.officerOutOfService;
     return vm;
 }
 
-void applyStaffNotices(ui::ViewModel& vm, DataFreshness enrolments) {
-    vm.staffWarningEnrolmentsStale = enrolments != DataFreshness::Fresh;
+void applyStaffNotices(ui::ViewModel& vm, const StaffNotices& n) {
+    vm.staffWarningEnrolmentsStale = n.enrolments != DataFreshness::Fresh;
+    vm.staffWarningTrustStale = n.trustListDaysLeft.has_value();
+    vm.trustListDaysLeft = n.trustListDaysLeft.value_or(0);
+    vm.staffDeviceWarnings = n.devices;
 }
+
+void applyStaffNotices(ui::ViewModel& vm, DataFreshness enrolments) {
+    StaffNotices n;
+    n.enrolments = enrolments;
+    n.trustListDaysLeft = vm.staffWarningTrustStale ? std::optional<int>(vm.trustListDaysLeft) : std::nullopt;
+    n.devices = vm.staffDeviceWarnings;
+    applyStaffNotices(vm, n);
+}
+
+UiBridge::UiBridge() : officer_(std::make_unique<OfficerSession>(&hooks_)) {}
 
 core::Result<std::unique_ptr<UiBridge>> UiBridge::create(const core::ConfigView& uiConfig, bool windowed,
                                                          std::filesystem::path screenshots, std::string laneId) {
@@ -74,16 +116,18 @@ core::Result<std::unique_ptr<UiBridge>> UiBridge::create(const core::ConfigView&
 
 UiBridge::~UiBridge() = default;
 
+void UiBridge::setOfficerHooks(OfficerHooks hooks) { hooks_ = std::move(hooks); }
+
 void UiBridge::show(const LaneState& s) {
     // The next traveller starts with the configured voice (entering Idle only: a switch
     // pressed on the welcome screen holds).
     if (s.state == State::Idle && shownState_ != State::Idle) voice_ = voiceDefault_;
     shownState_ = s.state;
-    present(viewModelFor(s, language_), s);
+    present(viewModelFor(s, language_, laneConfig_), s);
 }
 
 void UiBridge::showFace(const LaneState& s, const devices::Frame& frame, const devices::FaceMatch& match) {
-    auto vm = viewModelFor(s, language_);
+    auto vm = viewModelFor(s, language_, laneConfig_);
     ui::CameraPreview p;
     p.width = frame.image.width;
     p.height = frame.image.height;
@@ -92,6 +136,7 @@ void UiBridge::showFace(const LaneState& s, const devices::Frame& frame, const d
     p.sequence = frame.sequence;
     const int side = std::min(p.width, p.height) * 3 / 5;
     p.guideBox = ui::Box{(p.width - side) / 2, (p.height - side) / 2, side, side};
+    if (match.faceBox) p.faceBox = ui::Box{match.faceBox->x, match.faceBox->y, match.faceBox->width, match.faceBox->height};
     p.faceOk = match.match;
     vm.preview = std::move(p);
     if (!match.match && match.lastGuidance != devices::FaceGuidance::Ok)
@@ -99,87 +144,139 @@ void UiBridge::showFace(const LaneState& s, const devices::Frame& frame, const d
     present(vm, s);
 }
 
+void UiBridge::showStartup(const std::vector<ui::StartupItem>& items) {
+    ui::ViewModel vm;
+    vm.screen = ui::Screen::Starting;
+    vm.startup = items;
+    last_ = std::move(vm);
+    handleEvents();
+    draw();
+    if (!screenshots_.empty()) {
+        char name[64];
+        std::snprintf(name, sizeof name, "%03d_Starting.png", ++shot_);
+        (void)app_->screenshot(screenshots_ / name);
+    }
+}
+
 ui::ViewModel UiBridge::decorate(ui::ViewModel vm) const {
+    const auto t = now();
     vm.language = language_;
     vm.voiceEnabled = voice_;
     vm.laneId = laneId_;
+    if (vm.liveness == ui::LivenessPrompt::None && vm.screen == ui::Screen::FaceCapture) vm.liveness = liveness_;
+    if (vm.screen == ui::Screen::TimeoutWarning && warnedAt_) {
+        // Counts down from the warning's length (WCAG 2.2.1); never below 0.
+        const auto total = laneConfig_.timeoutWarning;
+        const auto left = total - std::chrono::duration_cast<core::Millis>(t - *warnedAt_);
+        vm.timeoutSecondsLeft = static_cast<int>(std::max<int64_t>(0, (left.count() + 999) / 1000));
+    }
     const bool inService = vm.officer.laneInService;
-    vm.officer = officer_;
+    const ui::Screen laneScreen = vm.screen;
+    vm.officer = officer_->overlay(t);
     vm.officer.laneInService = inService;
-    applyStaffNotices(vm, shownFreshness_);
+    vm.officer.laneScreen = laneScreen;
+    applyStaffNotices(vm, shownNotices_);
     return vm;
+}
+
+void UiBridge::draw() {
+    auto vm = decorate(last_);
+    (void)app_->render(vm);
+    if (startedAt_ && !firstFrameReported_) {
+        firstFrameReported_ = true;
+        std::printf("kiosk: start-up: first frame after %lld ms\n",
+                    static_cast<long long>(std::chrono::duration_cast<core::Millis>(std::chrono::steady_clock::now() - *startedAt_).count()));
+        std::fflush(stdout);
+    }
+    if (startedAt_ && !inServiceReported_ && last_.screen == ui::Screen::Welcome) {
+        inServiceReported_ = true;
+        std::printf("kiosk: start-up: in service (welcome screen) after %lld ms\n",
+                    static_cast<long long>(std::chrono::duration_cast<core::Millis>(std::chrono::steady_clock::now() - *startedAt_).count()));
+        std::fflush(stdout);
+    }
+    vm.preview.reset();  // the pixels stay in the window's texture
+    drawn_ = std::move(vm);
+    if (drawn_.timeoutSecondsLeft) shownSecondsLeft_ = *drawn_.timeoutSecondsLeft;
 }
 
 bool UiBridge::handleEvents() {
     bool redraw = false;
-    auto act = [&](ui::OfficerAction a, const std::string& detail) {
-        if (hooks_.act) hooks_.act(a, detail);
-    };
+    const auto t = now();
     for (auto& e : app_->pollEvents()) {
         switch (e.type) {
             case ui::UiEventType::Quit: quit_ = true; break;
-            case ui::UiEventType::LanguageSelected: language_ = e.language; redraw = true; break;
-            case ui::UiEventType::VoiceToggled: voice_ = !voice_; redraw = true; break;
+            case ui::UiEventType::LanguageSelected:
+                language_ = e.language;
+                languageTouched_ = t;
+                redraw = true;
+                break;
+            case ui::UiEventType::VoiceToggled:
+                voice_ = !voice_;
+                languageTouched_ = t;
+                redraw = true;
+                break;
             case ui::UiEventType::ContinuePressed:
                 if (hooks_.continuePressed) hooks_.continuePressed();
                 break;
             case ui::UiEventType::Registration: break;  // the registration machine's screens only
             case ui::UiEventType::OfficerRequested:
-                officer_.mode = ui::OfficerMode::PinEntry;
-                officer_.pinRejected = false;
-                redraw = true;
-                break;
             case ui::UiEventType::OfficerPinEntered:
-                act(ui::OfficerAction::None, e.pinOk ? "officer.pin_ok" : "officer.pin_rejected");
-                officer_.mode = e.pinOk ? ui::OfficerMode::Menu : ui::OfficerMode::PinEntry;
-                officer_.pinRejected = !e.pinOk;
-                redraw = true;
-                break;
-            case ui::UiEventType::OfficerAction:
-                // Only an unlocked overlay acts; a stray event from a closed overlay is ignored.
-                if (officer_.mode == ui::OfficerMode::Closed || officer_.mode == ui::OfficerMode::PinEntry) break;
-                act(e.action, e.alertId);
-                switch (e.action) {
-                    case ui::OfficerAction::ShowScanLog:
-                        officer_.scanLog = hooks_.scanLog ? hooks_.scanLog() : std::vector<ui::ScanLogRow>{};
-                        officer_.mode = ui::OfficerMode::ScanLog;
-                        break;
-                    case ui::OfficerAction::ShowAlerts:
-                    case ui::OfficerAction::AcknowledgeAlert:
-                        officer_.alerts = hooks_.alerts ? hooks_.alerts() : std::vector<ui::OfficerAlert>{};
-                        officer_.mode = ui::OfficerMode::Alerts;
-                        break;
-                    case ui::OfficerAction::BackToMenu: officer_.mode = ui::OfficerMode::Menu; break;
-                    case ui::OfficerAction::CloseOverlay: officer_ = ui::OfficerOverlay{}; break;
-                    case ui::OfficerAction::OpenDoor1: officer_.door1Open = true; break;
-                    case ui::OfficerAction::CloseDoor1: officer_.door1Open = false; break;
-                    case ui::OfficerAction::OpenDoor2: officer_.door2Open = true; break;
-                    case ui::OfficerAction::CloseDoor2: officer_.door2Open = false; break;
-                    default: break;
-                }
-                redraw = true;
-                break;
+            case ui::UiEventType::OfficerAction: redraw = officer_->handle(e, t) || redraw; break;
         }
+    }
+    return redraw;
+}
+
+bool UiBridge::refreshTimers() {
+    const auto t = now();
+    bool redraw = officer_->tick(t);
+    // A traveller who chose a language on the welcome screen and walked away: the next one
+    // starts in the default language.
+    if (language_ != kDefaultLanguage && last_.screen == ui::Screen::Welcome && t - languageTouched_ >= languageTimeout_) {
+        language_ = kDefaultLanguage;
+        redraw = true;
+    }
+    if (last_.screen == ui::Screen::TimeoutWarning && warnedAt_) {
+        const auto left = laneConfig_.timeoutWarning - std::chrono::duration_cast<core::Millis>(t - *warnedAt_);
+        const int s = static_cast<int>(std::max<int64_t>(0, (left.count() + 999) / 1000));
+        redraw = redraw || s != shownSecondsLeft_;
+    }
+    if (notices_ && t - lastNoticeCheck_ >= std::chrono::seconds(1)) {
+        lastNoticeCheck_ = t;
+        auto n = notices_();
+        redraw = redraw || n.enrolments != shownNotices_.enrolments || n.trustListDaysLeft != shownNotices_.trustListDaysLeft ||
+                 n.devices != shownNotices_.devices;
+        shownNotices_ = std::move(n);
     }
     return redraw;
 }
 
 void UiBridge::tick() {
     bool redraw = handleEvents();
-    const auto now = std::chrono::steady_clock::now();
-    if (freshness_ && now - lastFreshnessCheck_ >= std::chrono::seconds(1)) {
-        lastFreshnessCheck_ = now;
-        const auto f = freshness_();
-        redraw = redraw || f != shownFreshness_;
-        shownFreshness_ = f;
-    }
-    if (redraw) (void)app_->render(decorate(last_));
+    redraw = refreshTimers() || redraw;
+    if (redraw) draw();
 }
 
 void UiBridge::present(const ui::ViewModel& base, const LaneState& s) {
+    const auto t = now();
+    // Each traveller starts in the default language: back on the welcome screen after a
+    // crossing (passed, refused, aborted) the previous traveller's choice is dropped.
+    const bool backToWelcome = (s.state == State::Idle || s.state == State::ReadCredential) &&
+                               lastState_ != State::Idle && lastState_ != State::ReadCredential;
+    if (backToWelcome) language_ = kDefaultLanguage;
+    if (s.state != lastState_ || backToWelcome) languageTouched_ = t;
+    lastState_ = s.state;
+    if (s.timeoutWarned) {
+        if (!warnedAt_) warnedAt_ = t;
+    } else {
+        warnedAt_.reset();
+    }
     last_ = base;
-    if (freshness_) shownFreshness_ = freshness_();
-    (void)app_->render(decorate(base));
+    if (notices_) {
+        shownNotices_ = notices_();
+        lastNoticeCheck_ = t;
+    }
+    draw();
     if (!screenshots_.empty()) {
         char name[64];
         std::snprintf(name, sizeof name, "%03d_%s.png", ++shot_, toString(s.state));
@@ -189,7 +286,10 @@ void UiBridge::present(const ui::ViewModel& base, const LaneState& s) {
     const auto until =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(screenshots_.empty() ? pacingMs_ : 50);
     do {
-        if (handleEvents()) (void)app_->render(decorate(last_));
+        bool redraw = handleEvents();
+        redraw = refreshTimers() || redraw;
+        if (redraw) draw();
+        if (quitRequested()) break;  // SIGTERM / window closed: leave at once
         if (std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     } while (std::chrono::steady_clock::now() < until);
 }

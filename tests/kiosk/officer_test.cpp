@@ -41,7 +41,7 @@ TEST(Officer, ActionsAreAuditedAndDoorsStayWithTheLaneWhileInService) {
         auto hooks = makeOfficerHooks(*services, *shell, gate, *clock);
         auto before = services->store().counts();
         ASSERT_TRUE(before.ok());
-        hooks.act(ui::OfficerAction::None, "officer.pin_ok");
+        hooks.audit("officer.pin_ok", "");
         hooks.act(ui::OfficerAction::OpenDoor2, "");  // lane in service: refused
         EXPECT_EQ(gate->status()->exit, devices::DoorState::Closed);
         hooks.act(ui::OfficerAction::AcknowledgeAlert, "0");
