@@ -205,8 +205,9 @@ TEST(ClearanceServerBinary, ConsoleEnabledPrintsBothLinesAndServesThePageWithout
     ASSERT_NE(port, 0) << proc.stdoutText() << proc.stderrText();
     static const std::regex consoleRe(R"(clearance-server: console on 127\.0\.0\.1:(\d+)\n)");
     std::smatch m;
+    std::string text;  // outlives the lambda: m points into it (ASan: heap-use-after-free)
     ASSERT_TRUE(eventually([&] {
-        const std::string text = proc.stdoutText();
+        text = proc.stdoutText();
         return std::regex_search(text, m, consoleRe);
     })) << proc.stdoutText() << proc.stderrText();
     const uint16_t consolePort = static_cast<uint16_t>(std::stoi(m[1]));
@@ -268,8 +269,9 @@ TEST(ClearanceServerBinary, ConsoleStreamCarriesALanesAlertToALoggedInOfficer) {
     ASSERT_NE(port, 0) << proc.stdoutText() << proc.stderrText();
     static const std::regex consoleRe(R"(clearance-server: console on 127\.0\.0\.1:(\d+)\n)");
     std::smatch m;
+    std::string text;  // outlives the lambda: m points into it (ASan: heap-use-after-free)
     ASSERT_TRUE(eventually([&] {
-        const std::string text = proc.stdoutText();
+        text = proc.stdoutText();
         return std::regex_search(text, m, consoleRe);
     }));
     const uint16_t consolePort = static_cast<uint16_t>(std::stoi(m[1]));
