@@ -54,6 +54,12 @@ export class ControlPoint {
     run(this.kioskctl, ['ca', 'issue', '--dir', ca, '--id', 'office-1', '--role', 'admin', '--out', path.join(certs, 'office-1')]);
     run(this.kioskctl, ['ca', 'template-key', '--out', path.join(certs, 'template.key')]);
     run(this.kioskctl, ['key', 'create', '--alg', 'ES256', '--kid', 'trust-signer', '--out', path.join(certs, 'trust-signer')]);
+    // A live lane without a valid trust list stays out of service (trust.missing): each lane
+    // gets a fresh list signed by the trust signer, as an installation would.
+    run(this.kioskctl, ['key', 'create', '--alg', 'ES256', '--kid', 'hk-console-test', '--out', path.join(certs, 'issuer')]);
+    run(this.kioskctl, ['trust', 'make', '--signer', path.join(certs, 'trust-signer.key.pem'), '--signer-kid', 'trust-signer',
+      '--issuer', `kid=hk-console-test,pem=${path.join(certs, 'issuer.pub.pem')},issuer=HK,purpose=crossing`,
+      '--out', path.join(certs, 'trust.cose')]);
     for (const id of this.laneIds) run(this.kioskctl, ['ca', 'issue', '--dir', ca, '--id', id, '--role', 'lane', '--out', path.join(certs, id)]);
   }
 
@@ -126,7 +132,7 @@ export class ControlPoint {
       mode: 'live',
       lane_id: id,
       store: { path: path.join(dir, 'kiosk.sqlite'), key_file: path.join(dir, 'biometrics.key') },
-      trust: { signer_public_key: path.join(certs, 'trust-signer.pub.pem') },
+      trust: { file: path.join(certs, 'trust.cose'), signer_public_key: path.join(certs, 'trust-signer.pub.pem') },
       fingerprint: { backend: 'virtual_image' },
       devices: { qr: { backend: 'sim' }, document: { backend: 'sim' }, camera: { backend: 'sim' }, gate: { backend: 'sim' } },
       sync: { server: this.deviceUrl, cert_file: path.join(certs, `${id}.cert.pem`), key_file: path.join(certs, `${id}.key.pem`),
