@@ -15,6 +15,20 @@
 namespace kiosk::server {
 namespace {
 
+// The console port the server prints once its browser listener is up; 0 when it never does.
+template <typename Process>
+uint16_t waitConsolePort(Process& proc) {
+    static const std::regex consoleRe(R"(clearance-server: console on 127\.0\.0\.1:(\d+)\n)");
+    std::smatch m;
+    std::string text;  // outlives the lambda: m points into it (ASan: heap-use-after-free)
+    if (!nettest::eventually([&] {
+            text = proc.stdoutText();
+            return std::regex_search(text, m, consoleRe);
+        }))
+        return 0;
+    return static_cast<uint16_t>(std::stoi(m[1]));
+}
+
 using namespace nettest;
 using namespace std::chrono_literals;
 
@@ -203,14 +217,8 @@ TEST(ClearanceServerBinary, ConsoleEnabledPrintsBothLinesAndServesThePageWithout
     ServerProcess proc({"--config", cfg.string()}, pki.dir);
     const uint16_t port = proc.waitListening();
     ASSERT_NE(port, 0) << proc.stdoutText() << proc.stderrText();
-    static const std::regex consoleRe(R"(clearance-server: console on 127\.0\.0\.1:(\d+)\n)");
-    std::smatch m;
-    std::string text;  // outlives the lambda: m points into it (ASan: heap-use-after-free)
-    ASSERT_TRUE(eventually([&] {
-        text = proc.stdoutText();
-        return std::regex_search(text, m, consoleRe);
-    })) << proc.stdoutText() << proc.stderrText();
-    const uint16_t consolePort = static_cast<uint16_t>(std::stoi(m[1]));
+    const uint16_t consolePort = waitConsolePort(proc);
+    ASSERT_NE(consolePort, 0) << proc.stdoutText() << proc.stderrText();
     EXPECT_NE(consolePort, 0);
     EXPECT_NE(consolePort, port);
 
@@ -267,14 +275,8 @@ TEST(ClearanceServerBinary, ConsoleStreamCarriesALanesAlertToALoggedInOfficer) {
     ServerProcess proc({"--config", cfg.string()}, pki.dir);
     const uint16_t port = proc.waitListening();
     ASSERT_NE(port, 0) << proc.stdoutText() << proc.stderrText();
-    static const std::regex consoleRe(R"(clearance-server: console on 127\.0\.0\.1:(\d+)\n)");
-    std::smatch m;
-    std::string text;  // outlives the lambda: m points into it (ASan: heap-use-after-free)
-    ASSERT_TRUE(eventually([&] {
-        text = proc.stdoutText();
-        return std::regex_search(text, m, consoleRe);
-    }));
-    const uint16_t consolePort = static_cast<uint16_t>(std::stoi(m[1]));
+    const uint16_t consolePort = waitConsolePort(proc);
+    ASSERT_NE(consolePort, 0);
 
     ClientConfig none;
     none.caFile = pki.caCert();
