@@ -99,9 +99,6 @@ core::Status checkKioskConfig(const core::ConfigView& root, KioskRole role, cons
 
     if (root.has("fingerprint")) {
         KIOSK_ASSIGN_OR_RETURN(auto fp, root.child("fingerprint"));
-        KIOSK_TRY(fp.onlyKeys({"backend", "driver", "min_minutiae", "enhancement", "verify_variants", "match_threshold",
-                               "socket_dir"},
-                              "docs/fingerprint.md"));
         KIOSK_TRY(check(devices::fingerprint::readerOptionsFromConfig(fp)));
     }
 

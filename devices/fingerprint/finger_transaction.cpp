@@ -4,17 +4,6 @@
 
 namespace kiosk::devices::fingerprint {
 
-core::Result<TransactionConfig> transactionConfigFromConfig(const core::ConfigView& cfg) {
-    TransactionConfig c;
-    KIOSK_ASSIGN_OR_RETURN(int64_t n, cfg.integerOr("max_attempts", c.maxAttempts, 1, 10));
-    c.maxAttempts = static_cast<int>(n);
-    KIOSK_ASSIGN_OR_RETURN(std::string f, cfg.oneOf("fusion", {"either", "both"}, "either"));
-    c.fusion = f == "both" ? FingerFusion::Both : FingerFusion::Either;
-    KIOSK_ASSIGN_OR_RETURN(int64_t t, cfg.integerOr("attempt_timeout_ms", c.attemptTimeout.count(), 500, 120000));
-    c.attemptTimeout = core::Millis(t);
-    return c;
-}
-
 core::Result<TransactionResult> FingerTransaction::run(const std::vector<std::vector<uint8_t>>& prints,
                                                        const Prompt& prompt) {
     TransactionResult r;

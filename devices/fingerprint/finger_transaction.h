@@ -1,6 +1,7 @@
 #pragma once
 // One traveller's fingerprint step at the lane: up to N attempts per finger, one or two
-// enrolled fingers, and a fusion rule chosen by configuration:
+// enrolled fingers, and a fusion rule chosen by the caller (TransactionConfig; there is no
+// configuration key: the lane machine counts its own attempts, kiosk/lane/lane_machine.h):
 //  - Either: accepted as soon as any enrolled finger matches (fingers tried in order;
 //    the second finger is asked for only after the first used up its attempts).
 //  - Both: every enrolled finger must match (each with its own attempts).
@@ -11,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "core/result.h"
 #include "devices/fingerprint.h"
 #include "devices/fingerprint/finger_decision.h"
@@ -23,8 +23,6 @@ struct TransactionConfig {
     FingerFusion fusion = FingerFusion::Either;
     core::Millis attemptTimeout{10000};
 };
-// {"max_attempts": 3, "fusion": "either"|"both", "attempt_timeout_ms": 10000}
-core::Result<TransactionConfig> transactionConfigFromConfig(const core::ConfigView& cfg);
 
 struct FingerAttempt {
     int finger = 0;       // index into the enrolled prints

@@ -148,7 +148,9 @@ inline constexpr int kFpErrorTooHot = 0x101;
 
 // From configuration, e.g. {"backend": "virtual_image", "min_minutiae": 12,
 // "enhancement": "clahe", "verify_variants": ["clahe", "gabor"]} or
-// {"backend": "usb", "driver": "synaptics"}. Errors name the key.
+// {"backend": "usb", "driver": "synaptics"}. Errors name the key; a key not in
+// readerConfigKeys() (the table in docs/fingerprint.md) is config.unknown_key.
+const std::vector<std::string>& readerConfigKeys();
 core::Result<ReaderOptions> readerOptionsFromConfig(const core::ConfigView& cfg);
 core::Result<std::unique_ptr<FingerprintReader>> makeFingerprintReader(const core::ConfigView& cfg,
                                                                        std::shared_ptr<FingerImageSource> source);

@@ -13,7 +13,14 @@ core::Result<Enhancement> parseEnhancement(const core::ConfigView& cfg, const st
 }
 }  // namespace
 
+const std::vector<std::string>& readerConfigKeys() {
+    static const std::vector<std::string> k = {"backend",         "driver",          "min_minutiae", "enhancement",
+                                               "verify_variants", "match_threshold", "socket_dir"};
+    return k;
+}
+
 core::Result<ReaderOptions> readerOptionsFromConfig(const core::ConfigView& cfg) {
+    KIOSK_TRY(cfg.onlyKeys(readerConfigKeys(), "docs/fingerprint.md"));
     ReaderOptions o;
     KIOSK_ASSIGN_OR_RETURN(std::string backend, cfg.oneOf("backend", {"virtual_image", "usb"}, "virtual_image"));
     o.backend = backend == "usb" ? Backend::Usb : Backend::VirtualImage;

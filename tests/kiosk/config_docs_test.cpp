@@ -278,6 +278,30 @@ TEST_F(ConfigDocs, EveryKeyOfRegistrationMdIsRead) {
     EXPECT_GE(n, 20);
 }
 
+// Issue 14: fingerprint.md listed transaction keys nothing read. Every key of its table is
+// read by the reader's configuration (lane and registration machine), and nothing else is.
+TEST_F(ConfigDocs, EveryKeyOfFingerprintMdIsRead) {
+    const auto rows = tableRows(readDoc("fingerprint.md"), std::regex("^\\s*key\\s*$"));
+    std::set<std::string> keys;
+    for (const auto& row : rows)
+        for (const auto& k : backticked(row.c[0])) keys.insert(k);
+    EXPECT_GE(keys.size(), 7u) << "the key table of docs/fingerprint.md was not found";
+    for (const char* k : {"backend", "match_threshold", "verify_variants"}) EXPECT_TRUE(keys.count(k)) << k;
+    for (const auto& k : keys) {
+        EXPECT_EQ(readBy(laneBase(), "fingerprint." + k, KioskRole::Lane), "");
+        EXPECT_EQ(readBy(registrationBase(), "fingerprint." + k, KioskRole::Registration), "");
+    }
+    // The keys fingerprint.md used to list for FingerTransaction are not configuration.
+    for (const char* k : {"max_attempts", "fusion", "attempt_timeout_ms"}) {
+        Json j = laneBase();
+        j["fingerprint"][k] = 3;
+        auto st = check(j, KioskRole::Lane);
+        ASSERT_FALSE(st.ok()) << k << " was accepted";
+        EXPECT_EQ(st.error().code, "config.unknown_key") << st.error().message;
+        EXPECT_FALSE(keys.count(k)) << k << " is in the key table";
+    }
+}
+
 TEST_F(ConfigDocs, EveryDeviceKeyOfDevicesMdIsRead) {
     const std::string doc = readDoc("devices.md");
     // The lane's devices: the documented example (a JSON fragment: "devices": {...}), the
