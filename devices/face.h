@@ -14,7 +14,13 @@
 
 namespace kiosk::devices {
 
-using FaceDescriptor = std::array<float, 128>;
+// One face template: 128 floats (dlib's ResNet, Euclidean distance) or 512 (an ArcFace-style
+// ONNX recogniser, unit length, cosine distance). Templates of different recognisers are not
+// comparable: the engine refuses an enrolment made with another dimension.
+using FaceDescriptor = std::vector<float>;
+inline constexpr std::size_t kDlibDescriptorDims = 128;
+inline constexpr std::size_t kOnnxDescriptorDims = 512;
+inline bool isKnownDescriptorSize(std::size_t dims) { return dims == kDlibDescriptorDims || dims == kOnnxDescriptorDims; }
 
 // Why a frame is not good enough, as a code the UI turns into guidance.
 enum class FaceGuidance {
@@ -56,7 +62,8 @@ struct FaceAnalysis {
 
 struct FaceMatch {
     bool match = false;
-    double distance = 0;     // best (smallest) over enrolled descriptors and frames
+    double distance = 0;     // best (smallest) over frames; per frame the template rule (best or mean)
+                             // over the enrolled descriptors; the recogniser's distance
     int framesUsed = 0;
     FaceGuidance lastGuidance = FaceGuidance::Ok;
     bool livenessPassed = false;
@@ -89,13 +96,16 @@ public:
     }
 };
 
+// Euclidean distance (dlib's ResNet). Descriptors of different sizes: infinity.
 double faceDistance(const FaceDescriptor& a, const FaceDescriptor& b);
+// 1 - cosine similarity (ArcFace-style recognisers), in [0, 2]. Different sizes: infinity.
+double faceCosineDistance(const FaceDescriptor& a, const FaceDescriptor& b);
 
-// ---- Descriptor bytes for the store: 128 x float32, little-endian, 512 bytes. ----
-inline constexpr std::size_t kFaceDescriptorBytes = 128 * 4;
+// ---- Descriptor bytes for the store: N x float32, little-endian (N = 128 or 512). ----
+inline constexpr std::size_t kFaceDescriptorBytes = 128 * 4;  // dlib's descriptor
 
 inline std::vector<uint8_t> descriptorToBytes(const FaceDescriptor& d) {
-    std::vector<uint8_t> out(kFaceDescriptorBytes);
+    std::vector<uint8_t> out(d.size() * 4);
     for (std::size_t i = 0; i < d.size(); ++i) {
         uint32_t u = 0;
         std::memcpy(&u, &d[i], 4);
@@ -105,9 +115,10 @@ inline std::vector<uint8_t> descriptorToBytes(const FaceDescriptor& d) {
 }
 
 inline core::Result<FaceDescriptor> descriptorFromBytes(const uint8_t* data, std::size_t size) {
-    if (size != kFaceDescriptorBytes || data == nullptr)
-        return core::Error{"face.bad_descriptor", "a face descriptor is 512 bytes, got " + std::to_string(size)};
-    FaceDescriptor d{};
+    if (size % 4 != 0 || !isKnownDescriptorSize(size / 4) || data == nullptr)
+        return core::Error{"face.bad_descriptor",
+                           "a face descriptor is 512 or 2048 bytes (128 or 512 floats), got " + std::to_string(size)};
+    FaceDescriptor d(size / 4);
     for (std::size_t i = 0; i < d.size(); ++i) {
         uint32_t u = 0;
         for (int b = 0; b < 4; ++b) u |= uint32_t(data[i * 4 + b]) << (8 * b);
@@ -122,7 +133,7 @@ inline core::Result<FaceDescriptor> descriptorFromBytes(const std::vector<uint8_
     return descriptorFromBytes(bytes.data(), bytes.size());
 }
 
-// ---- The dlib engine (library kiosk::devices_face; created only by kiosk/main or tools) ----
+// ---- The engine (library kiosk::devices_face; created only by kiosk/main or tools) ----
 
 // Which challenge the traveller performs in front of the camera.
 enum class LivenessChallenge { Blink, HeadTurn, BlinkOrHeadTurn, None };
@@ -146,12 +157,50 @@ struct LivenessOptions {
     double minTexture = 15;         // variance of the Laplacian of the face chip (flat print/screen)
 };
 
+// Which network turns an aligned face into a descriptor (docs/face.md "Recognisers").
+enum class FaceRecogniser { DlibResnet, Onnx };
+inline const char* toString(FaceRecogniser r) { return r == FaceRecogniser::Onnx ? "onnx" : "dlib_resnet"; }
+
+// How a live descriptor is scored against several enrolled ones.
+enum class TemplateRule { Best, Mean };
+
+// An ArcFace-style ONNX model run by OpenCV's dnn module: the face is aligned by a
+// least-squares similarity of 5 landmarks onto the ArcFace template (scaled to inputSize),
+// then (pixel - mean) * scale, channels in colourOrder, NCHW.
+enum class ColourOrder { Rgb, Bgr };
+struct OnnxRecogniserOptions {
+    std::string modelPath;      // $BUILD_DIR/models/face_recognition_arcface.onnx (scripts/setup.d/post-face.sh)
+    int inputSize = 112;
+    ColourOrder colourOrder = ColourOrder::Bgr;  // measured better on LFW for the pinned model
+    double mean = 127.5;
+    double scale = 1.0 / 128.0;
+};
+
+// The documented threshold of each recogniser, chosen on LFW (docs/face.md "Thresholds").
+inline constexpr double kDlibDefaultThreshold = 0.55;   // Euclidean
+inline constexpr double kOnnxDefaultThreshold = 0.48;   // 1 - cosine (cosine similarity >= 0.52)
+inline double defaultThreshold(FaceRecogniser r) {
+    return r == FaceRecogniser::Onnx ? kOnnxDefaultThreshold : kDlibDefaultThreshold;
+}
+
+// The recogniser used when the configuration names none: the better one at FMR 0.05 % on LFW
+// (docs/face.md "Recognisers", docs/benchmarks.md).
+inline constexpr FaceRecogniser kDefaultRecogniser = FaceRecogniser::Onnx;
+// File names setup writes into $BUILD_DIR/models/ (scripts/setup.d/post-face.sh).
+inline constexpr const char* kOnnxModelFile = "face_recognition_arcface.onnx";
+
 struct FaceEngineOptions {
+    FaceRecogniser recogniser = kDefaultRecogniser;
     std::string shapePredictorPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
-    std::string recognitionModelPath;   // converted model: $BUILD_DIR/models/dlib_face_recognition_resnet.dat
-    double matchThreshold = 0.55;       // Euclidean; stricter than dlib's 0.6 (docs/face.md)
-    int detectUpsample = 0;             // HOG pyramid upsampling steps (1 finds faces >= 40 px)
-    int detectMaxSide = 320;            // frames are shrunk to this longest side for detection (0 = off)
+    std::string recognitionModelPath;   // dlib: $BUILD_DIR/models/dlib_face_recognition_resnet.dat
+    OnnxRecogniserOptions onnx;
+    double matchThreshold = defaultThreshold(kDefaultRecogniser);  // the recogniser's distance
+    TemplateRule templateRule = TemplateRule::Best;
+    int detectUpsample = 0;             // HOG pyramid upsampling steps of the coarse pass
+    int detectMaxSide = 320;            // coarse pass: frame shrunk to this longest side (0 = off)
+    int detectMinFacePx = 40;           // fine pass (when the coarse one finds none): faces down to this
+                                        // box width in the frame (0 = no fine pass)
+    bool track = true;                  // look for the face around the last frame's box first
     int maxFrames = 5;                  // verify: at most this many frames get a descriptor
     core::Millis timeBudget{2000};      // verify: stop trying further frames after this
     FaceQualityOptions quality;
@@ -168,6 +217,12 @@ namespace kiosk::devices {
 // From the "face" object of the kiosk configuration (every key optional; errors name the key).
 // Implemented in kiosk::devices_face, like the factory.
 core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigView& faceSection);
+// The kiosk's (lane and registration machine) whole configuration: its "face" section (may be
+// absent) through the function above, relative model paths resolved against configDir and
+// empty ones set to the files setup writes to modelsDir.
+core::Result<FaceEngineOptions> faceEngineOptionsFromKioskConfig(const core::ConfigView& root,
+                                                                 const std::string& configDir,
+                                                                 const std::string& modelsDir);
 core::Result<std::unique_ptr<FaceEngine>> createDlibFaceEngine(const FaceEngineOptions& options);
 
 }  // namespace kiosk::devices

@@ -133,35 +133,23 @@ int main(int argc, char** argv) {
     // Paths: the build folder holds the converted face model and the generated demo data.
     const fs::path buildDir = exeDir().parent_path();
     auto scenarioPath = cfg.stringOr("scenario", "../scenarios/demo.json");
-    auto modelPath = cfg.stringOr("face.model", "");
-    auto threshold = cfg.numberOr("face.threshold", 0.50, 0.2, 0.8);
-    if (cfg.has("face")) {
-        auto f = cfg.child("face");
-        if (f.ok()) {
-            modelPath = f->stringOr("model", "");
-            threshold = f->numberOr("threshold", 0.50, 0.2, 0.8);
-        }
-    }
-    for (auto* r : {&scenarioPath, &modelPath}) {
-        if (!r->ok()) {
-            std::cerr << "kiosk: " << r->error().message << "\n";
-            return 2;
-        }
-    }
-    if (!threshold.ok()) {
-        std::cerr << "kiosk: " << threshold.error().message << "\n";
+    if (!scenarioPath.ok()) {
+        std::cerr << "kiosk: " << scenarioPath.error().message << "\n";
         return 2;
     }
     const fs::path scenarioArg = a.scenario;  // as given on the command line
     if (a.scenario.empty()) a.scenario = rel(*scenarioPath);
 
-    // Face engine: dlib (the real pipeline on the simulated camera's images). Fingerprint:
-    // libfprint's virtual_image device fed by the simulated sensor. Both load behind the
-    // start-up screen on a lane with a window (lane/startup.h), else right here.
-    devices::FaceEngineOptions fo;
-    fo.recognitionModelPath = modelPath->empty() ? (buildDir / "models/dlib_face_recognition_resnet.dat").string()
-                                                 : rel(*modelPath).string();
-    fo.matchThreshold = *threshold;
+    // Face engine: every key of the "face" section (docs/face.md), models from setup by
+    // default. Fingerprint: libfprint's virtual_image device fed by the simulated sensor.
+    // Both load behind the start-up screen on a lane with a window (lane/startup.h), else
+    // right here.
+    auto faceOptions = devices::faceEngineOptionsFromKioskConfig(cfg, configDir.string(), (buildDir / "models").string());
+    if (!faceOptions.ok()) {
+        std::cerr << "kiosk: " << faceOptions.error().message << "\n";
+        return 2;
+    }
+    const devices::FaceEngineOptions fo = *faceOptions;
     std::unique_ptr<devices::FaceEngine> faceEngine;
     auto loadFace = [&]() -> core::Status {
         auto f = devices::createDlibFaceEngine(fo);

@@ -58,9 +58,21 @@ int exportEnrolments(const Args& args) {
 
     const char* b = std::getenv("KIOSK_BUILD_DIR");
     const fs::path buildDir = b ? b : "build";
-    devices::FaceEngineOptions fo;
-    fo.recognitionModelPath = option(args, "--model", (buildDir / "models/dlib_face_recognition_resnet.dat").string());
-    auto face = devices::createDlibFaceEngine(fo);
+    // The lane's face settings (recogniser!) come from its configuration: descriptors of
+    // another recogniser would not match there.
+    const std::string configFile = option(args, "--config", "");
+    core::Json config = core::Json::object();
+    if (!configFile.empty()) {
+        auto c = core::loadJsonFile(configFile);
+        if (!c.ok()) return fail(c.error());
+        config = *c;
+    }
+    auto fo = devices::faceEngineOptionsFromKioskConfig(
+        core::ConfigView(config), configFile.empty() ? "." : fs::path(configFile).parent_path().string(),
+        (buildDir / "models").string());
+    if (!fo.ok()) return fail(fo.error());
+    if (!option(args, "--model", "").empty()) fo->recognitionModelPath = option(args, "--model", "");
+    auto face = devices::createDlibFaceEngine(*fo);
     if (!face.ok()) return fail(face.error());
     auto sensor = std::make_shared<devices::fingerprint::SimFingerSensor>();
     auto finger = devices::fingerprint::LibfprintReader::create(devices::fingerprint::ReaderOptions{}, sensor);
@@ -128,7 +140,7 @@ int importEnrolments(const Args& args) {
 
 }  // namespace
 
-KIOSKCTL_COMMAND({"enrolment", "export", "--scenario FILE --template-key KEY --out FILE [--at server|lane|all]",
+KIOSKCTL_COMMAND({"enrolment", "export", "--scenario FILE --template-key KEY --out FILE [--at server|lane|all] [--config kiosk.json]",
                   "make wire enrolments (sealed biometrics) from a scenario's enrolment list", exportEnrolments});
 KIOSKCTL_COMMAND({"enrolment", "import", "--file FILE --server URL --cert C --key K --ca CA",
                   "post wire enrolments to the clearance service (admin certificate)", importEnrolments});

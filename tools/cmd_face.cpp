@@ -22,13 +22,18 @@ int fail(const core::Error& e) {
 
 devices::FaceEngineOptions engineOptions(const Args& args) {
     devices::FaceEngineOptions o;
-    o.recognitionModelPath = option(args, "--model", "");
-    if (o.recognitionModelPath.empty()) {
-        const char* b = std::getenv("KIOSK_BUILD_DIR");
-        o.recognitionModelPath = std::string(b ? b : "build") + "/models/dlib_face_recognition_resnet.dat";
-    }
+    const char* b = std::getenv("KIOSK_BUILD_DIR");
+    const std::string models = std::string(b ? b : "build") + "/models/";
+    if (option(args, "--recogniser", devices::toString(o.recogniser)) == std::string("dlib_resnet"))
+        o.recogniser = devices::FaceRecogniser::DlibResnet;
+    else
+        o.recogniser = devices::FaceRecogniser::Onnx;
+    o.matchThreshold = devices::defaultThreshold(o.recogniser);
+    o.recognitionModelPath = option(args, "--model", models + "dlib_face_recognition_resnet.dat");
+    o.onnx.modelPath = option(args, "--onnx-model", models + devices::kOnnxModelFile);
     o.shapePredictorPath = option(args, "--shape-predictor", o.shapePredictorPath);
     o.detectUpsample = std::atoi(option(args, "--upsample", "0").c_str());
+    o.track = false;  // unrelated images
     return o;
 }
 
@@ -67,7 +72,7 @@ KIOSKCTL_COMMAND({"face", "demo-set", "--samples DIR --out DIR [--people N] [--m
                       return 0;
                   }});
 
-KIOSKCTL_COMMAND({"face", "check", "IMAGE [--model M] [--upsample N]",
+KIOSKCTL_COMMAND({"face", "check", "IMAGE [--recogniser dlib_resnet|onnx] [--model M] [--onnx-model M] [--upsample N]",
                   "capture quality and descriptor of one image",
                   [](const Args& args) -> int {
                       if (args.empty()) {
@@ -89,7 +94,7 @@ KIOSKCTL_COMMAND({"face", "check", "IMAGE [--model M] [--upsample N]",
                       return 0;
                   }});
 
-KIOSKCTL_COMMAND({"face", "compare", "IMAGE_A IMAGE_B [--model M] [--upsample N]",
+KIOSKCTL_COMMAND({"face", "compare", "IMAGE_A IMAGE_B [--recogniser dlib_resnet|onnx] [--model M] [--upsample N]",
                   "Euclidean distance between the faces of two images",
                   [](const Args& args) -> int {
                       if (args.size() < 2) {
@@ -110,7 +115,8 @@ KIOSKCTL_COMMAND({"face", "compare", "IMAGE_A IMAGE_B [--model M] [--upsample N]
                           }
                           ds[i] = d->analysis.descriptor;
                       }
-                      std::printf("distance=%.4f\n", devices::faceDistance(ds[0], ds[1]));
+                      std::printf("distance=%.4f (%s)\n", (*eng)->distance(ds[0], ds[1]),
+                                  devices::toString((*eng)->options().recogniser));
                       return 0;
                   }});
 

@@ -1,8 +1,12 @@
-// bench_face: face accuracy (johns: descriptor level; bbt: full pipeline) and speed per stage
-// on 640x480 frames, with 1 and 2 OpenBLAS threads and with the reference BLAS.
-//   bench_face               everything (speed runs re-start this binary with other envs)
-//   bench_face --speed       speed table only, in the current environment
-//   env KIOSK_BUILD_DIR (model, demo faces), KIOSK_SHARED_DIR (../shared)
+// bench_face: face accuracy (johns: descriptor level; bbt: full pipeline) for both recognisers
+// and speed per stage on 640x480 frames, with 1 and 2 OpenBLAS threads and with the reference BLAS.
+//   bench_face               johns, bbt and speed (speed runs re-start this binary with other envs)
+//   bench_face --speed LABEL [dlib_resnet|onnx]   speed table row only, in the current environment
+//   bench_face --lfw-detect DIR [MIN_FACE_PX [MAX_SIDE [UPSAMPLE]]]   LFW detection only
+//   bench_face --lfw [DIR [dlib_resnet|onnx]]   LFW (default ../shared/data/faces/lfw): bench_face_lfw.cpp; run it
+//                            pinned: OPENBLAS_NUM_THREADS=1 taskset -c 0 bench_face --lfw
+//   ... --config kiosk.json  (last) run with that configuration's "face" section
+//   env KIOSK_BUILD_DIR (models, demo faces), KIOSK_SHARED_DIR (../shared)
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -16,6 +20,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/face/bench_face_lfw.h"
+#include "bench/face/face_scores.h"
+#include "core/config.h"
 #include "devices/face.h"
 #include "devices/face/dlib_face_engine.h"
 #include "devices/face/face_tools.h"
@@ -36,27 +43,41 @@ fs::path sharedData() {
     return (e ? fs::path(e) : fs::path(KIOSK_SHARED_DIR_DEFAULT)) / "data";
 }
 
-FaceEngineOptions options(int upsample) {
+// --config FILE: a kiosk configuration whose "face" section the bench runs with (the
+// recogniser is still chosen per measurement).
+core::Json gConfig = core::Json::object();
+std::string gConfigDir = ".";
+
+FaceEngineOptions options(int upsample, FaceRecogniser r = kDefaultRecogniser) {
+    if (!gConfig.empty()) {
+        core::Json j = gConfig;
+        j["face"]["recogniser"] = toString(r);
+        auto o = faceEngineOptionsFromKioskConfig(core::ConfigView(j), gConfigDir, (buildDir() / "models").string());
+        if (!o.ok()) {
+            std::fprintf(stderr, "bench_face: %s\n", o.error().message.c_str());
+            std::exit(2);
+        }
+        return *o;
+    }
     FaceEngineOptions o;
+    o.recogniser = r;
+    o.matchThreshold = defaultThreshold(r);
     o.recognitionModelPath = (buildDir() / "models" / "dlib_face_recognition_resnet.dat").string();
+    o.onnx.modelPath = (buildDir() / "models" / kOnnxModelFile).string();
     const fs::path sp = buildDir() / "models" / "shape_predictor_68_face_landmarks.dat";
     if (fs::exists(sp)) o.shapePredictorPath = sp.string();
     o.detectUpsample = upsample;
     return o;
 }
 
-std::unique_ptr<DlibFaceEngine> engineOrDie(int upsample) {
-    auto e = DlibFaceEngine::create(options(upsample));
+std::unique_ptr<DlibFaceEngine> engineOrDie(int upsample, FaceRecogniser r = kDefaultRecogniser) {
+    auto e = DlibFaceEngine::create(options(upsample, r));
     if (!e.ok()) {
         std::fprintf(stderr, "bench_face: %s: %s\n", e.error().code.c_str(), e.error().message.c_str());
         std::exit(1);
     }
     return std::move(e).value();
 }
-
-struct Scores {
-    std::vector<double> genuine, impostor;
-};
 
 double quantile(std::vector<double> v, double q) {
     if (v.empty()) return NAN;
@@ -66,53 +87,12 @@ double quantile(std::vector<double> v, double q) {
     return i + 1 < v.size() ? v[i] + (pos - i) * (v[i + 1] - v[i]) : v[i];
 }
 
-double rate(const std::vector<double>& v, double t, bool above) {
-    if (v.empty()) return NAN;
-    std::size_t n = 0;
-    for (double x : v) n += above ? (x > t) : (x <= t);
-    return 100.0 * n / v.size();
-}
-
-void printAccuracy(const char* name, const Scores& s, double threshold) {
-    std::printf("\n%s: %zu genuine pairs, %zu impostor pairs\n", name, s.genuine.size(), s.impostor.size());
-    std::printf("  %-9s %6s %6s %6s %6s %6s %6s\n", "distance", "min", "p1", "median", "mean", "p99", "max");
-    for (auto [label, v] : {std::pair{"genuine", &s.genuine}, std::pair{"impostor", &s.impostor}}) {
-        double mean = 0;
-        for (double x : *v) mean += x;
-        mean /= std::max<std::size_t>(1, v->size());
-        std::printf("  %-9s %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f\n", label, quantile(*v, 0), quantile(*v, 0.01),
-                    quantile(*v, 0.5), mean, quantile(*v, 0.99), quantile(*v, 1));
-    }
-    // Threshold at FMR <= 0.1 %: the largest t with at most floor(0.001 * n) impostors <= t.
-    std::vector<double> imp = s.impostor;
-    std::sort(imp.begin(), imp.end());
-    const std::size_t allowed = static_cast<std::size_t>(std::floor(0.001 * imp.size()));
-    const double tFmr = imp.empty() ? NAN : std::nextafter(imp[std::min(allowed, imp.size() - 1)], 0.0);
-    std::printf("  at FMR <= 0.1 %% (threshold %.3f, <= %zu false matches of %zu): FNMR %.2f %%\n", tFmr, allowed,
-                imp.size(), rate(s.genuine, tFmr, true));
-    const std::size_t allowed05 = static_cast<std::size_t>(std::floor(0.0005 * imp.size()));
-    const double t05 = imp.empty() ? NAN : std::nextafter(imp[std::min(allowed05, imp.size() - 1)], 0.0);
-    std::printf("  at FMR <= 0.05 %% (threshold %.3f): FNMR %.2f %%\n", t05, rate(s.genuine, t05, true));
-    std::printf("  at the threshold %.2f: FNMR %.2f %%, FMR %.3f %%\n", threshold, rate(s.genuine, threshold, true),
-                rate(s.impostor, threshold, false));
-    double eer = 100, eerT = 0;
-    for (double t = 0.2; t <= 0.9; t += 0.0005) {
-        const double fnmr = rate(s.genuine, t, true), fmr = rate(s.impostor, t, false);
-        if (fnmr <= fmr) {  // first crossing
-            eer = (fnmr + fmr) / 2;
-            eerT = t;
-            break;
-        }
-    }
-    std::printf("  EER %.2f %% (at %.3f); gap between largest genuine and smallest impostor: %.3f\n", eer, eerT,
-                quantile(s.impostor, 0) - quantile(s.genuine, 1));
-}
-
-Scores pairs(const std::vector<std::pair<int, FaceDescriptor>>& d) {
-    Scores s;
+bench::face::Scores pairs(const DlibFaceEngine& e, const std::vector<std::pair<int, FaceDescriptor>>& d) {
+    bench::face::Scores s;
     for (std::size_t i = 0; i < d.size(); ++i)
         for (std::size_t j = i + 1; j < d.size(); ++j)
-            (d[i].first == d[j].first ? s.genuine : s.impostor).push_back(faceDistance(d[i].second, d[j].second));
+            (d[i].first == d[j].first ? s.genuine : s.impostor)
+                .push_back(static_cast<float>(e.distance(d[i].second, d[j].second)));
     return s;
 }
 
@@ -135,20 +115,24 @@ void accuracy() {
         std::printf("accuracy: %s absent, skipped\n", faces.string().c_str());
         return;
     }
-    const double threshold = FaceEngineOptions{}.matchThreshold;
+  for (FaceRecogniser rec : {FaceRecogniser::DlibResnet, FaceRecogniser::Onnx}) {
+    const char* rn = toString(rec);
     {
-        auto e = engineOrDie(0);
+        auto e = engineOrDie(0, rec);
+        const double threshold = e->options().matchThreshold;
+        if (rec == FaceRecogniser::DlibResnet) {
         std::printf("reference descriptors (face-api JS, same weights): ");
         for (int i = 1; i <= 2; ++i) {
             auto img = loadImageFile(faces / "reference" / ("face" + std::to_string(i) + ".png"));
             std::ifstream f(faces / "reference" / ("faceDescriptor" + std::to_string(i) + ".json"));
             auto j = nlohmann::json::parse(f);
-            FaceDescriptor r{};
+            FaceDescriptor r(128);
             for (std::size_t k = 0; k < 128; ++k) r[k] = j[k].get<float>();
             auto d = e->describeChip(*img);
             std::printf("face%d %.4f  ", i, d.ok() ? faceDistance(*d, r) : NAN);
         }
         std::printf("(Euclidean)\n");
+        }
         std::vector<std::pair<int, FaceDescriptor>> d;
         int id = 0;
         for (const auto& [name, files] : identities(faces / "johns")) {
@@ -161,10 +145,10 @@ void accuracy() {
             ++id;
         }
         std::printf("johns: %d identities, %zu chips (aligned 150x150, descriptor only)", id, d.size());
-        printAccuracy("johns (descriptor level)", pairs(d), threshold);
+        bench::face::printRates(std::string("johns (descriptor level), ") + rn, pairs(*e, d), threshold);
     }
     {
-        auto e = engineOrDie(1);
+        auto e = engineOrDie(1, rec);
         std::vector<std::pair<int, FaceDescriptor>> d;
         int id = 0, images = 0, fta = 0;
         for (const auto& [name, files] : identities(faces / "bbt")) {
@@ -181,8 +165,10 @@ void accuracy() {
         }
         std::printf("\nbbt: %d identities, %d images, %d failed to acquire (no face found: detect upsample 1)", id,
                     images, fta);
-        printAccuracy("bbt (full pipeline: detect, landmarks, chip, descriptor)", pairs(d), threshold);
+        bench::face::printRates(std::string("bbt (full pipeline: detect, landmarks, chip, descriptor), ") + rn,
+                                pairs(*e, d), e->options().matchThreshold);
     }
+  }
 }
 
 Image frame640(const Image& src) {
@@ -211,8 +197,8 @@ double cpuMs() {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-void speed(const char* label) {
-    auto e = engineOrDie(0);
+void speed(const char* label, FaceRecogniser rec) {
+    auto e = engineOrDie(0, rec);
     const fs::path demo = buildDir() / "demo" / "faces";
     std::vector<Image> frames;
     for (int p = 1; p <= 3; ++p) {
@@ -223,7 +209,7 @@ void speed(const char* label) {
         }
         frames.push_back(frame640(*img));
     }
-    FaceDescriptor enrolled{};
+    FaceDescriptor enrolled(e->descriptorSize(), 0.0f);
     std::vector<double> det, lm, chip, desc, total, cpu;
     const int runs = 15;
     for (int i = 0; i < runs + 2; ++i) {
@@ -231,16 +217,16 @@ void speed(const char* label) {
         const auto t0 = std::chrono::steady_clock::now();
         const double c0 = cpuMs();
         auto d = e->process(frames[static_cast<std::size_t>(i) % frames.size()], DescriptorPolicy::Always, &t);
-        volatile double dist = d.ok() ? faceDistance(d->analysis.descriptor, enrolled) : 0;  // the decision
+        volatile double dist = d.ok() ? e->distance(d->analysis.descriptor, enrolled) : 0;  // the decision
         (void)dist;
         const double all = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         const double c = cpuMs() - c0;
         if (i < 2) continue;  // warm-up
         cpu.push_back(c);
-        det.push_back(t.detect);
-        lm.push_back(t.landmarks);
-        chip.push_back(t.chip);
-        desc.push_back(t.descriptor);
+        det.push_back(t.detectCpu);
+        lm.push_back(t.landmarksCpu);
+        chip.push_back(t.chipCpu + t.alignCpu);
+        desc.push_back(t.descriptorCpu);
         total.push_back(all);
     }
     // A whole verify(): 6-frame live sequence (liveness on all, descriptors until a match).
@@ -257,19 +243,7 @@ void speed(const char* label) {
         ver.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
     // Descriptor alone, CPU time (chips of the three frames).
-    std::vector<double> descCpu;
-    for (int i = 0; i < 8; ++i) {
-        auto d = e->process(frames[static_cast<std::size_t>(i) % frames.size()], DescriptorPolicy::Never);
-        if (!d.ok() || d->rgbChip.empty()) continue;
-        Image chipImg;
-        chipImg.width = chipImg.height = 150;
-        chipImg.format = PixelFormat::Bgr8;
-        chipImg.pixels = d->rgbChip;
-        for (std::size_t k = 0; k < chipImg.pixels.size(); k += 3) std::swap(chipImg.pixels[k], chipImg.pixels[k + 2]);
-        const double c0 = cpuMs();
-        auto x = e->describeChip(chipImg);
-        descCpu.push_back(cpuMs() - c0);
-    }
+    std::vector<double> descCpu = desc;
     std::printf("| %-30s | %6.1f | %9.1f | %4.1f | %10.1f | %11.1f | %13.0f | %8.1f | %9.1f |\n", label, median(det),
                 median(lm), median(chip), median(desc), median(total), median(ver), median(descCpu), median(cpu));
 }
@@ -277,15 +251,44 @@ void speed(const char* label) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 2 && std::string(argv[argc - 2]) == "--config") {
+        auto j = core::loadJsonFile(argv[argc - 1]);
+        if (!j.ok()) {
+            std::fprintf(stderr, "bench_face: %s\n", j.error().message.c_str());
+            return 2;
+        }
+        gConfig = *j;
+        gConfigDir = fs::path(argv[argc - 1]).parent_path().string();
+        argc -= 2;
+    }
     if (argc > 2 && std::string(argv[1]) == "--speed") {
-        speed(argv[2]);
+        speed(argv[2], argc > 3 && std::string(argv[3]) == "dlib_resnet" ? FaceRecogniser::DlibResnet
+                                                                          : FaceRecogniser::Onnx);
         return 0;
+    }
+    if (argc > 1 && std::string(argv[1]) == "--lfw") {
+        const fs::path dir = argc > 2 ? fs::path(argv[2]) : sharedData() / "faces" / "lfw";
+        if (!fs::is_directory(dir)) {
+            std::printf("LFW: %s absent\n", dir.c_str());
+            return 1;
+        }
+        std::vector<int> which{0, 1};  // --lfw DIR dlib_resnet|onnx: one recogniser only
+        if (argc > 3) which = {std::string(argv[3]) == "dlib_resnet" ? 0 : 1};
+        return bench::face::runLfw(dir, [](FaceRecogniser r) { return options(0, r); }, which);
+    }
+    if (argc > 1 && std::string(argv[1]) == "--lfw-detect") {  // --lfw-detect DIR [MIN_FACE_PX [MAX_SIDE [UPSAMPLE]]]
+        const fs::path dir = argc > 2 ? fs::path(argv[2]) : sharedData() / "faces" / "lfw";
+        FaceEngineOptions o = options(0);
+        if (argc > 3) o.detectMinFacePx = std::atoi(argv[3]);
+        if (argc > 4) o.detectMaxSide = std::atoi(argv[4]);
+        if (argc > 5) o.detectUpsample = std::atoi(argv[5]);
+        return bench::face::runLfwDetection(dir, o);
     }
     std::printf("bench_face (model %s)\n", (buildDir() / "models" / "dlib_face_recognition_resnet.dat").c_str());
     accuracy();
-    std::printf("\nspeed, 640x480 frames, median ms (detect on the frame shrunk to 320 px, no upsampling)\n");
-    std::printf("wall-clock ms per stage; the last two columns are CPU ms (all threads) for the descriptor alone\n"
-                "and for the whole frame -- what it costs on an idle machine. Load average now: ");
+    std::printf("\nspeed, 640x480 frames, median ms (coarse detection on the frame shrunk to 320 px)\n");
+    std::printf("CPU ms (process, all threads) per stage -- what it costs on an idle machine; 'whole frame' and\n"
+                "'verify 6 fr.' are wall clock. Load average now: ");
     {
         std::ifstream la("/proc/loadavg");
         std::string a;
@@ -293,7 +296,7 @@ int main(int argc, char** argv) {
         std::printf("%s\n", a.c_str());
     }
     std::printf("| %-30s | %6s | %9s | %4s | %10s | %11s | %13s | %8s | %9s |\n", "configuration", "detect", "landmarks",
-                "chip", "descriptor", "whole frame", "verify 6 fr.", "desc CPU", "frame CPU");
+                "chip+align", "descriptor", "whole frame", "verify 6 fr.", "desc CPU", "frame CPU");
     std::printf("|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", std::string(32, '-').c_str(), std::string(8, '-').c_str(),
                 std::string(11, '-').c_str(), std::string(6, '-').c_str(), std::string(12, '-').c_str(),
                 std::string(13, '-').c_str(), std::string(15, '-').c_str(), std::string(10, '-').c_str(),
@@ -301,22 +304,24 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     const std::string self = fs::canonical("/proc/self/exe").string();
     const std::string blasRef = "/usr/lib/x86_64-linux-gnu/blas";
-    struct Run {
+    const std::string refEnv = "LD_LIBRARY_PATH=" + blasRef + " OPENBLAS_NUM_THREADS=1 taskset -c 0";
+    struct RecRun {
         const char* env;
         const char* label;
+        const char* rec;
     };
-    const std::string refEnv = "LD_LIBRARY_PATH=" + blasRef + " OPENBLAS_NUM_THREADS=1 taskset -c 0";
-    const Run runs[] = {
-        {"OPENBLAS_NUM_THREADS=1 taskset -c 0", "OpenBLAS, 1 thread, 1 core"},
-        {"OPENBLAS_NUM_THREADS=2", "OpenBLAS, 2 threads, 2 cores"},
-        {refEnv.c_str(), "reference BLAS, 1 core"},
+    const RecRun runs[] = {
+        {"OPENBLAS_NUM_THREADS=1 taskset -c 0", "onnx, 1 core", "onnx"},
+        {"OPENBLAS_NUM_THREADS=1 taskset -c 0", "dlib, OpenBLAS, 1 core", "dlib_resnet"},
+        {"OPENBLAS_NUM_THREADS=2", "dlib, OpenBLAS, 2 threads", "dlib_resnet"},
+        {refEnv.c_str(), "dlib, reference BLAS, 1 core", "dlib_resnet"},
     };
     for (const auto& r : runs) {
         if (std::string(r.env).find(blasRef) != std::string::npos && !fs::exists(blasRef + "/libblas.so.3")) {
             std::printf("| %-30s | (no %s/libblas.so.3: package libblas3) |\n", r.label, blasRef.c_str());
             continue;
         }
-        const std::string cmd = std::string("env ") + r.env + " '" + self + "' --speed '" + r.label + "'";
+        const std::string cmd = std::string("env ") + r.env + " '" + self + "' --speed '" + r.label + "' " + r.rec;
         if (std::system(cmd.c_str()) != 0) std::printf("| %-30s | failed |\n", r.label);
         std::fflush(stdout);
     }

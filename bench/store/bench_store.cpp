@@ -58,7 +58,7 @@ store::EnrolmentRow enrolment(int i, std::mt19937& rng) {
     r.documentExpiry = "2032-01-01";
     std::normal_distribution<float> nd(0, 0.1f);
     for (int k = 0; k < 5; ++k) {
-        store::FaceDescriptor d;
+        store::FaceDescriptor d(128);
         for (float& f : d) f = nd(rng);
         r.faceDescriptors.push_back(d);
     }

@@ -142,4 +142,39 @@ FaceGuidance judgeQuality(const QualityMeasures& m, const FaceQualityOptions& o)
     return FaceGuidance::Ok;
 }
 
+std::array<Point2, 5> fivePoints(const Landmarks68& p) {
+    return {leftEyeCentre(p), rightEyeCentre(p), p[30], p[48], p[54]};
+}
+
+std::array<Point2, 5> arcfaceTemplate(int size) {
+    const double k = size / 112.0;
+    return {Point2{38.2946 * k, 51.6963 * k}, Point2{73.5318 * k, 51.5014 * k}, Point2{56.0252 * k, 71.7366 * k},
+            Point2{41.5493 * k, 92.3655 * k}, Point2{70.7299 * k, 92.2041 * k}};
+}
+
+Similarity2 fitSimilarity(const std::array<Point2, 5>& src, const std::array<Point2, 5>& dst) {
+    Point2 ms, md;
+    for (std::size_t i = 0; i < 5; ++i) {
+        ms.x += src[i].x / 5;
+        ms.y += src[i].y / 5;
+        md.x += dst[i].x / 5;
+        md.y += dst[i].y / 5;
+    }
+    double ss = 0, sa = 0, sb = 0;
+    for (std::size_t i = 0; i < 5; ++i) {
+        const double xs = src[i].x - ms.x, ys = src[i].y - ms.y;
+        const double xd = dst[i].x - md.x, yd = dst[i].y - md.y;
+        ss += xs * xs + ys * ys;
+        sa += xs * xd + ys * yd;
+        sb += xs * yd - ys * xd;
+    }
+    Similarity2 t;
+    if (ss <= 0) return t;
+    t.a = sa / ss;
+    t.b = sb / ss;
+    t.tx = md.x - (t.a * ms.x - t.b * ms.y);
+    t.ty = md.y - (t.b * ms.x + t.a * ms.y);
+    return t;
+}
+
 }  // namespace kiosk::devices::face

@@ -3,6 +3,7 @@
 // centres, inter-eye distance, eye aspect ratio, pose; and the liveness decision on a
 // sequence of per-frame measurements. No dlib/OpenCV here, so it is unit-testable.
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,12 @@ struct Point2 {
     double x = 0, y = 0;
 };
 using Landmarks68 = std::array<Point2, 68>;
+
+// What a recogniser's network sees: size x size x 3, RGB, 8-bit (recogniser.h).
+struct AlignedFace {
+    int size = 0;
+    std::vector<uint8_t> rgb;
+};
 
 struct Pose {
     double eyeDistance = 0;  // px between eye centres
@@ -40,6 +47,19 @@ struct LivenessVerdict {
     bool passed = false;
     std::string detail;  // "blink", "head_turn", or why it failed (no personal data)
 };
+
+// ---- Alignment for ArcFace-style recognisers ----
+// The 5 points (eye centres = mean of 36-41 / 42-47, nose tip 30, mouth corners 48 / 54).
+std::array<Point2, 5> fivePoints(const Landmarks68& p);
+// The standard ArcFace template for a 112x112 input (insightface), scaled to `size`.
+std::array<Point2, 5> arcfaceTemplate(int size);
+// x' = a x - b y + tx, y' = b x + a y + ty: rotation, uniform scale and shift.
+struct Similarity2 {
+    double a = 1, b = 0, tx = 0, ty = 0;
+    Point2 apply(Point2 p) const { return {a * p.x - b * p.y + tx, b * p.x + a * p.y + ty}; }
+};
+// Least-squares similarity mapping src onto dst (closed form, Umeyama without reflection).
+Similarity2 fitSimilarity(const std::array<Point2, 5>& src, const std::array<Point2, 5>& dst);
 
 LivenessVerdict decideLiveness(const std::vector<LivenessSample>& samples, const LivenessOptions& options);
 

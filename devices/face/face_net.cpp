@@ -86,7 +86,7 @@ core::Result<std::vector<FaceDescriptor>> FaceNet::describe(const std::vector<Ch
         out.reserve(d.size());
         for (const auto& v : d) {
             if (v.size() != 128) return err("face.model_invalid", "descriptor is not 128-d");
-            FaceDescriptor fd{};
+            FaceDescriptor fd(128);
             for (long i = 0; i < 128; ++i) fd[static_cast<std::size_t>(i)] = v(i);
             out.push_back(fd);
         }

@@ -1,25 +1,65 @@
-// The "face" section of the kiosk configuration -> FaceEngineOptions.
+// The "face" section of the kiosk configuration -> FaceEngineOptions. Every key documented in
+// docs/face.md "Configuration" is read here; an unknown key is an error that names it.
+#include <filesystem>
+#include <set>
+
 #include "core/config.h"
 #include "devices/face.h"
 
 namespace kiosk::devices {
+namespace {
+
+core::Status checkKnown(const core::ConfigView& v, const std::set<std::string>& known) {
+    if (!v.json().is_object()) return core::Status{};
+    for (const auto& [k, val] : v.json().items())
+        if (!known.count(k)) return v.bad(k, "unknown key (docs/face.md lists the face keys)");
+    return core::Status{};
+}
+
+}  // namespace
 
 core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigView& c) {
     FaceEngineOptions o;
+    KIOSK_TRY(checkKnown(c, {"recogniser", "recognition_model", "shape_predictor", "onnx", "match_threshold",
+                             "template_rule", "detect_upsample", "detect_max_side", "detect_min_face_px", "track",
+                             "max_frames", "time_budget_ms", "quality", "liveness"}));
+    KIOSK_ASSIGN_OR_RETURN(auto rec, c.oneOf("recogniser", {"dlib_resnet", "onnx"}, toString(kDefaultRecogniser)));
+    o.recogniser = rec == "onnx" ? FaceRecogniser::Onnx : FaceRecogniser::DlibResnet;
     KIOSK_ASSIGN_OR_RETURN(o.shapePredictorPath, c.stringOr("shape_predictor", o.shapePredictorPath));
     KIOSK_ASSIGN_OR_RETURN(o.recognitionModelPath, c.stringOr("recognition_model", o.recognitionModelPath));
-    KIOSK_ASSIGN_OR_RETURN(o.matchThreshold, c.numberOr("match_threshold", o.matchThreshold, 0.2, 0.8));
+    if (c.has("onnx")) {
+        KIOSK_ASSIGN_OR_RETURN(auto x, c.child("onnx"));
+        KIOSK_TRY(checkKnown(x, {"model", "input_size", "colour_order", "mean", "scale"}));
+        auto& X = o.onnx;
+        KIOSK_ASSIGN_OR_RETURN(X.modelPath, x.stringOr("model", X.modelPath));
+        KIOSK_ASSIGN_OR_RETURN(auto size, x.integerOr("input_size", X.inputSize, 32, 512));
+        X.inputSize = static_cast<int>(size);
+        KIOSK_ASSIGN_OR_RETURN(auto order, x.oneOf("colour_order", {"rgb", "bgr"}, X.colourOrder == ColourOrder::Bgr ? "bgr" : "rgb"));
+        X.colourOrder = order == "bgr" ? ColourOrder::Bgr : ColourOrder::Rgb;
+        KIOSK_ASSIGN_OR_RETURN(X.mean, x.numberOr("mean", X.mean, 0, 255));
+        KIOSK_ASSIGN_OR_RETURN(X.scale, x.numberOr("scale", X.scale, 1e-4, 10));
+    }
+    // Distances differ per recogniser (Euclidean 0..~1.5, 1 - cosine 0..2): each has its own default.
+    KIOSK_ASSIGN_OR_RETURN(o.matchThreshold, c.numberOr("match_threshold", defaultThreshold(o.recogniser), 0.05, 1.95));
+    KIOSK_ASSIGN_OR_RETURN(auto rule, c.oneOf("template_rule", {"best", "mean"}, "best"));
+    o.templateRule = rule == "mean" ? TemplateRule::Mean : TemplateRule::Best;
     KIOSK_ASSIGN_OR_RETURN(auto up, c.integerOr("detect_upsample", o.detectUpsample, 0, 2));
     o.detectUpsample = static_cast<int>(up);
     KIOSK_ASSIGN_OR_RETURN(auto side, c.integerOr("detect_max_side", o.detectMaxSide, 0, 4096));
     if (side != 0 && side < 160) return c.bad("detect_max_side", "must be 0 (off) or at least 160");
     o.detectMaxSide = static_cast<int>(side);
+    KIOSK_ASSIGN_OR_RETURN(auto minFace, c.integerOr("detect_min_face_px", o.detectMinFacePx, 0, 1000));
+    if (minFace != 0 && minFace < 40) return c.bad("detect_min_face_px", "must be 0 (no fine pass) or at least 40");
+    o.detectMinFacePx = static_cast<int>(minFace);
+    KIOSK_ASSIGN_OR_RETURN(o.track, c.booleanOr("track", o.track));
     KIOSK_ASSIGN_OR_RETURN(auto mf, c.integerOr("max_frames", o.maxFrames, 1, 30));
     o.maxFrames = static_cast<int>(mf);
     KIOSK_ASSIGN_OR_RETURN(auto tb, c.integerOr("time_budget_ms", o.timeBudget.count(), 50, 30000));
     o.timeBudget = core::Millis(tb);
     if (c.has("quality")) {
         KIOSK_ASSIGN_OR_RETURN(auto q, c.child("quality"));
+        KIOSK_TRY(checkKnown(q, {"min_eye_distance_px", "max_yaw", "max_roll_deg", "min_sharpness", "min_brightness",
+                                 "max_brightness"}));
         auto& Q = o.quality;
         KIOSK_ASSIGN_OR_RETURN(Q.minEyeDistancePx, q.numberOr("min_eye_distance_px", Q.minEyeDistancePx, 10, 1000));
         KIOSK_ASSIGN_OR_RETURN(Q.maxYaw, q.numberOr("max_yaw", Q.maxYaw, 0.05, 1.0));
@@ -32,6 +72,8 @@ core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigVi
     }
     if (c.has("liveness")) {
         KIOSK_ASSIGN_OR_RETURN(auto l, c.child("liveness"));
+        KIOSK_TRY(checkKnown(l, {"challenge", "min_frames", "ear_open", "ear_closed_ratio", "min_head_turn",
+                                 "min_frame_motion", "min_texture"}));
         auto& L = o.liveness;
         KIOSK_ASSIGN_OR_RETURN(auto ch, l.oneOf("challenge", {"blink", "head_turn", "blink_or_head_turn", "none"}, "blink"));
         L.challenge = ch == "blink"       ? LivenessChallenge::Blink
@@ -45,6 +87,35 @@ core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigVi
         KIOSK_ASSIGN_OR_RETURN(L.minHeadTurn, l.numberOr("min_head_turn", L.minHeadTurn, 0.05, 1.0));
         KIOSK_ASSIGN_OR_RETURN(L.minFrameMotion, l.numberOr("min_frame_motion", L.minFrameMotion, 0, 50));
         KIOSK_ASSIGN_OR_RETURN(L.minTexture, l.numberOr("min_texture", L.minTexture, 0, 10000));
+    }
+    return o;
+}
+
+core::Result<FaceEngineOptions> faceEngineOptionsFromKioskConfig(const core::ConfigView& root,
+                                                                 const std::string& configDir,
+                                                                 const std::string& modelsDir) {
+    static const core::Json kEmpty = core::Json::object();
+    core::ConfigView c(kEmpty, root.keyPath("face"));
+    if (root.has("face")) {
+        KIOSK_ASSIGN_OR_RETURN(c, root.child("face"));
+    }
+    KIOSK_ASSIGN_OR_RETURN(FaceEngineOptions o, faceEngineOptionsFromConfig(c));
+    namespace fs = std::filesystem;
+    auto resolve = [&](std::string& p, const char* file) {
+        if (p.empty())
+            p = (fs::path(modelsDir) / file).string();
+        else if (fs::path(p).is_relative())
+            p = (fs::path(configDir) / p).string();
+    };
+    resolve(o.recognitionModelPath, "dlib_face_recognition_resnet.dat");
+    resolve(o.onnx.modelPath, kOnnxModelFile);
+    if (c.has("shape_predictor")) {
+        resolve(o.shapePredictorPath, "shape_predictor_68_face_landmarks.dat");
+    } else {
+        // setup links Debian's file (or the decompressed .bz2) here
+        const fs::path linked = fs::path(modelsDir) / "shape_predictor_68_face_landmarks.dat";
+        std::error_code ec;
+        if (fs::exists(linked, ec)) o.shapePredictorPath = linked.string();
     }
     return o;
 }

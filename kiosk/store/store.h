@@ -49,7 +49,7 @@ inline constexpr int64_t kRetentionDays = 31;
 inline constexpr int64_t kRetentionSeconds = kRetentionDays * 24 * 3600;
 inline constexpr std::size_t kKeyBytes = 32;
 
-using FaceDescriptor = std::array<float, 128>;  // same layout as devices::FaceDescriptor
+using FaceDescriptor = std::vector<float>;  // as devices::FaceDescriptor: 128 (dlib) or 512 (ONNX) floats
 
 enum class EnrolmentChannel { Machine, Office };
 enum class Residency { HongKongPermanent, MacauPermanent, HongKongNonPermanent, MacauNonPermanent, Other };

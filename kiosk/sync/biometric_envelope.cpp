@@ -195,10 +195,10 @@ Result<EnrolmentBiometrics> openBiometrics(const std::vector<uint8_t>& key, cons
             !j["fingers"].is_array() || j.size() != 2)
             return makeError("sync.bad_envelope", "biometrics envelope: plaintext must be {faces: [...], fingers: [...]}");
         for (const auto& face : j["faces"]) {
-            if (!face.is_array() || face.size() != 128)
-                return makeError("sync.bad_envelope", "biometrics envelope: a face descriptor must have 128 numbers");
-            store::FaceDescriptor d{};
-            for (std::size_t i = 0; i < 128; ++i) {
+            if (!face.is_array() || (face.size() != 128 && face.size() != 512))
+                return makeError("sync.bad_envelope", "biometrics envelope: a face descriptor must have 128 or 512 numbers");
+            store::FaceDescriptor d(face.size());
+            for (std::size_t i = 0; i < face.size(); ++i) {
                 if (!face[i].is_number()) return makeError("sync.bad_envelope", "biometrics envelope: non-number in a face descriptor");
                 d[i] = face[i].get<float>();
             }

@@ -6,7 +6,7 @@
 //   cipher     AES-256-GCM, 12-byte random nonce, 16-byte tag
 //   AAD        "echannel-biometrics-v1|<reference>"  (an envelope cannot be moved to another record)
 //   wire form  base64(nonce || ciphertext || tag)
-//   plaintext  {"faces": [[128 floats], ...],
+//   plaintext  {"faces": [[128 or 512 floats], ...],
 //               "fingers": [{"finger", "format_version", "libfprint_version", "data": base64}]}
 //
 // Errors: sync.bad_key (key file), sync.bad_envelope (not base64, too short, bad JSON

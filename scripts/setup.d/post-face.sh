@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Face models and demo faces (runs after the build; env SOURCE_DIR, BUILD_DIR).
 #  1. face-api 1.7.15 from the npm registry into $HOME/.cache/kiosk (checksum verified)
+#  1b. the ArcFace-style ONNX recogniser (npm faceplugin-face-recognition-js 0.0.1,
+#      model/fr_feature.onnx, checksum verified) -> $BUILD_DIR/models/face_recognition_arcface.onnx
 #  2. the 68-point shape predictor from Debian libdlib-data (decompressed if shipped as .bz2)
 #  3. kioskctl face convert-model -> $BUILD_DIR/models/dlib_face_recognition_resnet.dat
 #  4. kioskctl face demo-set      -> $BUILD_DIR/demo/faces/pN/{enrol,probe_*,still_*}.png
@@ -43,8 +45,34 @@ if ! weights_ok; then
 fi
 say "weights ok ($BIN, sha256 verified)"
 
-# ---- 2. shape predictor ----
+# ---- 1b. ONNX recogniser (docs/face.md "Recognisers": MIT package, weights' origin not stated) ----
 mkdir -p "$MODELS"
+OX_PKG=faceplugin-face-recognition-js
+OX_VER=0.0.1
+OX_DIR=$CACHE/$OX_PKG-$OX_VER
+OX_BIN=$OX_DIR/package/model/fr_feature.onnx
+OX_SHA=87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581
+OX_SIZE=4884269
+OX_MODEL=$MODELS/face_recognition_arcface.onnx
+onnx_ok() {
+  [ -f "$OX_BIN" ] && [ "$(stat -c %s "$OX_BIN")" = "$OX_SIZE" ] && \
+    [ "$(sha256sum "$OX_BIN" | cut -d' ' -f1)" = "$OX_SHA" ]
+}
+if ! onnx_ok; then
+  command -v npm >/dev/null || { echo "post-face: npm is missing (Debian package npm)" >&2; exit 1; }
+  say "fetching $OX_PKG@$OX_VER from the npm registry"
+  tmp2=$(mktemp -d)
+  (cd "$tmp2" && npm pack --silent "$OX_PKG@$OX_VER" >/dev/null)
+  tgz=$(ls "$tmp2"/*.tgz)
+  rm -rf "$OX_DIR" && mkdir -p "$OX_DIR"
+  tar -xzf "$tgz" -C "$OX_DIR" package/model/fr_feature.onnx package/LICENSE package/package.json
+  rm -rf "$tmp2"
+  onnx_ok || { echo "post-face: checksum of fr_feature.onnx does not match (expected $OX_SHA, $OX_SIZE B)" >&2; exit 1; }
+fi
+[ "$(readlink "$OX_MODEL" 2>/dev/null)" = "$OX_BIN" ] || ln -sfn "$OX_BIN" "$OX_MODEL"
+say "ONNX recogniser $OX_MODEL (sha256 verified)"
+
+# ---- 2. shape predictor ----
 SP_DEB=/usr/share/dlib/shape_predictor_68_face_landmarks.dat
 SP=$MODELS/shape_predictor_68_face_landmarks.dat
 if [ -f "$SP_DEB" ]; then

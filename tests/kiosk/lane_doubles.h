@@ -17,6 +17,7 @@ public:
         a.guidance = devices::FaceGuidance::Ok;
         a.faceCount = 1;
         a.hasDescriptor = true;
+        a.descriptor.assign(devices::kOnnxDescriptorDims, 0.0f);
         return a;
     }
     core::Result<devices::FaceMatch> verify(const std::vector<devices::Frame>& frames,

@@ -95,7 +95,7 @@ public:
         row.channel = store::EnrolmentChannel::Machine;
         row.enrolledAt = now() - 40 * 86400;
         row.documentExpiry = "2031-03-04";
-        row.faceDescriptors = {store::FaceDescriptor{}};
+        row.faceDescriptors = {store::FaceDescriptor(128, 0.0f)};
         row.fingers = {store::FingerTemplate{"right_index", 1, "1.94", std::vector<uint8_t>(64, 0x5a)}};
         return row;
     }

@@ -20,7 +20,7 @@ public:
         a.guidance = guidance;
         a.faceCount = guidance == devices::FaceGuidance::NoFace ? 0 : 1;
         a.hasDescriptor = guidance == devices::FaceGuidance::Ok;
-        a.descriptor.fill(0.25f);
+        a.descriptor.assign(128, 0.25f);
         return a;
     }
     core::Result<devices::FaceMatch> verify(const std::vector<devices::Frame>& frames,

@@ -450,8 +450,7 @@ PendingEnrolment pendingFor(const SimCard& card) {
     p.fingers.resize(2);
     p.fingers[0].data.assign(40, 1);
     p.fingers[1].data.assign(40, 2);
-    devices::FaceDescriptor d;
-    d.fill(0.5f);
+    devices::FaceDescriptor d(128, 0.5f);
     p.faces = {d};
     return p;
 }

@@ -13,6 +13,23 @@ std::vector<uint8_t> descriptorBytes(const FaceDescriptor& d) {
     return b;
 }
 
+// The ONNX recogniser's 512-float descriptors round-trip (blob format 2, store_impl.h); 128-float
+// enrolments keep format 1 (RoundTripsDescriptorsAndTemplates).
+TEST(StoreEnrolment, Descriptors512RoundTrip) {
+    TempStore t("enrol-512");
+    auto s = t.open();
+    ASSERT_TRUE(s);
+    EnrolmentRow in = makeEnrolment("ref-0512", "K123456(7)", kNow, 12);
+    in.faceDescriptors = {FaceDescriptor(512, 0.01f), FaceDescriptor(512, -0.02f)};
+    in.faceDescriptors[1][511] = 0.5f;
+    ASSERT_TRUE(s->enrol(in, "system").ok());
+    s.reset();
+    s = t.open();
+    auto got = s->findEnrolmentByReference("ref-0512");
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ((**got).faceDescriptors, in.faceDescriptors);
+}
+
 TEST(StoreEnrolment, RoundTripsDescriptorsAndTemplates) {
     TempStore t("enrol-rt");
     auto s = t.open();

@@ -50,7 +50,7 @@ struct TempStore {
 inline FaceDescriptor makeDescriptor(uint32_t seed) {
     std::mt19937 rng(seed);
     std::normal_distribution<float> n(0.0f, 0.1f);
-    FaceDescriptor d{};
+    FaceDescriptor d(128);
     for (float& f : d) f = n(rng);
     return d;
 }

@@ -75,7 +75,7 @@ TEST_P(EndToEnd, EnrolmentFromTheCentreCrossesAtALaneAndTheCrossingIsOnTheServer
     core::Json lane = {
         {"lane_id", laneId},
         {"scenario", scenario.string()},
-        {"face", {{"model", ""}, {"threshold", 0.50}}},
+        {"face", {{"recogniser", "onnx"}}},
         {"fingerprint", {{"backend", "virtual_image"}}},
         {"devices", {{"qr", {{"backend", "sim"}}}, {"document", {{"backend", "sim"}}}, {"camera", {{"backend", "sim"}}},
                      {"gate", {{"backend", "sim"}}}}},

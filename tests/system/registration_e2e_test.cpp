@@ -77,7 +77,7 @@ TEST(RegistrationToLane, UsableOnlyAfterTheDelayAndOnlyByTheResident) {
               {{"mode", "registration"},
                {"scenario", (dir / "registration-scenario.json").string()},
                {"strings", (sourceDir() / "assets/strings/strings.json").string()},
-               {"face", {{"model", ""}, {"threshold", 0.50}}},
+               {"face", {{"recogniser", "onnx"}}},
                {"devices", {{"printer", {{"backend", "sim"}, {"out_dir", (dir / "receipts").string()}}}}},
                {"registration", {{"device_id", regId}}},
                {"sync", sync(*regCert)}});
@@ -109,7 +109,7 @@ TEST(RegistrationToLane, UsableOnlyAfterTheDelayAndOnlyByTheResident) {
         writeJson(dir / ("lane-" + tag + ".json"),
                   {{"lane_id", laneId},
                    {"scenario", (dir / ("lane-" + tag + ".scenario.json")).string()},
-                   {"face", {{"model", ""}, {"threshold", 0.50}}},
+                   {"face", {{"recogniser", "onnx"}}},
                    {"fingerprint", {{"backend", "virtual_image"}}},
                    {"devices",
                     {{"qr", {{"backend", "sim"}}}, {"document", {{"backend", "sim"}}}, {"camera", {{"backend", "sim"}}},

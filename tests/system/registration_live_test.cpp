@@ -87,7 +87,7 @@ bool prerequisites(const fs::path& kiosk) {
 core::Json liveConfig(const fs::path& dir) {
     return {{"mode", "registration"},
             {"strings", (sourceDir() / "assets/strings/strings.json").string()},
-            {"face", {{"model", ""}, {"threshold", 0.50}}},
+            {"face", {{"recogniser", "onnx"}}},
             {"fingerprint", {{"backend", "virtual_image"}}},
             {"devices",
              {{"document", {{"backend", "sim"}}},

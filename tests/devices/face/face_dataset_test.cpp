@@ -13,7 +13,7 @@ namespace {
 devices::FaceDescriptor referenceDescriptor(const fs::path& json) {
     std::ifstream f(json);
     auto j = nlohmann::json::parse(f);
-    devices::FaceDescriptor d{};
+    devices::FaceDescriptor d(128);
     EXPECT_EQ(j.size(), 128u);
     for (std::size_t i = 0; i < 128 && i < j.size(); ++i) d[i] = j[i].get<float>();
     return d;
@@ -22,7 +22,7 @@ devices::FaceDescriptor referenceDescriptor(const fs::path& json) {
 // The converted model reproduces the reference implementation's descriptors.
 TEST(FaceDataset, ConvertedModelMatchesReferenceDescriptors) {
     KIOSK_REQUIRE_SHARED_DATA(data);
-    KIOSK_FACE_ENGINE(e, 0);
+    KIOSK_FACE_ENGINE_OF(e, 0, devices::FaceRecogniser::DlibResnet);
     const fs::path ref = data / "faces" / "reference";
     devices::FaceDescriptor got[2];
     for (int i = 1; i <= 2; ++i) {
@@ -37,9 +37,14 @@ TEST(FaceDataset, ConvertedModelMatchesReferenceDescriptors) {
     EXPECT_GT(devices::faceDistance(got[0], got[1]), 0.05);  // two different inputs, two descriptors
 }
 
-TEST(FaceDataset, JohnsGenuineAndImpostorChips) {
+class FaceDatasetBoth : public ::testing::TestWithParam<devices::FaceRecogniser> {};
+INSTANTIATE_TEST_SUITE_P(Recognisers, FaceDatasetBoth,
+                         ::testing::Values(devices::FaceRecogniser::DlibResnet, devices::FaceRecogniser::Onnx),
+                         [](const auto& i) { return std::string(devices::toString(i.param)); });
+
+TEST_P(FaceDatasetBoth, JohnsGenuineAndImpostorChips) {
     KIOSK_REQUIRE_SHARED_DATA(data);
-    KIOSK_FACE_ENGINE(e, 0);
+    KIOSK_FACE_ENGINE_OF(e, 0, GetParam());
     const fs::path johns = data / "faces" / "johns";
     std::vector<std::vector<devices::FaceDescriptor>> ids;
     for (const auto& dir : fs::directory_iterator(johns)) {
@@ -61,25 +66,25 @@ TEST(FaceDataset, JohnsGenuineAndImpostorChips) {
             for (const auto& x : ids[a])
                 for (const auto& y : ids[b]) {
                     if (&x == &y) continue;
-                    if (a == b) EXPECT_LT(devices::faceDistance(x, y), t);
-                    else EXPECT_GT(devices::faceDistance(x, y), t);
+                    if (a == b) EXPECT_LT(e->distance(x, y), t);
+                    else EXPECT_GT(e->distance(x, y), t);
                 }
 }
 
 // Full pipeline on the grey TV stills: genuine pair matches, impostor refused.
-TEST(FaceDataset, BbtFullPipelineGenuineAndImpostor) {
+TEST_P(FaceDatasetBoth, BbtFullPipelineGenuineAndImpostor) {
     KIOSK_REQUIRE_SHARED_DATA(data);
-    KIOSK_FACE_ENGINE(e, 1);
+    KIOSK_FACE_ENGINE_OF(e, 1, GetParam());
     const fs::path bbt = data / "faces" / "bbt";
     auto desc = [&](const std::string& who, int n) {
         auto d = e->process(loadOrDie(bbt / who / (who + std::to_string(n) + ".png")), df::DescriptorPolicy::Always);
         EXPECT_TRUE(d.ok());
         EXPECT_TRUE(d.ok() && d->analysis.hasDescriptor) << who << n;
-        return d.ok() ? d->analysis.descriptor : devices::FaceDescriptor{};
+        return d.ok() ? d->analysis.descriptor : devices::FaceDescriptor(e->descriptorSize(), 0.0f);
     };
     const auto l1 = desc("leonard", 1), l2 = desc("leonard", 2), p1 = desc("penny", 1);
-    EXPECT_LT(devices::faceDistance(l1, l2), e->options().matchThreshold);
-    EXPECT_GT(devices::faceDistance(l1, p1), e->options().matchThreshold);
+    EXPECT_LT(e->distance(l1, l2), e->options().matchThreshold);
+    EXPECT_GT(e->distance(l1, p1), e->options().matchThreshold);
 }
 
 TEST(FaceDataset, GroupPhotoHasSeveralFacesAndIsRefused) {

@@ -155,7 +155,7 @@ TEST(FaceLiveness, HeadTurnChallenge) {
 }
 
 TEST(FaceDescriptorBytes, RoundTripAndRejects) {
-    FaceDescriptor d{};
+    FaceDescriptor d(128);
     for (std::size_t i = 0; i < d.size(); ++i) d[i] = static_cast<float>(std::sin(double(i)) * 0.2);
     const auto bytes = descriptorToBytes(d);
     ASSERT_EQ(bytes.size(), 512u);
@@ -164,12 +164,18 @@ TEST(FaceDescriptorBytes, RoundTripAndRejects) {
     EXPECT_EQ(*back, d);
     EXPECT_EQ(faceDistance(*back, d), 0.0);
     // little-endian float32: 1.0f is 00 00 80 3f
-    FaceDescriptor one{};
+    FaceDescriptor one(128, 0.0f);
     one[0] = 1.0f;
     const auto b1 = descriptorToBytes(one);
     EXPECT_EQ(b1[2], 0x80);
     EXPECT_EQ(b1[3], 0x3f);
     EXPECT_FALSE(descriptorFromBytes(std::vector<uint8_t>(511)).ok());
+    EXPECT_FALSE(descriptorFromBytes(std::vector<uint8_t>(256 * 4)).ok());  // neither 128 nor 512 floats
+    FaceDescriptor wide(512, 0.25f);
+    auto w = descriptorFromBytes(descriptorToBytes(wide));
+    ASSERT_TRUE(w.ok());
+    EXPECT_EQ(*w, wide);
+    EXPECT_TRUE(std::isinf(faceDistance(wide, d)));  // different recognisers never match
     auto nan = bytes;
     nan[0] = 0;
     nan[1] = 0;
@@ -192,7 +198,7 @@ TEST(FaceOptions, ConfigDefaultsOverridesAndNamedErrors) {
     EXPECT_DOUBLE_EQ(o->quality.minEyeDistancePx, 60);
     EXPECT_EQ(o->maxFrames, FaceEngineOptions{}.maxFrames);
 
-    auto bad = core::parseJsonText(R"({"face": {"match_threshold": 1.5}})", "test");
+    auto bad = core::parseJsonText(R"({"face": {"match_threshold": 2.5}})", "test");
     core::ConfigView broot(*bad);
     auto bo = faceEngineOptionsFromConfig(*broot.child("face"));
     ASSERT_FALSE(bo.ok());

@@ -17,6 +17,10 @@ namespace fs = std::filesystem;
 namespace df = devices::face;
 
 inline fs::path modelPath() { return buildDir() / "models" / "dlib_face_recognition_resnet.dat"; }
+inline fs::path onnxModelPath() { return buildDir() / "models" / devices::kOnnxModelFile; }
+inline fs::path modelPathOf(devices::FaceRecogniser r) {
+    return r == devices::FaceRecogniser::Onnx ? onnxModelPath() : modelPath();
+}
 inline fs::path demoDir() { return buildDir() / "demo" / "faces"; }
 
 inline std::string missingSetupMessage(const fs::path& p) {
@@ -25,21 +29,24 @@ inline std::string missingSetupMessage(const fs::path& p) {
                         "scripts/setup.d/post-face.sh";
 }
 
-inline devices::FaceEngineOptions defaultOptions() {
+inline devices::FaceEngineOptions defaultOptions(devices::FaceRecogniser r = devices::kDefaultRecogniser) {
     devices::FaceEngineOptions o;
+    o.recogniser = r;
+    o.matchThreshold = devices::defaultThreshold(r);
     o.recognitionModelPath = modelPath().string();
+    o.onnx.modelPath = onnxModelPath().string();
     const fs::path sp = buildDir() / "models" / "shape_predictor_68_face_landmarks.dat";  // setup links it
     if (fs::exists(sp)) o.shapePredictorPath = sp.string();
     return o;
 }
 
 // One engine per options set for the whole test binary (loading costs ~1 s).
-inline core::Result<df::DlibFaceEngine*> engine(int upsample = 0) {
-    static std::unique_ptr<df::DlibFaceEngine> e[2];
-    static core::Error lastError;
-    auto& slot = e[upsample ? 1 : 0];
+inline core::Result<df::DlibFaceEngine*> engine(int upsample = 0,
+                                                devices::FaceRecogniser r = devices::kDefaultRecogniser) {
+    static std::unique_ptr<df::DlibFaceEngine> e[2][2];
+    auto& slot = e[upsample ? 1 : 0][r == devices::FaceRecogniser::Onnx ? 1 : 0];
     if (!slot) {
-        auto o = defaultOptions();
+        auto o = defaultOptions(r);
         o.detectUpsample = upsample;
         auto r = df::DlibFaceEngine::create(o);
         if (!r.ok()) return r.error();
@@ -69,9 +76,10 @@ inline std::vector<devices::Frame> framesOf(const std::vector<devices::Image>& i
 }  // namespace kiosk::testing::face
 
 // Fails (not skips) when setup did not produce the model / demo set.
-#define KIOSK_FACE_ENGINE(var, upsample)                                                          \
-    ASSERT_TRUE(std::filesystem::exists(::kiosk::testing::face::modelPath()))                    \
-        << ::kiosk::testing::face::missingSetupMessage(::kiosk::testing::face::modelPath());      \
-    auto var##_r = ::kiosk::testing::face::engine(upsample);                                       \
+#define KIOSK_FACE_ENGINE(var, upsample) KIOSK_FACE_ENGINE_OF(var, upsample, ::kiosk::devices::kDefaultRecogniser)
+#define KIOSK_FACE_ENGINE_OF(var, upsample, recogniser)                                                      \
+    ASSERT_TRUE(std::filesystem::exists(::kiosk::testing::face::modelPathOf(recogniser)))                   \
+        << ::kiosk::testing::face::missingSetupMessage(::kiosk::testing::face::modelPathOf(recogniser));     \
+    auto var##_r = ::kiosk::testing::face::engine(upsample, recogniser);                                     \
     ASSERT_TRUE(var##_r.ok()) << var##_r.error().code << ": " << var##_r.error().message;         \
     auto* var = *var##_r

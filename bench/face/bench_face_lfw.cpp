@@ -1,0 +1,241 @@
+// bench_face --lfw DIR: the full pipeline on every photo of an LFW-style folder
+// (DIR/<identity>/<photo>), both recognisers; every genuine and every impostor pair; FNMR at
+// FMR 0.1 / 0.05 / 0.01 %, EER, the detection rate, median CPU ms per stage; the same inside
+// an East-Asian subset of the identities; and several enrolled templates per identity scored
+// by the best and by the mean distance. Descriptors are computed once per run, in memory.
+#include "bench/face/bench_face_lfw.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "bench/face/face_scores.h"
+#include "devices/face/dlib_face_engine.h"
+#include "devices/face/face_tools.h"
+
+namespace kiosk::bench::face {
+namespace {
+
+namespace fs = std::filesystem;
+using devices::FaceDescriptor;
+using devices::FaceRecogniser;
+namespace df = devices::face;
+
+// East-Asian identities of ../shared/data/faces/lfw (Chinese incl. Hong Kong, Macau and
+// Taiwan; Japanese; Korean; two Americans of Chinese descent). Chosen by name and public
+// biography; identities whose origin was not certain were left out.
+const std::set<std::string> kEastAsian = {
+    "Alan_Tang_Kwong-wing", "Annette_Lu", "Antony_Leung", "Cecilia_Cheung", "Chang_Dae-whan", "Chen_Shui-bian",
+    "Choi_Yun-yong", "Chung_Mong-joon", "Fujio_Cho", "Gao_Qiang", "Goh_Kun", "Hideki_Matsui", "Hidetoshi_Nakata",
+    "Hisao_Oguchi", "Hu_Jintao", "Hu_Maoyuan", "Jiang_Zemin", "Ken_Watanabe", "Kim_Dong-hwa", "Kim_Jin-sun",
+    "Kim_Jong-Il", "Lee_Hong-ki", "Lee_Tae-sik", "Lisa_Ling", "Lucy_Liu", "Masamori_Tokuyama", "Masatoshi_Koshiba",
+    "Mitoji_Yabunaka", "Moon-So-ri", "Sachiko_Yamada", "Shingo_Katayama", "Stanley_Ho", "Takashi_Sorimachi",
+    "Tang_Jiaxuan", "Tian_Liang", "Tian_Zhuang_Zhuang", "Tomoko_Hagiwara", "Toshihiko_Fukui", "Toshimitsu_Motegi",
+    "Tsutomu_Takebe", "Tung_Chee-hwa", "Wang_Yingfan", "Wen_Ho_Lee", "Wen_Jiabao", "Yukiko_Okudo", "Zeng_Qinghong",
+    "Zhang_Ziyi"};
+
+struct Photo {
+    int identity = 0;
+    fs::path path;
+    std::optional<FaceDescriptor> d[2];  // per recogniser (index: 0 dlib, 1 onnx)
+};
+
+double median(std::vector<double> v) {
+    if (v.empty()) return NAN;
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+}
+
+struct Stage {
+    std::vector<double> detect, landmarks, chip, align, descriptor, total;
+};
+
+Scores allPairs(const std::vector<Photo>& photos, int r, const df::DlibFaceEngine& e, const std::vector<bool>* keep) {
+    Scores s;
+    for (std::size_t i = 0; i < photos.size(); ++i) {
+        if (!photos[i].d[r] || (keep && !(*keep)[i])) continue;
+        for (std::size_t j = i + 1; j < photos.size(); ++j) {
+            if (!photos[j].d[r] || (keep && !(*keep)[j])) continue;
+            const float x = static_cast<float>(e.distance(*photos[i].d[r], *photos[j].d[r]));
+            (photos[i].identity == photos[j].identity ? s.genuine : s.impostor).push_back(x);
+        }
+    }
+    return s;
+}
+
+// Several templates: each identity's enrolment is its first two acquired photos; a probe is
+// any other photo (genuine) or any photo of another identity (impostor). Scored by `rule`.
+Scores multiTemplate(const std::vector<Photo>& photos, int r, const df::DlibFaceEngine& e, devices::TemplateRule rule,
+                     std::size_t templates) {
+    std::map<int, std::vector<std::size_t>> byId;
+    for (std::size_t i = 0; i < photos.size(); ++i)
+        if (photos[i].d[r]) byId[photos[i].identity].push_back(i);
+    std::map<int, std::vector<const FaceDescriptor*>> enrol;
+    // The same enrolments and probes for 1 and 2 templates: identities with >= 2 acquired photos
+    // are enrolled; genuine probes come from identities with >= 3 (never a template itself).
+    for (const auto& [id, v] : byId)
+        if (v.size() >= 2)
+            for (std::size_t k = 0; k < templates; ++k) enrol[id].push_back(&*photos[v[k]].d[r]);
+    Scores s;
+    for (std::size_t i = 0; i < photos.size(); ++i) {
+        if (!photos[i].d[r]) continue;
+        for (const auto& [id, ts] : enrol) {
+            const bool same = id == photos[i].identity;
+            if (same && (byId[id].size() < 3 || i == byId[id][0] || i == byId[id][1])) continue;
+            double best = 1e9, sum = 0;
+            for (const FaceDescriptor* t : ts) {
+                const double x = e.distance(*photos[i].d[r], *t);
+                best = std::min(best, x);
+                sum += x;
+            }
+            const double v = rule == devices::TemplateRule::Mean ? sum / ts.size() : best;
+            (same ? s.genuine : s.impostor).push_back(static_cast<float>(v));
+        }
+    }
+    return s;
+}
+
+}  // namespace
+
+int runLfwDetection(const fs::path& dir, devices::FaceEngineOptions o) {
+    o.track = false;
+    auto e = df::DlibFaceEngine::create(o);
+    if (!e.ok()) {
+        std::fprintf(stderr, "bench_face: %s\n", e.error().message.c_str());
+        return 1;
+    }
+    int n = 0, found = 0;
+    std::map<std::string, int> passes;
+    std::vector<double> cpu;
+    for (const auto& id : fs::directory_iterator(dir)) {
+        if (!id.is_directory()) continue;
+        for (const auto& f : fs::directory_iterator(id.path())) {
+            auto img = df::loadImageFile(f.path());
+            ++n;
+            if (!img.ok()) continue;
+            df::StageTimes t;
+            auto x = (*e)->process(*img, df::DescriptorPolicy::Never, &t, df::FaceChoice::Centre);
+            cpu.push_back(t.detectCpu);
+            if (x.ok() && x->analysis.faceCount > 0) {
+                ++found;
+                ++passes[t.pass];
+            } else {
+                std::printf("  no face: %s\n", f.path().c_str());
+            }
+        }
+    }
+    std::printf("detection (coarse %d px, upsample %d, fine down to %d px): %d / %d = %.2f %%, median detect CPU %.1f ms;",
+                o.detectMaxSide, o.detectUpsample, o.detectMinFacePx, found, n, 100.0 * found / n, median(cpu));
+    for (const auto& [p, k] : passes) std::printf(" %s %d", p.c_str(), k);
+    std::printf("\n");
+    return 0;
+}
+
+int runLfw(const fs::path& dir, const std::function<devices::FaceEngineOptions(FaceRecogniser)>& optionsOf,
+           const std::vector<int>& recognisers) {
+    std::vector<Photo> photos;
+    std::vector<std::string> names;
+    {
+        std::vector<fs::path> ids;
+        for (const auto& d : fs::directory_iterator(dir))
+            if (d.is_directory()) ids.push_back(d.path());
+        std::sort(ids.begin(), ids.end());
+        for (const auto& id : ids) {
+            std::vector<fs::path> files;
+            for (const auto& f : fs::directory_iterator(id)) files.push_back(f.path());
+            std::sort(files.begin(), files.end());
+            for (const auto& f : files) photos.push_back(Photo{static_cast<int>(names.size()), f, {}});
+            names.push_back(id.filename().string());
+        }
+    }
+    std::printf("LFW %s: %zu identities, %zu photos\n", dir.c_str(), names.size(), photos.size());
+    std::unique_ptr<df::DlibFaceEngine> engines[2];
+    for (int r : recognisers) {
+        auto o = optionsOf(r ? FaceRecogniser::Onnx : FaceRecogniser::DlibResnet);
+        o.track = false;  // unrelated photos
+        auto e = df::DlibFaceEngine::create(o);
+        if (!e.ok()) {
+            std::fprintf(stderr, "bench_face: %s: %s\n", e.error().code.c_str(), e.error().message.c_str());
+            return 1;
+        }
+        engines[r] = std::move(e).value();
+    }
+    const auto& o0 = engines[recognisers.front()]->options();
+    std::printf("detection: coarse pass at longest side %d (upsample %d), fine pass down to %d px faces; the face "
+                "nearest the image centre is used\n",
+                o0.detectMaxSide, o0.detectUpsample, o0.detectMinFacePx);
+    Stage st[2];
+    std::map<std::string, int> passes;
+    int found = 0, unreadable = 0;
+    for (std::size_t i = 0; i < photos.size(); ++i) {
+        auto img = df::loadImageFile(photos[i].path);
+        if (!img.ok()) {
+            ++unreadable;
+            continue;
+        }
+        for (int r : recognisers) {
+            df::StageTimes t;
+            auto x = engines[r]->process(*img, df::DescriptorPolicy::Always, &t, df::FaceChoice::Centre);
+            if (!x.ok() || !x->analysis.hasDescriptor) {
+                if (r == recognisers.front()) std::printf("  no face: %s\n", photos[i].path.c_str());
+                continue;
+            }
+            photos[i].d[r] = x->analysis.descriptor;
+            if (r == recognisers.front()) {
+                ++found;
+                ++passes[t.pass];
+            }
+            st[r].detect.push_back(t.detectCpu);
+            st[r].landmarks.push_back(t.landmarksCpu);
+            st[r].chip.push_back(t.chipCpu);
+            st[r].align.push_back(t.alignCpu);
+            st[r].descriptor.push_back(t.descriptorCpu);
+            st[r].total.push_back(t.totalCpu);
+        }
+        if ((i + 1) % 500 == 0) {
+            std::fprintf(stderr, "  %zu / %zu photos\n", i + 1, photos.size());
+        }
+    }
+    std::printf("detection rate: %d / %zu photos = %.2f %% (unreadable %d; found by pass:", found, photos.size(),
+                100.0 * found / photos.size(), unreadable);
+    for (const auto& [p, n] : passes) std::printf(" %s %d", p.c_str(), n);
+    std::printf(")\n");
+    std::printf("\nmedian CPU ms per stage (process CPU time; run pinned to one core):\n");
+    std::printf("| recogniser | detect | landmarks | chip+quality | align | descriptor | whole frame |\n|---|---|---|---|---|---|---|\n");
+    for (int r : recognisers)
+        std::printf("| %s | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f |\n",
+                    devices::toString(engines[r]->options().recogniser), median(st[r].detect),
+                    median(st[r].landmarks), median(st[r].chip), median(st[r].align), median(st[r].descriptor),
+                    median(st[r].total));
+
+    std::vector<bool> eastAsian(photos.size());
+    std::map<std::string, int> eaCount;
+    for (std::size_t i = 0; i < photos.size(); ++i) {
+        eastAsian[i] = kEastAsian.count(names[static_cast<std::size_t>(photos[i].identity)]) > 0;
+        if (eastAsian[i]) ++eaCount[names[static_cast<std::size_t>(photos[i].identity)]];
+    }
+    std::printf("\nEast-Asian subset: %zu identities present, %ld photos:", eaCount.size(),
+                std::count(eastAsian.begin(), eastAsian.end(), true));
+    for (const auto& [n, c] : eaCount) std::printf(" %s (%d)", n.c_str(), c);
+    std::printf("\n");
+
+    for (int r : recognisers) {
+        const auto& e = *engines[r];
+        const std::string name = devices::toString(e.options().recogniser);
+        printRates("LFW all, " + name, allPairs(photos, r, e, nullptr), e.options().matchThreshold);
+        printRates("LFW East-Asian subset (impostors inside it), " + name, allPairs(photos, r, e, &eastAsian),
+                   e.options().matchThreshold);
+        for (auto rule : {devices::TemplateRule::Best, devices::TemplateRule::Mean})
+            printRates(std::string("LFW 2 enrolled templates, rule ") +
+                           (rule == devices::TemplateRule::Mean ? "mean" : "best") + ", " + name,
+                       multiTemplate(photos, r, e, rule, 2), e.options().matchThreshold);
+        printRates("LFW 1 enrolled template (same probes as above), " + name,
+                   multiTemplate(photos, r, e, devices::TemplateRule::Best, 1), e.options().matchThreshold);
+        std::fflush(stdout);
+    }
+    return 0;
+}
+
+}  // namespace kiosk::bench::face
