@@ -87,7 +87,7 @@ bool prerequisites(const fs::path& kiosk) {
 void writeLiveConfig(const fs::path& file, const fs::path& db, const fs::path& key) {
     core::Json j = {{"mode", "live"},
                     {"lane_id", "HZMB-KEY-01"},
-                    {"face", {{"model", ""}, {"threshold", 0.50}}},
+                    {"face", {{"recogniser", "onnx"}}},
                     {"fingerprint", {{"backend", "virtual_image"}}},
                     {"devices",
                      {{"qr", {{"backend", "sim"}}},
@@ -112,7 +112,7 @@ void makeSealedStore(const fs::path& db, const fs::path& key) {
     r.dateOfBirth = "1980-01-01";
     r.enrolledAt = 1795000000;
     r.documentExpiry = "2030-01-01";
-    r.faceDescriptors.push_back(store::FaceDescriptor{});
+    r.faceDescriptors.push_back(store::FaceDescriptor(128, 0.0f));
     r.fingers.push_back(store::FingerTemplate{"right_index", 1, "1.94.5", std::vector<uint8_t>(64, 7)});
     ASSERT_TRUE((*s)->enrol(r, "system").ok());
 }
