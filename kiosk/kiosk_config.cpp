@@ -1,5 +1,6 @@
 #include "kiosk/kiosk_config.h"
 
+#include "devices/face.h"
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/device_config.h"
 #include "kiosk/registration/registration_services.h"
@@ -49,9 +50,9 @@ core::Status nonEmptyString(const core::ConfigView& v, const std::string& key) {
 core::Status checkFace(const core::ConfigView& root) {
     if (!root.has("face")) return {};
     KIOSK_ASSIGN_OR_RETURN(auto face, root.child("face"));
-    KIOSK_TRY(face.onlyKeys(faceKeys(), "docs/configuration.md"));
-    KIOSK_TRY(check(face.stringOr("model", "")));
-    return check(face.numberOr("threshold", 0.50, 0.2, 0.8));
+    KIOSK_TRY(face.onlyKeys(faceKeys(), "docs/face.md"));
+    // The engine's own reader: every key's value checked the way the kiosk will read it.
+    return check(devices::faceEngineOptionsFromConfig(face));
 }
 
 }  // namespace
@@ -75,10 +76,12 @@ const std::vector<std::string>& trustKeys() {
     return k;
 }
 
-// kiosk/main.cpp reads these two; the face engine's own keys (devices/face,
-// faceEngineOptionsFromConfig) join this list when the kiosk reads them (issue 15).
+// docs/face.md "Configuration", read by devices::faceEngineOptionsFromConfig.
 const std::vector<std::string>& faceKeys() {
-    static const std::vector<std::string> k = {"model", "threshold"};
+    static const std::vector<std::string> k = {"recogniser", "recognition_model", "shape_predictor", "onnx",
+                                               "match_threshold", "template_rule", "detect_upsample",
+                                               "detect_max_side", "detect_min_face_px", "track", "max_frames",
+                                               "time_budget_ms", "quality", "liveness"};
     return k;
 }
 

@@ -9,11 +9,9 @@
 namespace kiosk::devices {
 namespace {
 
-core::Status checkKnown(const core::ConfigView& v, const std::set<std::string>& known) {
-    if (!v.json().is_object()) return core::Status{};
-    for (const auto& [k, val] : v.json().items())
-        if (!known.count(k)) return v.bad(k, "unknown key (docs/face.md lists the face keys)");
-    return core::Status{};
+// ConfigView::onlyKeys names the key and suggests the nearest known one.
+core::Status checkKnown(const core::ConfigView& v, const std::vector<std::string>& known) {
+    return v.onlyKeys(known, "docs/face.md");
 }
 
 }  // namespace

@@ -152,7 +152,7 @@ protected:
         return {{"mode", "live"},
                 {"lane_id", "HZMB-A-07"},
                 {"scenario", "../scenarios/demo.json"},
-                {"face", {{"model", ""}, {"threshold", 0.5}}},
+                {"face", {{"recognition_model", ""}, {"match_threshold", 0.5}}},
                 {"fingerprint", {{"backend", "virtual_image"}}},
                 {"devices",
                  {{"camera", {{"backend", "sim"}}},
@@ -170,7 +170,7 @@ protected:
                 {"live", false},
                 {"scenario", "../scenarios/registration.json"},
                 {"strings", (sourceDir() / "assets/strings/strings.json").string()},
-                {"face", {{"model", ""}, {"threshold", 0.5}}},
+                {"face", {{"recognition_model", ""}, {"match_threshold", 0.5}}},
                 {"fingerprint", {{"backend", "virtual_image"}}},
                 {"devices", {{"camera", {{"backend", "sim"}}}, {"document", {{"backend", "sim"}}},
                              {"printer", {{"backend", "sim"}}}}},
@@ -231,7 +231,7 @@ TEST_F(ConfigDocs, EveryKeyOfConfigurationMdIsRead) {
             if (k.rfind("devices.", 0) != 0 && k.rfind("sync.", 0) != 0) keys.insert(k);
     }
     EXPECT_GE(keys.size(), 15u) << "the tables were not found";
-    for (const char* k : {"store.path", "trust.signer_public_key", "face.threshold", "ui", "sync"})
+    for (const char* k : {"store.path", "trust.signer_public_key", "face", "ui", "sync"})
         EXPECT_TRUE(keys.count(k)) << k << " is not in docs/configuration.md";
     int checked = 0;
     for (const auto& k : keys) {
@@ -399,7 +399,7 @@ TEST_F(ConfigDocs, AMisspeltKeyAnywhereIsNamedWithAHint) {
                                      {"store.pth", "store.path"},
                                      {"trust.signer_public_kye", "trust.signer_public_key"},
                                      {"ui.officer_pin_hsh", "ui.officer_pin_hash"},
-                                     {"face.treshold", "face.threshold"},
+                                     {"face.match_treshold", "face.match_threshold"},
                                      {"fingerprint.backnd", "fingerprint.backend"},
                                      {"sync.sever", "sync.server"},
                                      {"policy.minimum_ages", "policy.minimum_age"},

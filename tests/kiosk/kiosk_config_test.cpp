@@ -90,7 +90,7 @@ TEST(KioskConfigValues, ABadValueAnywhereNamesTheKey) {
         {{{"devices", {{"camera", {{"backend", "opencv"}, {"fps", 0}}}}}}, "devices.camera.fps: "},
         {{{"policy", {{"minimum_age", {{{"from", "2026-01-19"}, {"years", 200}}}}}}}, "policy.minimum_age[0].years: "},
         {{{"ui", {{"width", 10}}}}, "ui.width: "},
-        {{{"face", {{"threshold", 0.9}}}}, "face.threshold: "},
+        {{{"face", {{"match_threshold", 5.0}}}}, "face.match_threshold: "},
     };
     for (const auto& [j, prefix] : cases) {
         auto st = checkLane(j);

@@ -97,7 +97,7 @@ core::Json liveLane(const fs::path& dir) {
     fs::create_directories(dir / "keys");
     return {{"mode", "live"},
             {"lane_id", "LANE-STRICT-01"},
-            {"face", {{"model", ""}, {"threshold", 0.50}}},
+            {"face", {{"recognition_model", ""}, {"match_threshold", 0.50}}},
             {"fingerprint", {{"backend", "virtual_image"}}},
             {"store", {{"path", (dir / "data/kiosk.sqlite").string()}, {"key_file", (dir / "keys/bio.key").string()}}},
             {"ui", {{"display", "fullscreen"}}}};
