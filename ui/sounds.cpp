@@ -80,7 +80,7 @@ namespace {
 
 // The try number on a screen that allows retries (the lane's face and fingerprint steps).
 int attemptOf(const ViewModel& vm) {
-    if (vm.screen == Screen::Fingerprint) return vm.progressStep;
+    if (vm.screen == Screen::Fingerprint || vm.screen == Screen::FaceCapture) return vm.attempt;
     return 0;
 }
 

@@ -96,6 +96,18 @@ std::vector<ViewModel> laneStates(Language l) {
         vm.progressTotal = 3;
         out.push_back(vm);
     }
+    // retries and the liveness challenge, said as they are shown
+    for (Screen s : {Screen::FaceCapture, Screen::Fingerprint}) {
+        auto retry = screenModel(s, l);
+        retry.attempt = 2;
+        retry.attempts = 3;
+        out.push_back(retry);
+    }
+    for (LivenessPrompt p : {LivenessPrompt::Blink, LivenessPrompt::HeadTurn, LivenessPrompt::BlinkOrHeadTurn}) {
+        auto face = screenModel(Screen::FaceCapture, l);
+        face.liveness = p;
+        out.push_back(face);
+    }
     auto plain = screenModel(Screen::SeeOfficer, l);
     plain.reasonText.reset();  // the generic "see an officer"
     out.push_back(plain);
@@ -124,6 +136,15 @@ TEST(VoiceNavigation, EveryScreenHasASpokenInstructionInEveryLanguage) {
             }
             if (vm.reasonText) {
                 EXPECT_NE(text.find(vm.reasonText->in(l)), std::string::npos) << what;
+            }
+            if (vm.screen == Screen::FaceCapture && vm.liveness != LivenessPrompt::None) {
+                const char* key = vm.liveness == LivenessPrompt::Blink      ? "face.liveness_blink"
+                                  : vm.liveness == LivenessPrompt::HeadTurn ? "face.liveness_head_turn"
+                                                                            : "face.liveness_blink_or_head_turn";
+                EXPECT_NE(text.find(t.get(key, l)), std::string::npos) << what << ": " << text;
+            }
+            if (vm.attempt >= 2) {
+                EXPECT_NE(text.find(std::to_string(vm.attempt)), std::string::npos) << what << ": " << text;
             }
             for (const auto& k : keys) EXPECT_EQ(text.find(k + "."), std::string::npos) << what << ": key " << k;
             EXPECT_EQ(text.find('{'), std::string::npos) << what << ": placeholder left: " << text;
@@ -308,12 +329,18 @@ TEST(SoundCues, ChosenFromWhatTheScreenShows) {
     EXPECT_FALSE(cueForTransition(&proceed, proceed));  // once, not every frame
     EXPECT_EQ(cueForTransition(&welcome, officer), SoundCue::SeeOfficer);
     EXPECT_FALSE(cueForTransition(&proceed, welcome));
-    auto f1 = screenModel(Screen::Fingerprint, Language::En);
-    f1.progressStep = 1;
-    auto f2 = f1;
-    f2.progressStep = 2;
-    EXPECT_EQ(cueForTransition(&f1, f2), SoundCue::Refusal);  // a failed try: try again
-    EXPECT_FALSE(cueForTransition(&f2, f2));
+    for (Screen s : {Screen::Fingerprint, Screen::FaceCapture}) {
+        auto f1 = screenModel(s, Language::En);
+        f1.attempt = 1;
+        f1.attempts = 3;
+        auto f2 = f1;
+        f2.attempt = 2;
+        EXPECT_EQ(cueForTransition(&f1, f2), SoundCue::Refusal) << screenName(s);  // a failed try: try again
+        EXPECT_FALSE(cueForTransition(&f2, f2)) << screenName(s);
+        auto moved = f1;
+        moved.progressStep = f1.progressStep + 1;  // progress within a try is no refusal
+        EXPECT_FALSE(cueForTransition(&f1, moved)) << screenName(s);
+    }
     auto overlay = proceed;
     overlay.officer = testing::sampleOfficer(OfficerMode::Menu);
     EXPECT_FALSE(cueForTransition(&welcome, overlay));
