@@ -4,8 +4,8 @@
 // times are this thread's CPU time (one core), so other load on the machine does not
 // inflate them.
 //
-//   bench_qr [--photos DIR] [--budget MS] [--wechat-models DIR] [--only-photos] [--stream-only]
-//            [--shard I --shards N --dump FILE] [--merge FILE,FILE,...] [--pass-study CSV [--native]]
+//   bench_qr [--photos DIR] [--budget MS] [--wechat-models DIR] [--only-photos] [--stream-only] [--kiosk-only]
+//            [--shard I --shards N --dump FILE] [--merge FILE,FILE,... [--misses]] [--pass-study CSV [--native]]
 //            [--set DIR] [--count N] [--seed S] [--regenerate]
 //
 // Part 1 (--photos, default $KIOSK_SHARED_DIR/data/qr/boofcv): the BoofCV photographs,
@@ -132,10 +132,12 @@ int main(int argc, char** argv) {
     std::vector<qb::Peer> peers;
     peers.push_back(qb::kioskPeer(budget, "kiosk (zxing-cpp 1.4, " + std::to_string(static_cast<int>(budget)) + " ms budget)"));
     peers.push_back(qb::kioskPeer(0, "kiosk, every pass (no budget)"));
-    peers.push_back(qb::zxingPlainPeer());
-    peers.push_back(qb::zbarPeer());
-    peers.push_back(qb::wechatPeer(arg(argc, argv, "--wechat-models", "")));
-    peers.push_back(qb::opencvDetectorPeer());
+    if (!hasFlag(argc, argv, "--kiosk-only")) {  // iterating on the decoder: its two rows alone
+        peers.push_back(qb::zxingPlainPeer());
+        peers.push_back(qb::zbarPeer());
+        peers.push_back(qb::wechatPeer(arg(argc, argv, "--wechat-models", "")));
+        peers.push_back(qb::opencvDetectorPeer());
+    }
 
 
     std::string error;
@@ -154,7 +156,9 @@ int main(int argc, char** argv) {
             if (b == std::string::npos) b = merge.size();
             files.push_back(merge.substr(a, b - a));
         }
-        qb::printPhotoTables(qb::readRecords(files), peers, set.size());
+        const auto records = qb::readRecords(files);
+        qb::printPhotoTables(records, peers, set.size());
+        if (hasFlag(argc, argv, "--misses")) qb::printMisses(records, peers);
         return 0;
     } else if (int rc = qb::photoBench(set, peers, budget, hasFlag(argc, argv, "--stream-only"), std::stoi(arg(argc, argv, "--shard", "0")),
                                        std::stoi(arg(argc, argv, "--shards", "1")), arg(argc, argv, "--dump", ""));

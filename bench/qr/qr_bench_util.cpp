@@ -78,13 +78,15 @@ int photoBench(const std::vector<Photo>& set, std::vector<Peer>& peers, double b
                const std::string& dumpPath) {
     if (streamOnly) {
         std::vector<LaneFrame> frames;
+        std::vector<std::string> categories;
         int index = 0;
         for (const auto& ph : set) {
             cv::Mat bgr = cv::imread(ph.file.string(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
             if (bgr.empty()) return 1;
             frames.push_back(laneFrame(bgr, ph.codes, index++));
+            categories.push_back(ph.category);
         }
-        streamBench(frames, budgetMs);
+        streamBench(frames, categories, budgetMs);
         return 0;
     }
     std::vector<Record> records;
@@ -111,6 +113,7 @@ int photoBench(const std::vector<Photo>& set, std::vector<Peer>& peers, double b
                 r.kind = k;
                 r.peer = static_cast<int>(i);
                 r.category = ph.category;
+                r.image = ph.category + "/" + ph.file.filename().string();
                 r.labelled = k == 2 ? 0 : labelled;
                 std::vector<Hit> hits;
                 const double c0 = threadCpuMs();
@@ -129,8 +132,8 @@ int photoBench(const std::vector<Photo>& set, std::vector<Peer>& peers, double b
         FILE* f = std::fopen(dumpPath.c_str(), "w");
         if (!f) return 1;
         for (const auto& r : records)
-            std::fprintf(f, "%d %d %s %d %d %d %d %d %.4f\n", r.kind, r.peer, r.category.c_str(), r.score.read, r.score.detected,
-                         r.score.falsePositives, r.labelled, r.error, r.ms);
+            std::fprintf(f, "%d %d %s %d %d %d %d %d %.4f %s\n", r.kind, r.peer, r.category.c_str(), r.score.read, r.score.detected,
+                         r.score.falsePositives, r.labelled, r.error, r.ms, r.image.c_str());
         std::fclose(f);
         return 0;
     }
@@ -143,11 +146,12 @@ std::vector<Record> readRecords(const std::vector<std::string>& files) {
     for (const auto& path : files) {
         FILE* f = std::fopen(path.c_str(), "r");
         if (!f) continue;
-        char cat[64];
+        char cat[64], image[160];
         Record r;
-        while (std::fscanf(f, "%d %d %63s %d %d %d %d %d %lf", &r.kind, &r.peer, cat, &r.score.read, &r.score.detected,
-                           &r.score.falsePositives, &r.labelled, &r.error, &r.ms) == 9) {
+        while (std::fscanf(f, "%d %d %63s %d %d %d %d %d %lf %159s", &r.kind, &r.peer, cat, &r.score.read, &r.score.detected,
+                           &r.score.falsePositives, &r.labelled, &r.error, &r.ms, image) == 10) {
             r.category = cat;
+            r.image = image;
             out.push_back(r);
         }
         std::fclose(f);
@@ -202,6 +206,36 @@ void printPhotoTables(const std::vector<Record>& records, std::vector<Peer>& pee
                     readable[i].size(), readable[i].size() + unreadable[i].size(), mean(readable[i]), percentile(readable[i], 0.95),
                     percentile(readable[i], 1.0), mean(unreadable[i]), percentile(unreadable[i], 0.95), percentile(unreadable[i], 1.0),
                     mean(codeless[i]), percentile(codeless[i], 0.95), percentile(codeless[i], 1.0), codelessFp[i], percentile(all, 0.95));
+    }
+}
+
+void printMisses(const std::vector<Record>& records, const std::vector<Peer>& peers) {
+    // (kind, image) -> reads per peer, and the labelled count
+    std::map<std::pair<int, std::string>, std::pair<int, std::vector<int>>> byImage;
+    for (const auto& r : records) {
+        if (r.kind == 2 || r.peer < 0 || static_cast<std::size_t>(r.peer) >= peers.size()) continue;
+        auto& e = byImage[{r.kind, r.image}];
+        e.first = r.labelled;
+        e.second.resize(peers.size(), 0);
+        e.second[static_cast<std::size_t>(r.peer)] = r.score.read;
+    }
+    const std::size_t ours = std::min<std::size_t>(peers.size(), 2);  // the budgeted and the unbudgeted kiosk rows
+    for (int kind = 0; kind < 2; ++kind) {
+        std::printf("\n### Images where a peer read more codes than the kiosk decoder (%s)\n\n", kind == 0 ? "photographs" : "lane frames");
+        std::printf("| image | codes |");
+        for (const auto& p : peers) std::printf(" %s |", p.name.c_str());
+        std::printf("\n| --- | ---: |");
+        for (std::size_t i = 0; i < peers.size(); ++i) std::printf(" ---: |");
+        std::printf("\n");
+        for (const auto& [key, e] : byImage) {
+            if (key.first != kind) continue;
+            int best = 0, oursBest = 0;
+            for (std::size_t i = 0; i < e.second.size(); ++i) (i < ours ? oursBest : best) = std::max(i < ours ? oursBest : best, e.second[i]);
+            if (best <= oursBest) continue;
+            std::printf("| %s | %d |", key.second.c_str(), e.first);
+            for (int n : e.second) std::printf(" %d |", n);
+            std::printf("\n");
+        }
     }
 }
 

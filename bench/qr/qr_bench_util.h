@@ -30,6 +30,7 @@ void printCategoryTable(const std::vector<Peer>& peers, const std::vector<Tally>
 struct Record {
     int kind = 0, peer = 0;
     std::string category;
+    std::string image;  // category/file name (bench_qr --misses lists images by it)
     Score score;
     int labelled = 0, error = 0;
     double ms = 0;
@@ -43,5 +44,8 @@ int photoBench(const std::vector<Photo>& set, std::vector<Peer>& peers, double b
                const std::string& dumpPath);
 std::vector<Record> readRecords(const std::vector<std::string>& files);
 void printPhotoTables(const std::vector<Record>& records, std::vector<Peer>& peers, std::size_t photos);
+// Per category, the images where a peer read more codes than the kiosk decoder (peer 0
+// and, when present, peer 1): photographs and lane frames, with every decoder's count.
+void printMisses(const std::vector<Record>& records, const std::vector<Peer>& peers);
 
 }  // namespace kiosk::bench::qr

@@ -21,28 +21,32 @@ struct Roi {
 
 enum class Ambiguity { Refuse, ReturnAll };
 
-// The decoding passes, cheapest first: the order they are tried in (see zxing_adapter.cpp).
+// The decoding passes, in the order they are tried (see zxing_adapter.cpp: ranked by codes
+// read per CPU ms on the BoofCV photographs in lane frames, bench_qr --pass-study).
 // The budgeted scheduler stops before a pass it cannot afford and says where it stopped,
 // so the next (unchanged) frame can resume there.
 enum class QrPass : int {
     Half = 0,          // every second pixel of every second row (no copy)
     InvertedHalf,      // light-on-dark (dark-mode screens), half resolution
+    HalfGlobal,        // half resolution, global-histogram binarizer
     TryHarder,         // zxing's tryHarder with its downscale pyramid
+    FinderCrops,       // regions around our own finder-pattern groups, enlarged: zxing, then zbar
+    Contrast,          // locally equalised copy (CLAHE): glare, shadows, dim corners
+    Zbar,              // zbar on a half-resolution copy: high versions, distorted paper
+    Full,              // full resolution, local-average binarizer
     GlobalHistogram,   // full resolution, global-histogram binarizer (glare, uneven light)
     QuietZone,         // luminance copy inside a white border (codes cut at the edge)
-    Full,              // full resolution, local-average binarizer
     Sharpened,         // unsharp-masked copy (defocus)
-    HalfGlobal,        // half resolution, global-histogram binarizer
     InvertedFull,      // light-on-dark, full resolution
 };
-inline constexpr int kQrPassCount = 9;
+inline constexpr int kQrPassCount = 12;
 const char* qrPassName(QrPass pass);
 
 struct QrDecodeOptions {
     std::optional<Roi> roi;           // decode only inside this rectangle
     bool tryInverted = true;          // light-on-dark codes (phone screens in dark mode)
     bool tryRotate = true;            // 90/180/270 degrees (arbitrary angles are found anyway)
-    bool tryHarder = true;            // second binarizer, quiet zone, pyramid, sharpening
+    bool tryHarder = true;            // second binarizer, contrast, zbar, quiet zone, pyramid, sharpening
     Ambiguity ambiguity = Ambiguity::Refuse;  // Refuse: two different texts -> "qr.ambiguous"
     // CPU time for one call in milliseconds; 0 = no limit (every pass runs until one reads).
     // A pass is started only when its estimated cost (learned per pass, per megapixel, on

@@ -26,6 +26,29 @@ Roi regionAround(const std::vector<QrCode>& codes, const Image& frame) {
     return r;
 }
 
+// Adds the codes not already in `into` (same text with its centre inside one found before).
+void mergeCodes(std::vector<QrCode>& into, std::vector<QrCode> more) {
+    for (auto& c : more) {
+        int cx = 0, cy = 0;
+        for (const auto& p : c.corners) {
+            cx += p.x / 4;
+            cy += p.y / 4;
+        }
+        const bool known = std::any_of(into.begin(), into.end(), [&](const QrCode& k) {
+            if (k.text != c.text) return false;
+            int x0 = INT_MAX, y0 = INT_MAX, x1 = INT_MIN, y1 = INT_MIN;
+            for (const auto& p : k.corners) {
+                x0 = std::min(x0, p.x);
+                y0 = std::min(y0, p.y);
+                x1 = std::max(x1, p.x);
+                y1 = std::max(y1, p.y);
+            }
+            return cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1;
+        });
+        if (!known) into.push_back(std::move(c));
+    }
+}
+
 }  // namespace
 
 void QrFrameScheduler::reset() {
@@ -69,18 +92,25 @@ core::Result<QrFrameOutcome> QrFrameScheduler::process(const Image& frame, const
             out.readInRoi = true;
         }
     }
-    if (out.codes.empty()) {
-        o.firstPass = unchanged && !referenceRead_ ? nextPass_ : 0;
+    // Refuse (the lane): a read in the carried-over region ends the frame. ReturnAll (every
+    // code wanted): the whole frame's passes go on with what is left of the budget, resumed
+    // where the last unchanged frame stopped, so codes only a later pass reads are found
+    // within the frames the scene is held.
+    const bool all = decode.ambiguity == Ambiguity::ReturnAll;
+    const double left = options_.budgetMs > 0 ? options_.budgetMs - spent : 1e9;
+    if (out.codes.empty() || (all && left >= 1.0)) {
+        const bool resume = unchanged && nextPass_ < kQrPassCount && (all || !referenceRead_);
+        o.firstPass = resume ? nextPass_ : 0;
         out.resumedAt = o.firstPass;
-        o.budgetMs = options_.budgetMs > 0 ? std::max(0.001, options_.budgetMs - spent) : 0;
+        o.budgetMs = options_.budgetMs > 0 ? std::max(0.001, left) : 0;
         QrDecodeReport rep;
         auto r = decodeQrCodes(frame, o, &rep);
         spent += rep.spentMs;
         if (!r.ok()) return r.error();
-        out.codes = std::move(*r);
+        mergeCodes(out.codes, std::move(*r));
         nextPass_ = rep.nextPass;
         out.budgetCut = rep.nextPass < kQrPassCount;
-    } else {
+    } else if (!all) {
         nextPass_ = kQrPassCount;
     }
     out.spentMs = spent;

@@ -7,8 +7,10 @@
 //      this frame resumes at the pass where it stopped;
 //   3. where a code was read in a recent frame, that region (grown by half its size each
 //      way) is decoded first: a small region is cheap at full resolution;
-//   4. then the whole frame, passes cheapest first, until a pass reads or the budget is
-//      spent (decodeQrCodes with QrDecodeOptions::budgetMs).
+//   4. then the whole frame, passes in their order, until a pass reads or the budget is
+//      spent (decodeQrCodes with QrDecodeOptions::budgetMs). With Ambiguity::ReturnAll
+//      (every code wanted) the whole-frame passes also run after a read in the region,
+//      with what is left of the budget, resuming where the last unchanged frame stopped.
 #include <optional>
 #include <vector>
 

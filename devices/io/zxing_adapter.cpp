@@ -1,18 +1,27 @@
 // The one file that includes zxing-cpp (1.4) in kiosk::devices_io. Its exceptions are
-// caught here. The passes (QrPass), in the order chosen on the whole BoofCV set and the
-// generated lane frames (bench_qr --pass-study): cheap first, then the strongest:
+// caught here. The passes (QrPass), in the order chosen by codes read per CPU ms on the
+// BoofCV photographs in 1280x720 lane frames (bench_qr --pass-study: every pass alone on
+// every frame; greedy, each next pass is the one that adds the most codes per ms to what
+// the passes before it read), dark-mode screens kept second for the lane:
 //   Half            every second pixel of every second row (ImageView::subsampled(2): no
 //                   copy) — most codes held at a normal distance are read here in ~1 ms;
 //   InvertedHalf    light-on-dark codes (dark-mode phone screens), early so that a
 //                   dark-mode phone is read within the first frame's budget;
-//   TryHarder       zxing's own try-harder search with its downscale pyramid: reads the
-//                   most codes of any single pass (small, perspective, rotated);
-//   GlobalHistogram zxing's other binarizer: one threshold, survives glare and screens;
-//   QuietZone       a copy inside a white border: codes cut by the picture's edge or
-//                   printed without a quiet zone;
-//   Full            full resolution in place, local-average binarizer;
-//   Sharpened       an unsharp-masked copy (defocus);
-//   HalfGlobal, InvertedFull  the remaining combinations, last.
+//   HalfGlobal      half resolution with zxing's other binarizer (one threshold): screens,
+//                   glare;
+//   TryHarder       zxing's own try-harder search with its downscale pyramid: small,
+//                   perspective and rotated codes;
+//   FinderCrops     the regions where our own finder-pattern search (qr_finder.h) sees the
+//                   corners of a code, each read alone: enlarged 2-3x when its modules are
+//                   under 3.5 pixels (zxing), then zbar at full resolution on the region —
+//                   small and high-version codes at a fraction of a whole-frame pass;
+//   Contrast        a locally equalised copy (CLAHE, qr_image_ops.h) read with tryHarder:
+//                   glare, shadows, dim corners;
+//   Zbar            zbar (zbar_adapter.cpp) on a half-resolution copy: curved paper and
+//                   high versions, which zxing-cpp 1.4 samples with one perspective only;
+//   Full, GlobalHistogram, QuietZone (a copy inside a white border: codes cut by the
+//                   picture's edge), Sharpened (unsharp mask: defocus), InvertedFull: last,
+//                   they add little once the others ran (kept for the generated frames).
 // With a budget, a pass starts only when its estimated cost fits what is left; the
 // estimate is learned per pass (ms per megapixel, moving average) on the calling thread.
 #define ZX_USE_UTF8 1
@@ -23,10 +32,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <exception>
 
 #include "devices/io/qr_decoder.h"
+#include "devices/io/qr_finder.h"
 #include "devices/io/qr_image_ops.h"
+#include "devices/io/zbar_qr.h"
 
 namespace kiosk::devices::io {
 
@@ -41,6 +53,9 @@ const char* qrPassName(QrPass pass) {
         case QrPass::Sharpened: return "sharpened";
         case QrPass::HalfGlobal: return "half_global";
         case QrPass::InvertedFull: return "inverted_full";
+        case QrPass::Contrast: return "contrast";
+        case QrPass::Zbar: return "zbar";
+        case QrPass::FinderCrops: return "finder_crops";
     }
     return "?";
 }
@@ -56,23 +71,30 @@ double threadCpuMs() {
 // Starting estimates in ms per megapixel on one core of the development machine (p95 of
 // each pass alone on the 1280x720 lane frames, bench_qr --pass-study); the moving average
 // takes over after a few frames.
-constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {1.0, 1.6, 4.3, 2.6, 4.0, 3.0, 11.0, 0.8, 2.7};
+constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {1.0, 0.8, 0.7, 3.6, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7};
+// FinderCrops is admitted on the cost of its search alone (about 1.3 ms per 720p frame);
+// it then reads only the regions whose own estimate still fits.
+constexpr double kFinderSearchMsPerMpx = 1.5;
 thread_local std::array<double, kQrPassCount> tMsPerMpx = kInitialMsPerMpx;
 
 struct Found {
     std::vector<QrCode> codes;
     // A code already found by an earlier pass (same text, centre inside its corners' box)
     // is not added again; the same text elsewhere in the picture is another code.
-    void add(const ZXing::Result& r, int scale, int dx, int dy) {
+    void add(const ZXing::Result& r, double scale, int dx, int dy) {
         if (!r.isValid()) return;
         QrCode code;
         code.text = r.text();
         const auto& q = r.position();
+        for (int i = 0; i < 4; ++i)
+            code.corners[i] = QrPoint{static_cast<int>(std::lround(q[i].x * scale)) + dx, static_cast<int>(std::lround(q[i].y * scale)) + dy};
+        addCode(std::move(code));
+    }
+    void addCode(QrCode code) {
         int cx = 0, cy = 0;
-        for (int i = 0; i < 4; ++i) {
-            code.corners[i] = QrPoint{q[i].x * scale + dx, q[i].y * scale + dy};
-            cx += code.corners[i].x;
-            cy += code.corners[i].y;
+        for (const auto& p : code.corners) {
+            cx += p.x;
+            cy += p.y;
         }
         cx /= 4;
         cy /= 4;
@@ -112,7 +134,8 @@ bool passEnabled(QrPass p, const QrDecodeOptions& o, bool pyramid) {
         default: break;
     }
     if ((p == QrPass::InvertedHalf || p == QrPass::InvertedFull) && !o.tryInverted) return false;
-    if ((p == QrPass::HalfGlobal || p == QrPass::GlobalHistogram || p == QrPass::QuietZone || p == QrPass::TryHarder || p == QrPass::Sharpened) &&
+    if ((p == QrPass::HalfGlobal || p == QrPass::GlobalHistogram || p == QrPass::QuietZone || p == QrPass::TryHarder || p == QrPass::Sharpened ||
+         p == QrPass::Contrast || p == QrPass::Zbar) &&
         !o.tryHarder)
         return false;
     return true;
@@ -156,8 +179,17 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
             return inv;
         };
         auto lumView = [](const LumPlane& p) { return ZXing::ImageView(p.pixels.data(), p.width, p.height, ZXing::ImageFormat::Lum); };
-        auto read = [&](const ZXing::ImageView& v, const ZXing::DecodeHints& hh, int scale, int dx, int dy) {
-            for (const auto& r : ZXing::ReadBarcodes(v, hh)) found.add(r, scale, dx, dy);
+        // Full-resolution passes read one luminance copy of a colour frame: zxing would
+        // otherwise convert BGR again in every pass. The half-resolution passes convert a
+        // quarter of the pixels themselves.
+        auto fullView = [&]() { return image.format == PixelFormat::Gray8 ? view : lumView(luminance()); };
+        auto read = [&](const ZXing::ImageView& v, const ZXing::DecodeHints& hh, double scale, int dx, int dy) {
+            std::size_t n = 0;
+            for (const auto& r : ZXing::ReadBarcodes(v, hh)) {
+                if (r.isValid()) ++n;
+                found.add(r, scale, dx, dy);
+            }
+            return n;
         };
 
         bool first = true;
@@ -171,9 +203,10 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
             if (!passEnabled(p, options, pyramid)) continue;
             const double before = clock();
             if (options.budgetMs > 0 && !first) {
-                const double estimate = tMsPerMpx[pass] * mpx;
+                const double estimate = (p == QrPass::FinderCrops ? kFinderSearchMsPerMpx : tMsPerMpx[pass]) * mpx;
                 if ((before - start) + estimate > options.budgetMs) break;
             }
+            const bool firstOfCall = first;  // always runs (FinderCrops: its first region too)
             first = false;
             switch (p) {
                 case QrPass::Half: read(view.subsampled(2), hints, 2, x, y); break;
@@ -183,11 +216,11 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                     read(view.subsampled(2), gh, 2, x, y);
                     break;
                 }
-                case QrPass::Full: read(view, hints, 1, x, y); break;
+                case QrPass::Full: read(fullView(), hints, 1, x, y); break;
                 case QrPass::GlobalHistogram: {
                     ZXing::DecodeHints gh = hints;
                     gh.setBinarizer(ZXing::Binarizer::GlobalHistogram);
-                    read(view, gh, 1, x, y);
+                    read(fullView(), gh, 1, x, y);
                     break;
                 }
                 case QrPass::QuietZone: {
@@ -196,12 +229,61 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                     read(lumView(padded), hints, 1, x - border, y - border);
                     break;
                 }
-                case QrPass::InvertedHalf: read(lumView(invertedLum()).subsampled(2), hints, 2, x, y); break;
+                case QrPass::InvertedHalf: {
+                    const LumPlane half = inverted(luminanceOf(image, x, y, w, h, 2));
+                    read(lumView(half), hints, 2, x, y);
+                    break;
+                }
                 case QrPass::InvertedFull: read(lumView(invertedLum()), hints, 1, x, y); break;
                 case QrPass::TryHarder: {
                     ZXing::DecodeHints hard = hints;
                     hard.setTryHarder(true).setTryDownscale(true);
-                    read(view, hard, 1, x, y);
+                    read(fullView(), hard, 1, x, y);
+                    break;
+                }
+                case QrPass::Contrast: {
+                    const LumPlane eq = equalizedLocally(luminance());
+                    ZXing::DecodeHints hard = hints;
+                    hard.setTryHarder(true);
+                    read(lumView(eq), hard, 1, x, y);
+                    break;
+                }
+                case QrPass::FinderCrops: {
+                    ZXing::DecodeHints hard = hints;
+                    hard.setTryHarder(true);
+                    bool firstCrop = true;
+                    for (const auto& c : findQrCandidates(luminance(), 4)) {
+                        // A region almost half the picture is the whole-frame
+                        // passes' business.
+                        if (static_cast<double>(c.width) * c.height > 0.4 * w * h) continue;
+                        const int factor = c.module < 1.8 ? 3 : c.module < 3.5 ? 2 : 1;
+                        // Each region costs about as much as its pixels (zxing on the enlarged
+                        // copy ~4 ms/Mpx, zbar ~20 ms/Mpx): only those that fit the budget.
+                        const double cropMpx = static_cast<double>(c.width) * c.height / 1e6;
+                        const double estimate = cropMpx * (4.0 * factor * factor + 20.0);
+                        if (options.budgetMs > 0 && !(firstOfCall && firstCrop) && clock() - start + estimate > options.budgetMs) continue;
+                        firstCrop = false;
+                        const LumPlane crop = croppedPlane(luminance(), c.x, c.y, c.width, c.height);
+                        std::size_t n = 0;
+                        if (factor > 1) {
+                            const LumPlane big = enlarged(crop, factor);
+                            n = read(lumView(big), hard, 1.0 / factor, x + c.x, y + c.y);
+                        } else {
+                            n = read(lumView(crop), hard, 1, x + c.x, y + c.y);
+                        }
+                        if (n > 0) continue;
+                        auto codes = zbarQrCodes(crop, 1, x + c.x, y + c.y);
+                        if (!codes.ok()) return codes.error();
+                        for (auto& code : *codes) found.addCode(std::move(code));
+                    }
+                    break;
+                }
+                case QrPass::Zbar: {
+                    // Half resolution on frames (a quarter of the pixels: zbar scans every
+                    // line at ~18 ms per megapixel), full resolution on small images.
+                    auto codes = pyramid ? zbarQrCodes(halved(luminance()), 2, x, y) : zbarQrCodes(luminance(), 1, x, y);
+                    if (!codes.ok()) return codes.error();
+                    for (auto& c : *codes) found.addCode(std::move(c));
                     break;
                 }
                 case QrPass::Sharpened: {
@@ -212,7 +294,13 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
             }
             const double cost = clock() - before;
             ++rep.passesRun;
-            if (mpx > 0.01 && !options.cpuClockMs) tMsPerMpx[pass] = 0.8 * tMsPerMpx[pass] + 0.2 * (cost / mpx);
+            // One odd frame (a sheet of 60 codes, a 12 MP photo) must not make a pass look
+            // unaffordable for the frames after it: each sample moves the estimate by at most
+            // a factor of two before averaging.
+            if (mpx > 0.01 && !options.cpuClockMs) {
+                const double sample = std::clamp(cost / mpx, 0.5 * tMsPerMpx[pass], 2.0 * tMsPerMpx[pass]);
+                tMsPerMpx[pass] = 0.8 * tMsPerMpx[pass] + 0.2 * sample;
+            }
             if (!found.codes.empty() && rep.readByPass < 0) rep.readByPass = pass;
         }
         rep.nextPass = found.codes.empty() || all ? pass : kQrPassCount;

@@ -1,0 +1,226 @@
+// The decoder's passes one at a time (firstPass + a budget that allows only the first
+// scheduled pass), on generated photographs through the real zxing-cpp and zbar, and the
+// pixel operations behind them. No timing assertions.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "devices/io/qr_decoder.h"
+#include "devices/io/qr_finder.h"
+#include "devices/io/qr_image_ops.h"
+#include "devices/io/qr_image_set.h"
+#include "devices/io/zbar_qr.h"
+
+namespace kiosk::devices::io {
+namespace {
+
+Image grayShot(const std::string& text, QrShotParams p, uint64_t seed = 3) {
+    auto bgr = renderQrShot(text, p, 1280, 720, seed);
+    EXPECT_TRUE(bgr.ok());
+    if (!bgr.ok()) return {};
+    const LumPlane lum = luminanceOf(*bgr, 0, 0, bgr->width, bgr->height);
+    Image g;
+    g.width = lum.width;
+    g.height = lum.height;
+    g.format = PixelFormat::Gray8;
+    g.pixels = lum.pixels;
+    return g;
+}
+
+// Only `pass` runs (the first scheduled pass always runs; nothing else fits the budget).
+std::vector<QrCode> onePass(const Image& img, QrPass pass, QrDecodeReport* rep = nullptr) {
+    QrDecodeOptions o;
+    o.ambiguity = Ambiguity::ReturnAll;
+    o.firstPass = static_cast<int>(pass);
+    o.budgetMs = 1e-9;
+    QrDecodeReport local;
+    auto r = decodeQrCodes(img, o, rep ? rep : &local);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? *r : std::vector<QrCode>{};
+}
+
+// A deep shadow over the left of the frame (a hand, the kiosk's edge) falling off into a
+// bright sheen on the right: one threshold for the whole code cannot fit both halves.
+Image shadowed(Image img, double shadowGain, double sheenLevel, double edge) {
+    for (int y = 0; y < img.height; ++y) {
+        for (int x = 0; x < img.width; ++x) {
+            const double t = std::clamp((x - edge) / 240.0, 0.0, 1.0);  // 0 in the shadow, 1 in the light
+            const double gain = shadowGain + 0.55 * t;
+            const double sheen = sheenLevel * t * std::exp(-std::pow((y - 360.0) / 260.0, 2));
+            uint8_t& p = img.pixels[static_cast<std::size_t>(y) * img.width + x];
+            p = static_cast<uint8_t>(std::clamp(p * gain + sheen, 0.0, 255.0));
+        }
+    }
+    return img;
+}
+
+TEST(QrPasses, ContrastPassReadsACodeHalfInShadowHalfInGlare) {
+    const std::string text = tokenLikeText(31, 120);
+    QrShotParams p;
+    p.codeFraction = 0.35;
+    p.noiseSigma = 2;
+    const Image img = shadowed(grayShot(text, p), 0.05, 100.0, 520.0);
+    QrDecodeReport rep;
+    const auto codes = onePass(img, QrPass::Contrast, &rep);
+    EXPECT_EQ(rep.passesRun, 1);
+    ASSERT_EQ(codes.size(), 1u);
+    EXPECT_EQ(codes.front().text, text);
+    // The cheap passes (zxing's two binarizers at half and full resolution) miss it.
+    EXPECT_TRUE(onePass(img, QrPass::Half).empty());
+    EXPECT_TRUE(onePass(img, QrPass::GlobalHistogram).empty());
+}
+
+TEST(QrPasses, ZbarPassReadsTheExactTextWithCornersInFrameCoordinates) {
+    const std::string text = tokenLikeText(32, 150);
+    QrShotParams p;
+    p.centerX = 0.7;
+    p.perspective = 0.1;
+    auto bgr = renderQrShot(text, p, 1280, 720, 4);
+    ASSERT_TRUE(bgr.ok());
+    QrDecodeReport rep;
+    const auto codes = onePass(*bgr, QrPass::Zbar, &rep);
+    EXPECT_EQ(rep.readByPass, static_cast<int>(QrPass::Zbar));
+    ASSERT_EQ(codes.size(), 1u);
+    EXPECT_EQ(codes.front().text, text);
+    double cx = 0, cy = 0;
+    for (const auto& c : codes.front().corners) {
+        cx += c.x / 4.0;
+        cy += c.y / 4.0;
+    }
+    EXPECT_NEAR(cx, 0.7 * 1280, 40);
+    EXPECT_NEAR(cy, 0.5 * 720, 40);
+
+    // In a region of interest the corners still come back in frame coordinates.
+    QrDecodeOptions o;
+    o.ambiguity = Ambiguity::ReturnAll;
+    o.roi = Roi{640, 0, 640, 720};
+    o.firstPass = static_cast<int>(QrPass::Zbar);
+    o.budgetMs = 1e-9;
+    auto r = decodeQrCodes(*bgr, o);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->size(), 1u);
+    for (const auto& c : r->front().corners) EXPECT_GT(c.x, 640);
+}
+
+TEST(QrPasses, FinderCropsReadsASmallCodeTheHalfPassMisses) {
+    // A short text in a code 43 pixels wide: modules of 1.7 pixels.
+    const std::string text = tokenLikeText(60, 20);
+    QrShotParams p;
+    p.codeFraction = 0.06;
+    p.centerX = 0.3;
+    p.centerY = 0.6;
+    auto img = renderQrShot(text, p, 1280, 720, 9);
+    ASSERT_TRUE(img.ok());
+
+    const auto candidates = findQrCandidates(luminanceOf(*img, 0, 0, 1280, 720));
+    ASSERT_FALSE(candidates.empty());
+    const auto& c = candidates.front();
+    EXPECT_EQ(c.corners, 3);
+    EXPECT_LT(c.module, 3.5);  // small modules: the pass enlarges the region
+    EXPECT_TRUE(c.x < 384 && c.x + c.width > 384 && c.y < 432 && c.y + c.height > 432) << "the region holds the code's centre";
+    EXPECT_LT(c.width, 200);
+
+    EXPECT_TRUE(onePass(*img, QrPass::Half).empty());
+    QrDecodeReport rep;
+    const auto codes = onePass(*img, QrPass::FinderCrops, &rep);
+    EXPECT_EQ(rep.readByPass, static_cast<int>(QrPass::FinderCrops));
+    ASSERT_EQ(codes.size(), 1u);
+    EXPECT_EQ(codes.front().text, text);
+    double cx = 0, cy = 0;
+    for (const auto& k : codes.front().corners) {
+        cx += k.x / 4.0;
+        cy += k.y / 4.0;
+    }
+    EXPECT_NEAR(cx, 384, 10);  // corners back in frame coordinates, not the enlarged region's
+    EXPECT_NEAR(cy, 432, 10);
+}
+
+TEST(QrPasses, NoFinderCandidatesInNoiseOrOnABlankFrame) {
+    Image noise;
+    noise.width = 1280;
+    noise.height = 720;
+    noise.format = PixelFormat::Gray8;
+    noise.pixels.resize(1280 * 720);
+    uint32_t s = 11;
+    for (auto& px : noise.pixels) {
+        s = s * 1664525u + 1013904223u;
+        px = static_cast<uint8_t>(60 + (s >> 24) % 120);
+    }
+    const auto inNoise = findQrCandidates(luminanceOf(noise, 0, 0, 1280, 720));
+    for (const auto& c : inNoise) EXPECT_LT(c.corners, 3) << "three finder patterns in an L out of noise";
+    EXPECT_TRUE(onePass(noise, QrPass::FinderCrops).empty());
+
+    LumPlane blank;
+    blank.width = 640;
+    blank.height = 360;
+    blank.pixels.assign(640 * 360, 128);
+    EXPECT_TRUE(findQrCandidates(blank).empty());
+}
+
+TEST(QrPasses, ZbarFindsNothingInNoise) {
+    LumPlane noise;
+    noise.width = 640;
+    noise.height = 360;
+    noise.pixels.resize(640 * 360);
+    uint32_t s = 7;
+    for (auto& px : noise.pixels) {
+        s = s * 1664525u + 1013904223u;
+        px = static_cast<uint8_t>(s >> 24);
+    }
+    auto r = zbarQrCodes(noise, 1, 0, 0);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->empty());
+}
+
+TEST(QrImageOps, LocalEqualisationStretchesAShadowedPatternAndKeepsItsOrder) {
+    // Left half: a faint checkerboard in the dark (20/34); right half: the same in the light (200/214).
+    LumPlane in;
+    in.width = 256;
+    in.height = 128;
+    in.pixels.resize(256 * 128);
+    for (int y = 0; y < 128; ++y)
+        for (int x = 0; x < 256; ++x) {
+            const bool dark = ((x / 8) + (y / 8)) % 2 == 0;
+            in.pixels[static_cast<std::size_t>(y) * 256 + x] = static_cast<uint8_t>((x < 128 ? 20 : 200) + (dark ? 0 : 14));
+        }
+    const LumPlane out = equalizedLocally(in, 4, 2.0);
+    ASSERT_EQ(out.width, 256);
+    ASSERT_EQ(out.height, 128);
+    auto at = [&](const LumPlane& p, int x, int y) { return static_cast<int>(p.pixels[static_cast<std::size_t>(y) * p.width + x]); };
+    // (28, 36) is a light square, (36, 36) a dark one. The clip limit keeps a flat,
+    // two-level region from being blown up: the default spreads them a little...
+    EXPECT_GT(at(out, 28, 36) - at(out, 36, 36), 14);
+    EXPECT_GT(at(out, 220, 36) - at(out, 228, 36), 14);
+    // ...a high clip limit (plain per-region equalisation) pulls them far apart, in the shadow as in the light.
+    const LumPlane strong = equalizedLocally(in, 4, 64.0);
+    EXPECT_GT(at(strong, 28, 36) - at(strong, 36, 36), 60);
+    EXPECT_GT(at(strong, 220, 36) - at(strong, 228, 36), 60);
+}
+
+TEST(QrImageOps, HalvedAveragesEachTwoByTwoBlock) {
+    LumPlane in;
+    in.width = 4;
+    in.height = 2;
+    in.pixels = {0, 100, 200, 200, 100, 200, 0, 0};
+    const LumPlane out = halved(in);
+    ASSERT_EQ(out.width, 2);
+    ASSERT_EQ(out.height, 1);
+    EXPECT_EQ(out.pixels[0], 100);  // (0+100+100+200)/4
+    EXPECT_EQ(out.pixels[1], 100);  // (200+200+0+0)/4
+}
+
+TEST(QrImageOps, LuminanceWithAStepSubsamples) {
+    Image img;
+    img.width = 4;
+    img.height = 2;
+    img.format = PixelFormat::Gray8;
+    img.pixels = {1, 2, 3, 4, 5, 6, 7, 8};
+    const LumPlane half = luminanceOf(img, 0, 0, 4, 2, 2);
+    ASSERT_EQ(half.width, 2);
+    ASSERT_EQ(half.height, 1);
+    EXPECT_EQ(half.pixels[0], 1);
+    EXPECT_EQ(half.pixels[1], 3);
+}
+
+}  // namespace
+}  // namespace kiosk::devices::io
