@@ -53,6 +53,9 @@ struct QrDecodeOptions {
     // this thread) still fits; the first scheduled pass always runs.
     double budgetMs = 0;
     int firstPass = 0;  // resume a budget-cut frame at this pass (0..kQrPassCount)
+    // false: even the first scheduled pass must fit the budget (a call that continues a
+    // frame whose budget is partly spent already; it may then run no pass at all).
+    bool firstPassAlwaysRuns = true;
     // Clock for the budget, in ms (default: this thread's CPU time). Tests inject one.
     std::function<double()> cpuClockMs;
 };

@@ -103,6 +103,8 @@ core::Result<QrFrameOutcome> QrFrameScheduler::process(const Image& frame, const
         o.firstPass = resume ? nextPass_ : 0;
         out.resumedAt = o.firstPass;
         o.budgetMs = options_.budgetMs > 0 ? std::max(0.001, left) : 0;
+        // After a read in the region, the rest of the frame only gets what still fits.
+        o.firstPassAlwaysRuns = out.codes.empty();
         QrDecodeReport rep;
         auto r = decodeQrCodes(frame, o, &rep);
         spent += rep.spentMs;

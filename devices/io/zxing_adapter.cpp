@@ -75,7 +75,10 @@ constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {1.0, 0.8, 0.7, 3.
 // FinderCrops is admitted on the cost of its search alone (about 1.3 ms per 720p frame);
 // it then reads only the regions whose own estimate still fits.
 constexpr double kFinderSearchMsPerMpx = 1.5;
-thread_local std::array<double, kQrPassCount> tMsPerMpx = kInitialMsPerMpx;
+// One table per image size (under 0.6 Mpx, under 1.5 Mpx — the 720p camera —, larger):
+// per-megapixel costs differ with size (zxing's pyramid, finder candidates), and a thread
+// that also decodes 12 MP photographs must not price a 720p frame by them.
+thread_local std::array<std::array<double, kQrPassCount>, 3> tMsPerMpx = {kInitialMsPerMpx, kInitialMsPerMpx, kInitialMsPerMpx};
 
 struct Found {
     std::vector<QrCode> codes;
@@ -161,6 +164,7 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
     const auto clock = options.cpuClockMs ? options.cpuClockMs : std::function<double()>(threadCpuMs);
     const double start = clock();
     const double mpx = static_cast<double>(w) * h / 1e6;
+    auto& msPerMpx = tMsPerMpx[mpx < 0.6 ? 0 : mpx < 1.5 ? 1 : 2];
     Found found;
     try {
         const auto fmt = image.format == PixelFormat::Gray8 ? ZXing::ImageFormat::Lum : ZXing::ImageFormat::BGR;
@@ -202,11 +206,11 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
             const auto p = static_cast<QrPass>(pass);
             if (!passEnabled(p, options, pyramid)) continue;
             const double before = clock();
-            if (options.budgetMs > 0 && !first) {
-                const double estimate = (p == QrPass::FinderCrops ? kFinderSearchMsPerMpx : tMsPerMpx[pass]) * mpx;
+            if (options.budgetMs > 0 && (!first || !options.firstPassAlwaysRuns)) {
+                const double estimate = (p == QrPass::FinderCrops ? kFinderSearchMsPerMpx : msPerMpx[pass]) * mpx;
                 if ((before - start) + estimate > options.budgetMs) break;
             }
-            const bool firstOfCall = first;  // always runs (FinderCrops: its first region too)
+            const bool firstOfCall = first && options.firstPassAlwaysRuns;  // always runs (FinderCrops: its first region too)
             first = false;
             switch (p) {
                 case QrPass::Half: read(view.subsampled(2), hints, 2, x, y); break;
@@ -298,8 +302,8 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
             // unaffordable for the frames after it: each sample moves the estimate by at most
             // a factor of two before averaging.
             if (mpx > 0.01 && !options.cpuClockMs) {
-                const double sample = std::clamp(cost / mpx, 0.5 * tMsPerMpx[pass], 2.0 * tMsPerMpx[pass]);
-                tMsPerMpx[pass] = 0.8 * tMsPerMpx[pass] + 0.2 * sample;
+                const double sample = std::clamp(cost / mpx, 0.5 * msPerMpx[pass], 2.0 * msPerMpx[pass]);
+                msPerMpx[pass] = 0.8 * msPerMpx[pass] + 0.2 * sample;
             }
             if (!found.codes.empty() && rep.readByPass < 0) rep.readByPass = pass;
         }

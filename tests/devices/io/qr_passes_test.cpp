@@ -172,6 +172,30 @@ TEST(QrPasses, ZbarFindsNothingInNoise) {
     EXPECT_TRUE(r->empty());
 }
 
+TEST(QrPasses, WithoutTheFirstPassGuaranteeNothingRunsThatDoesNotFit) {
+    const std::string text = tokenLikeText(33, 80);
+    auto img = renderQrShot(text, QrShotParams{}, 1280, 720, 2);
+    ASSERT_TRUE(img.ok());
+    auto clock = [t = std::make_shared<double>(0)] { return *t += 5; };  // every reading of the clock: 5 ms later
+    QrDecodeOptions o;
+    o.budgetMs = 2;
+    o.cpuClockMs = clock;
+    o.firstPassAlwaysRuns = false;
+    QrDecodeReport rep;
+    auto r = decodeQrCodes(*img, o, &rep);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->empty());
+    EXPECT_EQ(rep.passesRun, 0);
+    EXPECT_EQ(rep.nextPass, 0) << "the next frame starts where nothing ran";
+
+    o.firstPassAlwaysRuns = true;  // the default: the first pass runs and reads the code
+    auto r2 = decodeQrCodes(*img, o, &rep);
+    ASSERT_TRUE(r2.ok());
+    ASSERT_EQ(r2->size(), 1u);
+    EXPECT_EQ(r2->front().text, text);
+    EXPECT_EQ(rep.passesRun, 1);
+}
+
 TEST(QrImageOps, LocalEqualisationStretchesAShadowedPatternAndKeepsItsOrder) {
     // Left half: a faint checkerboard in the dark (20/34); right half: the same in the light (200/214).
     LumPlane in;
