@@ -46,7 +46,9 @@ public:
     explicit FontSet(const ReceiptRenderOptions& o) : o_(o) {}
 
     core::Result<TTF_Font*> get(int px, bool bold) {
-        static std::map<std::tuple<std::string, int, int>, TTF_Font*> cache;  // never closed
+        // Never closed and never destroyed: a static map would be torn down at exit while a
+        // printer thread may still render, and would drop the only pointers to the open fonts.
+        static auto& cache = *new std::map<std::tuple<std::string, int, int>, TTF_Font*>();
         const auto& path = bold ? o_.boldFontPath : o_.fontPath;
         const auto key = std::make_tuple(path.string(), o_.fontFaceIndex, px);
         if (auto it = cache.find(key); it != cache.end()) return it->second;
