@@ -79,6 +79,7 @@ Json alert(const AlertView& a) {
     Json j{{"id", a.id},
            {"lane", p.value("lane", a.deviceId)},
            {"reason", p.value("reason", "")},
+           {"raised_by", p.value("raised_by", "lane")},
            {"seq", a.seq},
            {"time", a.deviceTime},
            {"received_at", a.receivedAt},
@@ -247,6 +248,20 @@ Response ConsoleApi::postAlertAck(Call& c) {
         KIOSK_API_REPO(auto again, console_.alert(*id), "console_alert");
         Json j = again ? consoleview::alert(*again) : consoleview::alert(*existing);
         j["duplicate"] = true;
+        return apiresp::json(200, j);
+    }
+    // An alert the server raised itself (a journal anchor that contradicts an earlier one)
+    // has nothing to acknowledge on the lane.
+    auto payload = core::parseJsonText(existing->payload, "alert");
+    if (payload.ok() && payload->is_object() && payload->value("raised_by", "") == "server") {
+        if (auto e = audit(c, "console.alert_ack",
+                           "alert " + std::to_string(*id) + " of " + existing->deviceId + " acknowledged (server alert)",
+                           existing->deviceId))
+            return *e;
+        KIOSK_API_REPO(auto now, console_.alert(*id), "console_alert");
+        Json j = consoleview::alert(now ? *now : *existing);
+        j["duplicate"] = false;
+        notifyFeed("alert_ack", j);
         return apiresp::json(200, j);
     }
     // The lane's own alert id is its outbox sequence number: the event's seq.

@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "server/api.h"
+#include "server/api_journal_anchors.h"
 #include "server/api_json.h"
 
 namespace kiosk::server {
@@ -307,6 +308,8 @@ Response Api::postEvents(Call& c) {
     Fields f(c.body, "");
     KIOSK_API_TRY(f.requireOnly({"stream", "events"}));
     KIOSK_API_ASSIGN(std::string stream, f.string("stream", apijson::isStreamId, "32 lowercase hex"));
+    if (stream == kServerAlertStream)
+        return apiresp::error(422, "api.bad_value", "stream: reserved for alerts the server raises");
     KIOSK_API_ASSIGN(const Json* events, f.array("events", 1, static_cast<size_t>(opt_.maxBatch)));
 
     std::vector<DeviceEvent> unique;
@@ -325,6 +328,9 @@ Response Api::postEvents(Call& c) {
         KIOSK_API_ASSIGN(ev.deviceTime, ef.integer("time", kI64Min, kI64Max));
         KIOSK_API_ASSIGN(const Json* payload, ef.object("payload"));
         KIOSK_API_ASSIGN(Json checked, checkPayload(ev.kind, *payload, ef.at("payload")));
+        // An anchor is compared with the device's earlier ones: it must be its own.
+        if (ev.kind == "journal_anchor" && checked["device"] != c.who.deviceId)
+            return apiresp::error(422, "api.bad_value", ef.at("payload") + ".device: must be the calling device");
         ev.deviceId = c.who.deviceId;
         ev.stream = stream;
         ev.receivedAt = c.now;
@@ -339,6 +345,9 @@ Response Api::postEvents(Call& c) {
         }
     }
 
+    // Alerts for anchors that contradict earlier ones go in the same transaction.
+    KIOSK_API_REPO(auto raised, journalAnchorAlerts(repo_, c.who.deviceId, unique, c.now), "journal_anchors");
+    for (auto& a : raised) unique.push_back(std::move(a));
     KIOSK_API_REPO(auto outcomes, repo_.appendEvents(unique), "append_events");
     if (outcomes.size() != unique.size()) {
         core::logError("api.append_events_mismatch", {{"sent", unique.size()}, {"answered", outcomes.size()}});

@@ -262,33 +262,39 @@ void LaneServices::alertOfficer(const std::string& reason, core::WallTime now) {
     if (id.ok()) a.id = *id;
     {
         std::lock_guard lock(mu_);
+        a.seq = ++alertCount_;
         alerts_.push_back(a);
-        acknowledged_.push_back(false);
+        if (alerts_.size() > kKeptAlerts) alerts_.pop_front();
     }
     if (alertSink_) alertSink_(a);
 }
 
 std::vector<OfficerAlert> LaneServices::alerts() const {
     std::lock_guard lock(mu_);
-    return alerts_;
+    return {alerts_.begin(), alerts_.end()};
 }
 
-void LaneServices::acknowledgeAlert(std::size_t index) {
+uint64_t LaneServices::alertCount() const {
     std::lock_guard lock(mu_);
-    if (index < acknowledged_.size()) acknowledged_[index] = true;
+    return alertCount_;
 }
 
-bool LaneServices::acknowledged(std::size_t index) const {
+bool LaneServices::acknowledgeAlert(uint64_t seq) {
     std::lock_guard lock(mu_);
-    return index < acknowledged_.size() && acknowledged_[index];
+    for (auto& a : alerts_) {
+        if (a.seq != seq) continue;
+        a.acknowledged = true;
+        return true;
+    }
+    return false;
 }
 
 core::Result<bool> LaneServices::acknowledgeAlertById(int64_t id) {
     std::lock_guard lock(mu_);
-    for (std::size_t i = 0; id > 0 && i < alerts_.size(); ++i) {
-        if (alerts_[i].id != id) continue;
-        const bool was = acknowledged_[i];
-        acknowledged_[i] = true;
+    for (auto& a : alerts_) {
+        if (id <= 0 || a.id != id) continue;
+        const bool was = a.acknowledged;
+        a.acknowledged = true;
         return !was;
     }
     return core::makeError("lane.unknown_alert", "no alert with id " + std::to_string(id));

@@ -2,6 +2,8 @@
 // The lane's CrossingServices on the project's real libraries: credentials (signature,
 // freshness, replay), policies (eligibility) and the store (enrolments, journal, scan
 // log, audit). Time always comes in from the shell's clock.
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -34,7 +36,16 @@ struct OfficerAlert {
     // The alert's outbox sequence number: the id the clearance service knows it by (the
     // event's `seq`), used by the server's ack_alert command. 0 when it was not queued.
     int64_t id = 0;
+    // The lane's own number for it (1, 2, ...; never reused): what the officer overlay
+    // acknowledges by, since the list it reads from keeps only the newest alerts.
+    uint64_t seq = 0;
+    bool acknowledged = false;
 };
+
+// Alerts kept in memory for the overlay (newest). Older ones are in the journal's outbox
+// and on the clearance service's console; the cap keeps the lane's memory flat over weeks
+// of service (docs/benchmarks.md "Memory over 10,000 crossings").
+inline constexpr std::size_t kKeptAlerts = 200;
 
 // The lane's reason for stopping when it has no trust list to verify QR codes with.
 inline constexpr const char* kTrustMissing = "trust.missing";
@@ -84,11 +95,13 @@ public:
     core::Status replaceHealthRules(std::vector<policies::HealthRuleSet> rules);
 
     // Thread-safe: the shell raises alerts, the officer overlay and the server's commands
-    // acknowledge them.
+    // acknowledge them. The newest kKeptAlerts, oldest first.
     std::vector<OfficerAlert> alerts() const;
+    // Every alert raised since start, also those no longer kept.
+    uint64_t alertCount() const;
     store::Store& store() { return store_; }
-    void acknowledgeAlert(std::size_t index);
-    bool acknowledged(std::size_t index) const;
+    // By OfficerAlert::seq: false when no kept alert has that number.
+    bool acknowledgeAlert(uint64_t seq);
     // By OfficerAlert::id: true when it is now acknowledged, false when it already was;
     // lane.unknown_alert when no alert has that id.
     core::Result<bool> acknowledgeAlertById(int64_t id);
@@ -112,9 +125,9 @@ private:
     credentials::ReplayCache& replay_;
     int64_t latestSeen_ = 0;
     int64_t lastPurge_ = 0;
-    mutable std::mutex mu_;  // alerts_, acknowledged_, config_.policy
-    std::vector<OfficerAlert> alerts_;
-    std::vector<bool> acknowledged_;
+    mutable std::mutex mu_;  // alerts_, alertCount_, config_.policy
+    std::deque<OfficerAlert> alerts_;
+    uint64_t alertCount_ = 0;
     std::function<void(const OfficerAlert&)> alertSink_;
     SyncHooks sync_;
 };

@@ -1,6 +1,7 @@
 #include "kiosk/lane/officer.h"
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 #include "core/log.h"
@@ -54,7 +55,7 @@ OfficerHooks makeOfficerHooks(LaneServices& services, LaneShell& shell, devices:
             case ui::OfficerAction::AcknowledgeAlert:
                 note = "alert " + detail;
                 try {
-                    services.acknowledgeAlert(static_cast<std::size_t>(std::stoul(detail)));
+                    if (!services.acknowledgeAlert(std::stoull(detail))) throw std::out_of_range("no such alert");
                 } catch (...) {
                     note = "unknown alert";
                     result = ui::OfficerResult::Failed;
@@ -95,11 +96,10 @@ OfficerHooks makeOfficerHooks(LaneServices& services, LaneShell& shell, devices:
     };
     h.alerts = [&services] {
         std::vector<ui::OfficerAlert> out;
-        const auto& all = services.alerts();
-        for (std::size_t i = 0; i < all.size(); ++i) {
-            const auto* t = policies::reasonText(all[i].reason);
-            out.push_back({std::to_string(i), localClock(all[i].time), all[i].reason,
-                           t ? std::string(t->officer) : all[i].reason, services.acknowledged(i)});
+        for (const auto& a : services.alerts()) {
+            const auto* t = policies::reasonText(a.reason);
+            out.push_back({std::to_string(a.seq), localClock(a.time), a.reason, t ? std::string(t->officer) : a.reason,
+                           a.acknowledged});
         }
         // Newest first.
         return std::vector<ui::OfficerAlert>(out.rbegin(), out.rend());

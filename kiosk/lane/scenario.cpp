@@ -433,7 +433,7 @@ core::Result<ScenarioRun> Runner::run() {
         out.stopped = true;
         closeDoors(out);
         if (auto c = store_->counts(); c.ok()) out.journalRows = c->crossings;
-        out.alerts = services_->alerts().size();
+        out.alerts = static_cast<std::size_t>(services_->alertCount());
         core::Logger::instance().setTimeSource(nullptr);
         return out;
     }
@@ -442,7 +442,7 @@ core::Result<ScenarioRun> Runner::run() {
     closeDoors(out);
     if (opt_.afterRun) opt_.afterRun();
     if (auto c = store_->counts(); c.ok()) out.journalRows = c->crossings;
-    out.alerts = services_->alerts().size();
+    out.alerts = static_cast<std::size_t>(services_->alertCount());
     core::Logger::instance().setTimeSource(nullptr);
     return out;
 }

@@ -351,7 +351,7 @@ core::Result<RegistrationRun> Runner::run() {
         out.enrolments = c->enrolments;
         out.outbox = c->outbox;
     }
-    out.alerts = services_->alerts().size();
+    out.alerts = services_->alertCount();
     core::Logger::instance().setTimeSource(nullptr);
     return out;
 }

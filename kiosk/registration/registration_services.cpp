@@ -225,6 +225,10 @@ void RegistrationServices::alertStaff(const std::string& reason, core::WallTime 
     {
         std::lock_guard lock(mu_);
         alerts_.push_back(reason);
+        ++alertCount_;
+        // Only the newest are kept in memory (the staff screen, tests); all are in the outbox.
+        constexpr std::size_t kKeptAlerts = 200;
+        if (alerts_.size() > kKeptAlerts) alerts_.erase(alerts_.begin());
     }
     core::logWarn("reg.alert", {{"reason", reason}});
     const core::Json payload = {{"lane", settings_.deviceId}, {"reason", reason}};
@@ -238,11 +242,29 @@ void RegistrationServices::record(Outcome outcome, const std::vector<std::string
     auto a = store_.appendAudit(core::toUnixSeconds(now), settings_.deviceId,
                                 std::string("registration.") + toString(outcome), detail);
     if (!a.ok()) core::logError("reg.audit_failed", {{"code", a.error().code}});
+    keepJournal(core::toUnixSeconds(now));
+}
+
+// As on the lane: records older than 31 days are erased, checked at most hourly after a
+// session; then the heads of the journal's hash chains go to the clearance service (an
+// anchor the machine cannot take back, docs/store.md), waiting in the outbox until sent.
+void RegistrationServices::keepJournal(int64_t now) {
+    if (now - lastPurge_ < 3600) return;
+    lastPurge_ = now;
+    auto purged = store_.purgeOlderThan(now - store::kRetentionSeconds);
+    if (!purged.ok()) core::logError("reg.purge_failed", {{"code", purged.error().code}});
+    auto anchor = store_.enqueueJournalAnchor(now, settings_.deviceId);
+    if (!anchor.ok()) core::logError("reg.anchor_failed", {{"code", anchor.error().code}});
 }
 
 std::vector<std::string> RegistrationServices::alerts() const {
     std::lock_guard lock(mu_);
     return alerts_;
+}
+
+std::size_t RegistrationServices::alertCount() const {
+    std::lock_guard lock(mu_);
+    return alertCount_;
 }
 
 }  // namespace kiosk::registration

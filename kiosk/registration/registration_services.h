@@ -86,16 +86,20 @@ public:
 
     const RegistrationSettings& settings() const { return settings_; }
     store::Store& store() { return store_; }
-    std::vector<std::string> alerts() const;  // reasons alerted so far (tests, scenario summary)
+    std::vector<std::string> alerts() const;  // the newest reasons alerted (tests)
+    std::size_t alertCount() const;           // every alert since start (scenario summary)
 
 private:
     std::string newReference();
+    void keepJournal(int64_t now);
 
     RegistrationSettings settings_;
     store::Store& store_;
     SealForWire seal_;
+    int64_t lastPurge_ = 0;
     mutable std::mutex mu_;
-    std::vector<std::string> alerts_;
+    std::vector<std::string> alerts_;  // the newest kKeptAlerts
+    std::size_t alertCount_ = 0;
 };
 
 }  // namespace kiosk::registration

@@ -167,6 +167,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, St
             return makeError("store.open_failed", "cannot switch the database to WAL mode");
     }
     KIOSK_TRY(impl->db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"));
+    if (impl->options.pageCacheKiB < 64)
+        return makeError("store.bad_option", "pageCacheKiB must be at least 64, not " +
+                                                 std::to_string(impl->options.pageCacheKiB));
+    KIOSK_TRY(impl->db->exec("PRAGMA cache_size = -" + std::to_string(impl->options.pageCacheKiB)));
     if (impl->options.integrityCheck == IntegrityCheck::Quick) {
         KIOSK_ASSIGN_OR_RETURN(Statement st, impl->db->prepare("PRAGMA quick_check"));
         KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
@@ -209,6 +213,8 @@ Result<StoreSettings> Store::settings() {
     out.busyTimeoutMs = static_cast<int>(busy);
     KIOSK_ASSIGN_OR_RETURN(out.pageCount, s.count("PRAGMA page_count"));
     KIOSK_ASSIGN_OR_RETURN(out.pageSize, s.count("PRAGMA page_size"));
+    KIOSK_ASSIGN_OR_RETURN(int64_t cache, s.count("PRAGMA cache_size"));
+    out.pageCacheKiB = static_cast<int>(cache < 0 ? -cache : cache * out.pageSize / 1024);
     return out;
 }
 

@@ -234,6 +234,7 @@ struct StoreSettings {
     bool foreignKeys = false;
     int busyTimeoutMs = 0;
     int64_t pageCount = 0, pageSize = 0;
+    int pageCacheKiB = 0;
 };
 
 enum class IntegrityCheck { None, Quick };
@@ -258,6 +259,10 @@ struct StoreOptions {
     std::vector<uint8_t> keyBytes;
     MissingKey missingKey = MissingKey::Refuse;
     int busyTimeoutMs = 5000;
+    // SQLite's page cache per connection (PRAGMA cache_size). Small, so the lane's memory
+    // is flat after its first few hundred crossings: its writes are appends and its reads
+    // index lookups, and the kernel's page cache holds the rest of the file.
+    int pageCacheKiB = 512;
     IntegrityCheck integrityCheck = IntegrityCheck::Quick;  // on open
     // Tests only: called inside the open transaction of appendCrossing() after the
     // crossing row and before its reasons ("crossing.row_written"), and of enrol() after

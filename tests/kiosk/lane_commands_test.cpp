@@ -185,7 +185,7 @@ TEST(LaneCommands, AckAlertByItsId) {
     ASSERT_GT(id, 0);
     auto a = f.run("ack_alert", {{"alert", std::to_string(id)}});
     EXPECT_EQ(a.outcome, CommandOutcome::Applied) << a.detail;
-    EXPECT_TRUE(f.h.services->acknowledged(alerts.size() - 1));
+    EXPECT_TRUE(f.h.services->alerts().back().acknowledged);
     a = f.run("ack_alert", {{"alert", std::to_string(id)}});
     EXPECT_EQ(a.outcome, CommandOutcome::Applied);
     EXPECT_NE(a.detail.find("already"), std::string::npos);
@@ -213,6 +213,29 @@ TEST(LaneCommands, DoorsByHandOnlyOnAStoppedLane) {
         s.state = st;
         EXPECT_FALSE(laneStopped(s));
     }
+}
+
+// The lane keeps only the newest alerts in memory (its memory stays flat over weeks of
+// service); numbers are never reused, so an acknowledgement cannot hit a newer alert.
+TEST(LaneCommands, KeptAlertsAreCappedAndAcknowledgedByNumber) {
+    Fixture f("cmd-cap");
+    const auto now = f.h.clock.wallNow();
+    const std::size_t raised = kKeptAlerts + 25;
+    for (std::size_t i = 0; i < raised; ++i) f.h.services->alertOfficer("lane.tailgating", now);
+    auto kept = f.h.services->alerts();
+    ASSERT_EQ(kept.size(), kKeptAlerts);
+    EXPECT_EQ(f.h.services->alertCount(), raised);
+    EXPECT_EQ(kept.front().seq, raised - kKeptAlerts + 1);
+    EXPECT_EQ(kept.back().seq, raised);
+    EXPECT_FALSE(f.h.services->acknowledgeAlert(1));  // dropped from memory, not acknowledged by mistake
+    EXPECT_TRUE(f.h.services->acknowledgeAlert(kept.front().seq));
+    kept = f.h.services->alerts();
+    EXPECT_TRUE(kept.front().acknowledged);
+    EXPECT_FALSE(kept.back().acknowledged);
+    // Each one is still in the outbox for the clearance service.
+    auto counts = f.h.services->store().counts();
+    ASSERT_TRUE(counts.ok());
+    EXPECT_GE(counts->outbox, static_cast<int64_t>(raised));
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ TEST(Officer, ActionsAreAuditedAndDoorsStayWithTheLaneWhileInService) {
         hooks.audit("officer.pin_ok", "");
         hooks.act(ui::OfficerAction::OpenDoor2, "");  // lane in service: refused
         EXPECT_EQ(gate->status()->exit, devices::DoorState::Closed);
-        hooks.act(ui::OfficerAction::AcknowledgeAlert, "0");
+        hooks.act(ui::OfficerAction::AcknowledgeAlert, "1");  // the first alert: lane numbers from 1
         auto rows = hooks.scanLog();
         ASSERT_EQ(rows.size(), 1u);
         EXPECT_EQ(rows[0].reasonCode, "qr.bad_signature");

@@ -455,6 +455,34 @@ PendingEnrolment pendingFor(const SimCard& card) {
     return p;
 }
 
+// Issue 16: the registration machine erases records older than 31 days and anchors its
+// journal with the clearance service, hourly, like a lane.
+TEST(RegistrationServices, OldRecordsAreErasedAndTheJournalIsAnchoredHourly) {
+    Harness h;
+    const int64_t now = core::toUnixSeconds(h.clock.wallNow());
+    ASSERT_TRUE(h.store->appendAudit(now - 40 * 86400, "REG-T", "registration.enrolled", "").ok());
+    ASSERT_TRUE(h.store->appendAudit(now - 10 * 86400, "REG-T", "registration.enrolled", "").ok());
+    auto anchors = [&] {
+        int n = 0;
+        auto items = h.store->peekOutbox(1000);
+        EXPECT_TRUE(items.ok());
+        if (items.ok())
+            for (auto& i : *items) n += i.kind == "journal_anchor";
+        return n;
+    };
+    h.services->record(Outcome::Enrolled, {}, h.clock.wallNow());
+    EXPECT_EQ(anchors(), 1);
+    auto audit = h.store->auditEntries(0, 1000);
+    ASSERT_TRUE(audit.ok());
+    for (auto& e : *audit) EXPECT_GE(e.time, now - store::kRetentionSeconds) << "a 40-day-old row was kept";
+    EXPECT_EQ(audit->size(), 2u);  // the 10-day-old row and this session's
+    EXPECT_TRUE(h.store->verifyJournal().ok());
+    h.services->record(Outcome::Enrolled, {}, h.clock.wallNow() + std::chrono::minutes(30));
+    EXPECT_EQ(anchors(), 1);  // at most hourly
+    h.services->record(Outcome::Enrolled, {}, h.clock.wallNow() + std::chrono::minutes(61));
+    EXPECT_EQ(anchors(), 2);
+}
+
 TEST(RegistrationServices, ARepeatedCommitIsIdempotent) {
     Harness h;
     auto p = pendingFor(adult());

@@ -20,6 +20,25 @@ TEST(StoreSettings, WalFullSyncForeignKeysBusyTimeout) {
     EXPECT_TRUE(set->foreignKeys);
     EXPECT_EQ(set->busyTimeoutMs, 1234);
     EXPECT_GT(set->pageCount, 0);
+    EXPECT_EQ(set->pageCacheKiB, 512);  // the default bound (flat lane memory)
+}
+
+TEST(StoreSettings, PageCacheBoundIsAppliedAndCheckedOnOpen) {
+    TempStore t("page-cache");
+    StoreOptions o = keyOpts(t.key);
+    o.pageCacheKiB = 256;
+    {
+        auto s = t.open(o);
+        ASSERT_TRUE(s);
+        auto set = s->settings();
+        ASSERT_TRUE(set.ok()) << set.error().message;
+        EXPECT_EQ(set->pageCacheKiB, 256);
+    }
+    o.pageCacheKiB = 0;
+    auto bad = Store::open(t.db, o);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, "store.bad_option");
+    EXPECT_NE(bad.error().message.find("pageCacheKiB"), std::string::npos);
 }
 
 TEST(StoreConcurrency, TwoConnectionsInterleaveAuditRowsWithoutBreakingTheChain) {

@@ -1,4 +1,5 @@
 // Device endpoints: happy paths, idempotency, cursors, long poll, command answers.
+#include "server/api_journal_anchors.h"
 #include "tests/server/api/api_fixture.h"
 
 namespace kiosk::server::apitest {
@@ -334,14 +335,34 @@ namespace {
 
 class ApiJournalAnchor : public ApiFixture {};
 
-Json anchorEvent(int64_t seq) {
+// Every chain's head at `head` with hash `h` repeated (64 hex), signed with key `k`.
+Json anchorEvent(int64_t seq, int64_t head = -1, char h = 'a', char k = 'b') {
+    if (head < 0) head = seq;
     Json chains = Json::object();
     for (const char* name : {"crossings", "scans", "audit", "enrolments"})
-        chains[name] = Json{{"seq", seq}, {"hash", std::string(64, 'a')}};
+        chains[name] = Json{{"seq", head}, {"hash", std::string(64, h)}};
     return Json{{"seq", seq},
                 {"kind", "journal_anchor"},
                 {"time", 1795000000 + seq},
-                {"payload", {{"device", "HZMB-A-07"}, {"chains", chains}, {"public_key", std::string(64, 'b')}}}};
+                {"payload", {{"device", "HZMB-A-07"}, {"chains", chains}, {"public_key", std::string(64, k)}}}};
+}
+
+// The server-raised alerts stored for the lane: reasons in order.
+std::vector<std::string> serverAlerts(Repository& repo) {
+    EventQuery q;
+    q.deviceId = "HZMB-A-07";
+    q.kind = "alert";
+    std::vector<std::string> out;
+    auto rows = repo.events(q);
+    EXPECT_TRUE(rows.ok());
+    if (!rows.ok()) return out;
+    for (const auto& e : *rows) {
+        EXPECT_EQ(e.stream, kServerAlertStream);
+        auto p = Json::parse(e.payload);
+        EXPECT_EQ(p["raised_by"], "server");
+        out.push_back(p["reason"]);
+    }
+    return out;
 }
 
 TEST_P(ApiJournalAnchor, AnAnchorIsStoredLikeAnyEventAndReadBackByKind) {
@@ -370,6 +391,82 @@ TEST_P(ApiJournalAnchor, AMalformedAnchorIsRefusedNamingTheField) {
         EXPECT_NE(r.body.find(field), std::string::npos) << r.body;
     }
     EXPECT_EQ(*repo_->countEvents("HZMB-A-07", ""), 0);
+}
+
+TEST_P(ApiJournalAnchor, AnchorsThatMoveForwardRaiseNothing) {
+    postEvents({anchorEvent(1, 5, 'a')});
+    postEvents({anchorEvent(2, 9, 'c'), anchorEvent(3, 9, 'c')});  // forward, then unchanged
+    EXPECT_TRUE(serverAlerts(*repo_).empty());
+    EXPECT_EQ(*repo_->countEvents("HZMB-A-07", "journal_anchor"), 3);
+}
+
+TEST_P(ApiJournalAnchor, ARewrittenChainRaisesAnAlert) {
+    postEvents({anchorEvent(1, 9, 'a')});
+    // The same head with another hash: the rows up to it were rewritten.
+    postEvents({anchorEvent(2, 9, 'c')});
+    EXPECT_EQ(serverAlerts(*repo_), std::vector<std::string>{kJournalRewritten});
+    // A head that went back (rows deleted from the end, chain re-hashed).
+    postEvents({anchorEvent(3, 4, 'd')});
+    // Another journal key.
+    postEvents({anchorEvent(4, 20, 'e', 'f')});
+    EXPECT_EQ(serverAlerts(*repo_), (std::vector<std::string>{kJournalRewritten, kJournalRewritten, kJournalRewritten}));
+    // The evidence is kept: every anchor is stored.
+    EXPECT_EQ(*repo_->countEvents("HZMB-A-07", "journal_anchor"), 4);
+    // A resent batch is a duplicate and raises nothing twice.
+    Json again = postEvents({anchorEvent(2, 9, 'c')});
+    EXPECT_EQ(again["results"][0]["status"], "duplicate");
+    EXPECT_EQ(serverAlerts(*repo_).size(), 3u);
+}
+
+TEST_P(ApiJournalAnchor, ContradictionsWithinOneBatchAreFound) {
+    Json r = postEvents({anchorEvent(2, 9, 'c'), anchorEvent(1, 9, 'a')});  // out of order in the batch
+    EXPECT_EQ(r["results"].size(), 2u);
+    EXPECT_EQ(serverAlerts(*repo_), std::vector<std::string>{kJournalRewritten});
+    // Only the device's own events answer for it in the results.
+    EXPECT_EQ(r["results"][0]["status"], "stored");
+    EXPECT_EQ(r["results"][1]["status"], "stored");
+}
+
+TEST_P(ApiJournalAnchor, AReplacedStoreRaisesAnAlert) {
+    postEvents({anchorEvent(1, 9, 'a')});
+    postEvents({anchorEvent(1, 0, 'a')}, kStream2);  // a new store starts its chains again
+    EXPECT_EQ(serverAlerts(*repo_), std::vector<std::string>{kJournalStoreReplaced});
+}
+
+TEST_P(ApiJournalAnchor, AnAnchorMustBeTheCallersOwn) {
+    Json other = anchorEvent(1);
+    other["payload"]["device"] = "HZMB-A-08";
+    auto r = post("/v1/device/events", lane(), Json{{"stream", kStream}, {"events", {other}}});
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_NE(r.body.find("device"), std::string::npos) << r.body;
+    // The server's own alert stream is not a device's.
+    r = post("/v1/device/events", lane(), Json{{"stream", kServerAlertStream}, {"events", {anchorEvent(1)}}});
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_NE(r.body.find("reserved"), std::string::npos) << r.body;
+    EXPECT_EQ(*repo_->countEvents("HZMB-A-07", ""), 0);
+}
+
+TEST(JournalAnchorCompare, EveryChainIsCompared) {
+    DeviceEvent a;
+    a.stream = kStream;
+    a.kind = "journal_anchor";
+    a.payload = anchorEvent(1, 9, 'a')["payload"].dump();
+    for (const char* name : {"crossings", "scans", "audit", "enrolments"}) {
+        Json p = anchorEvent(2, 10, 'a')["payload"];
+        DeviceEvent b = a;
+        b.payload = p.dump();
+        EXPECT_EQ(compareJournalAnchors(a, b), std::nullopt) << name;
+        p["chains"][name]["seq"] = 8;
+        b.payload = p.dump();
+        EXPECT_EQ(compareJournalAnchors(a, b), std::optional<std::string>(kJournalRewritten)) << name;
+        p["chains"][name]["seq"] = 9;
+        p["chains"][name]["hash"] = std::string(64, '0');
+        b.payload = p.dump();
+        EXPECT_EQ(compareJournalAnchors(a, b), std::optional<std::string>(kJournalRewritten)) << name;
+    }
+    DeviceEvent broken = a;
+    broken.payload = "{";
+    EXPECT_EQ(compareJournalAnchors(a, broken), std::optional<std::string>(kJournalRewritten));
 }
 
 KIOSK_API_INSTANTIATE(ApiJournalAnchor);

@@ -65,6 +65,36 @@ TEST_P(ConsoleLanes, ANewerLaneStateEventWinsOverAnOlderHeartbeat) {
     EXPECT_EQ(parse(get("/v1/console/lanes", b))["control_points"][0]["lanes"][0]["state"], "OutOfService");
 }
 
+// A lane whose journal went back on an earlier anchor: the server raises the alert itself.
+TEST_P(ConsoleLanes, ServerAlertAckSendsTheLaneNoCommand) {
+    auto anchor = [&](int64_t seq, char hash) {
+        Json chains = Json::object();
+        for (const char* name : {"crossings", "scans", "audit", "enrolments"})
+            chains[name] = Json{{"seq", 9}, {"hash", std::string(64, hash)}};
+        return Json{{"seq", seq}, {"kind", "journal_anchor"}, {"time", now_},
+                    {"payload", {{"device", "HZMB-CP-01"}, {"chains", chains}, {"public_key", ""}}}};
+    };
+    laneEvents("HZMB-CP-01", {heartbeat("HZMB-CP-01", 1), anchor(2, 'a')});
+    laneEvents("HZMB-CP-01", {anchor(3, 'b')});
+    const Browser b = login("off.one", "officer");
+    Json open = parse(get("/v1/console/alerts", b, {{"open", "1"}}));
+    ASSERT_EQ(open["alerts"].size(), 1u);
+    EXPECT_EQ(open["alerts"][0]["reason"], "journal.rewritten");
+    EXPECT_EQ(open["alerts"][0]["raised_by"], "server");
+    EXPECT_EQ(open["alerts"][0]["lane"], "HZMB-CP-01");
+    EXPECT_EQ(parse(get("/v1/console/lanes", b))["control_points"][0]["lanes"][0]["open_alerts"], 1);
+    Response ack = post("/v1/console/alerts/" + open["alerts"][0]["id"].dump() + "/ack", b);
+    ASSERT_EQ(ack.status, 200) << ack.body;
+    Json acked = parse(ack);
+    EXPECT_EQ(acked["acked"], true);
+    EXPECT_TRUE(acked["command"].is_null());
+    EXPECT_TRUE(woken_.empty());
+    auto counts = repo_->counts();
+    ASSERT_TRUE(counts.ok());
+    EXPECT_EQ(counts->commands, 0);
+    EXPECT_EQ(auditWith("console.alert_ack").size(), 1u);
+}
+
 TEST_P(ConsoleLanes, AcknowledgingAnAlertRecordsWhoAndWhenAndTellsTheLane) {
     laneEvents("HZMB-CP-01", {heartbeat("HZMB-CP-01", 1), alertEvent("HZMB-CP-01", 17)});
     const Browser b = login("off.one", "officer");
