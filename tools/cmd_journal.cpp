@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "kiosk/store/journal_report.h"
 #include "kiosk/store/store.h"
 #include "tools/command.h"
@@ -67,7 +68,38 @@ KIOSKCTL_COMMAND({"journal", "show",
                   "--db kiosk.db [--what crossings|scans|audit|outbox|stats] [--since ISO] [--lane ID] [--limit N]",
                   "list the newest journal rows (hashes and references only, no personal data)", show});
 
-// The whole journal: every chain, the enrolment rows, the signed checkpoints.
+// The chain heads of this store's journal_anchor events in an export of the clearance
+// service's `GET /v1/admin/events?kind=journal_anchor&device=ID` answer; anchors of
+// another stream (an earlier store of the device) are counted and left out.
+core::Result<std::vector<store::AnchoredHead>> anchoredHeads(const std::string& file, const std::string& stream,
+                                                             int64_t* anchors, int64_t* otherStreams) {
+    KIOSK_ASSIGN_OR_RETURN(core::Json j, core::loadJsonFile(file));
+    if (!j.is_object() || !j.contains("events") || !j["events"].is_array())
+        return core::makeError("usage", file + ": expected the answer of GET /v1/admin/events (an \"events\" array)");
+    std::vector<store::AnchoredHead> heads;
+    for (size_t i = 0; i < j["events"].size(); ++i) {
+        const auto& e = j["events"][i];
+        const std::string at = file + ": events[" + std::to_string(i) + "]";
+        if (!e.is_object() || e.value("kind", "") != "journal_anchor") continue;
+        if (e.value("stream", "") != stream) {
+            ++*otherStreams;
+            continue;
+        }
+        const auto& chains = e.contains("payload") ? e["payload"].value("chains", core::Json()) : core::Json();
+        if (!chains.is_object()) return core::makeError("usage", at + ".payload.chains: missing");
+        ++*anchors;
+        for (const auto& [name, head] : chains.items()) {
+            if (!head.is_object() || !head.contains("seq") || !head["seq"].is_number_integer() ||
+                !head.value("hash", core::Json()).is_string())
+                return core::makeError("usage", at + ".payload.chains." + name + ": expected seq and hash");
+            heads.push_back({name, head["seq"].get<int64_t>(), head["hash"].get<std::string>()});
+        }
+    }
+    return heads;
+}
+
+// The whole journal: every chain, the enrolment rows, the signed checkpoints; with
+// --anchors, also the heads the clearance service holds.
 int verifyJournal(const Args& args) {
     auto s = openExisting(args);
     if (!s.ok()) return fail(s.error());
@@ -84,12 +116,33 @@ int verifyJournal(const Args& args) {
         std::cout << " signed by " << check->publicKey.substr(0, 16)
                   << (check->publicKeyChecked ? " (the store key's journal key)" : " (not compared with a key: no --key)");
     std::cout << "\n";
+    const std::string file = option(args, "--anchors");
+    if (file.empty()) return 0;
+    auto stream = (*s)->streamId();
+    if (!stream.ok()) return fail(stream.error());
+    int64_t anchors = 0, otherStreams = 0;
+    auto heads = anchoredHeads(file, *stream, &anchors, &otherStreams);
+    if (!heads.ok()) return fail(heads.error());
+    auto a = (*s)->checkAnchoredHeads(*heads);
+    if (!a.ok()) return fail(a.error());
+    std::cout << "anchors ok: " << anchors << " from the clearance service, " << a->compared
+              << " chain heads match their rows, " << a->purged << " before the kept rows (purged), " << a->empty
+              << " empty";
+    if (otherStreams > 0) std::cout << "; " << otherStreams << " anchors of another store of this device left out";
+    std::cout << "\n";
+    if (anchors == 0) {
+        std::cerr << "error: store.journal_unanchored: " << file << " holds no anchor of this store (stream "
+                  << *stream << ")\n";
+        return 1;
+    }
     return 0;
 }
 
-KIOSKCTL_COMMAND({"journal", "verify", "--db kiosk.db [--key FILE]",
+KIOSKCTL_COMMAND({"journal", "verify", "--db kiosk.db [--key FILE] [--anchors EVENTS.json]",
                   "check every journal hash chain (crossings, scans, audit, enrolment changes), the enrolment rows and "
-                  "the signed purge checkpoints; exit 1 naming the first deleted/modified/reordered/truncated row",
+                  "the signed purge checkpoints, and with --anchors the chain heads the clearance service stored "
+                  "(GET /v1/admin/events?kind=journal_anchor&device=ID); exit 1 naming the first "
+                  "deleted/modified/reordered/truncated/rewritten row",
                   verifyJournal});
 
 // Kept for scripts: the audit chain alone used to pass while crossings were deleted, so

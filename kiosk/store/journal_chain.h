@@ -44,6 +44,7 @@ Status backfillJournal(Store::Impl& s);
 Status purgeChainsLocked(Store::Impl& s, int64_t cutoff, PurgeCounts& counts);
 
 Result<JournalCheck> verifyJournalLocked(Store::Impl& s);
+Result<AnchorCheck> checkAnchoredHeadsLocked(Store::Impl& s, const std::vector<AnchoredHead>& heads);
 
 // Shared with journal_verify.cpp.
 namespace chain {

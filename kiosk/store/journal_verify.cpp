@@ -266,6 +266,49 @@ Result<JournalCheck> verifyJournalLocked(Store::Impl& s) {
     return out;
 }
 
+Result<AnchorCheck> checkAnchoredHeadsLocked(Store::Impl& s, const std::vector<AnchoredHead>& heads) {
+    AnchorCheck out;
+    for (const auto& h : heads) {
+        const Chain* chain = nullptr;
+        for (const Chain& c : kChains)
+            if (h.chain == chainName(c)) chain = &c;
+        if (!chain) return makeError("store.invalid", "unknown journal chain \"" + h.chain + "\"");
+        if (h.seq <= 0) {
+            ++out.empty;
+            continue;
+        }
+        KIOSK_ASSIGN_OR_RETURN(ChainLink anchor, chainAnchor(s, *chain));
+        KIOSK_ASSIGN_OR_RETURN(ChainLink head, chainHead(s, *chain));
+        const std::string at = h.chain + " row seq " + std::to_string(h.seq);
+        if (h.seq > head.seq)
+            return makeError("store.journal_broken", at + ": the clearance service holds this head, but the journal "
+                                                          "ends at seq " + std::to_string(head.seq) + " (rows deleted)");
+        if (h.seq < anchor.seq) {
+            ++out.purged;
+            continue;
+        }
+        std::string stored;
+        if (h.seq == anchor.seq) {
+            stored = anchor.hash;
+        } else {
+            const char* sql = *chain == Chain::Crossings ? "SELECT hash FROM crossings WHERE seq = ?"
+                              : *chain == Chain::Scans   ? "SELECT hash FROM scans WHERE seq = ?"
+                              : *chain == Chain::Audit   ? "SELECT hash FROM audit WHERE id = ?"
+                                                         : "SELECT hash FROM enrolment_changes WHERE seq = ?";
+            KIOSK_ASSIGN_OR_RETURN(Statement st, s.db->prepare(sql));
+            st.bind(1, h.seq);
+            KIOSK_ASSIGN_OR_RETURN(bool row, st.step());
+            if (!row) return makeError("store.journal_broken", at + ": missing (deleted)");
+            stored = st.colText(0);
+        }
+        if (stored != h.hash)
+            return makeError("store.journal_broken", at + ": differs from the head the clearance service stored "
+                                                          "(the chain was rewritten)");
+        ++out.compared;
+    }
+    return out;
+}
+
 }  // namespace kiosk::store::detail
 
 namespace kiosk::store {
@@ -276,6 +319,15 @@ Result<JournalCheck> Store::verifyJournal() {
     // One read transaction: a consistent snapshot of every chain and its meta state.
     KIOSK_TRY(s.db->exec("BEGIN"));
     auto result = detail::verifyJournalLocked(s);
+    (void)s.db->exec("COMMIT");
+    return result;
+}
+
+Result<AnchorCheck> Store::checkAnchoredHeads(const std::vector<AnchoredHead>& heads) {
+    std::lock_guard lock(impl_->mu);
+    auto& s = *impl_;
+    KIOSK_TRY(s.db->exec("BEGIN"));
+    auto result = detail::checkAnchoredHeadsLocked(s, heads);
     (void)s.db->exec("COMMIT");
     return result;
 }

@@ -168,6 +168,19 @@ struct JournalCheck {
     bool publicKeyChecked = false;  // ... and it is the one derived from the store key given
 };
 
+// One chain head from a journal_anchor event (docs/api.md).
+struct AnchoredHead {
+    std::string chain;  // "crossings", "scans", "audit", "enrolments"
+    int64_t seq = 0;
+    std::string hash;
+};
+
+struct AnchorCheck {
+    int64_t compared = 0;  // heads whose row (or purge anchor) has the stored hash
+    int64_t purged = 0;    // heads before the kept rows: nothing left to compare with
+    int64_t empty = 0;     // heads at seq 0 (the chain had no row yet)
+};
+
 struct ReplayEntry {
     std::string cti;       // token id (hex or text)
     int64_t expiresAt = 0; // unix s: when the entry can be forgotten
@@ -339,6 +352,13 @@ public:
     core::Result<int64_t> enqueueJournalAnchor(int64_t time, const std::string& device);
     // The hex Ed25519 public key that signs this store's checkpoints ("" without a key).
     std::string journalPublicKey() const;
+    // Compares chain heads the clearance service stored (its journal_anchor events) with
+    // this journal's rows: the row at each head's seq must have that hash. Together with
+    // verifyJournal() this shows the journal is the one the server saw, also when it was
+    // rewritten consistently with the key. store.journal_broken names the first head that
+    // differs, whose row is missing, or that lies beyond the journal's head (rows deleted);
+    // store.invalid for an unknown chain name. Heads before a purge anchor are not checkable.
+    core::Result<AnchorCheck> checkAnchoredHeads(const std::vector<AnchoredHead>& heads);
 
     // --- Replay cache / trust list -------------------------------------------------
     // Upserts by cti (rows that did not change are not rewritten, so saving the whole

@@ -308,5 +308,91 @@ TEST(StoreJournal, AnAnchorCarriesEveryChainHeadToTheOutbox) {
     EXPECT_EQ(still->back().kind, "journal_anchor");
 }
 
+// The heads of the store's newest anchor, as the clearance service would hold them.
+std::vector<AnchoredHead> newestAnchorHeads(Store& s) {
+    std::vector<AnchoredHead> heads;
+    auto items = s.peekOutbox(1000);
+    EXPECT_TRUE(items.ok());
+    if (!items.ok()) return heads;
+    for (const auto& it : *items) {
+        if (it.kind != "journal_anchor") continue;
+        heads.clear();
+        const auto p = core::Json::parse(it.payload);
+        for (const auto& [name, h] : p.at("chains").items()) heads.push_back({name, h.at("seq"), h.at("hash")});
+    }
+    return heads;
+}
+
+// A journal rewritten as a whole (internally consistent: verifyJournal() passes) no
+// longer leads to the heads the clearance service stored.
+TEST(StoreJournal, HeadsTheServerStoredCatchAWholeRewrite) {
+    TempStore t("journal-anchored");
+    auto s = t.open();
+    fill(*s);
+    ASSERT_TRUE(s->enqueueJournalAnchor(kNow + 3600, "HZMB-A-07").ok());
+    const auto heads = newestAnchorHeads(*s);
+    ASSERT_EQ(heads.size(), 4u);
+    // The journal that sent them, also after more rows.
+    ASSERT_TRUE(s->appendCrossing(crossing(kNow + 4000, 20)).ok());
+    auto ok = s->checkAnchoredHeads(heads);
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(ok->compared, 4);
+
+    // The rewrites below redo the crossings only: compare that chain's head.
+    std::vector<AnchoredHead> crossingsHead;
+    for (const auto& h : heads)
+        if (h.chain == "crossings") crossingsHead.push_back(h);
+    ASSERT_EQ(crossingsHead.size(), 1u);
+    EXPECT_EQ(crossingsHead[0].seq, 19);
+    // The same rows written again with crossing 7 changed, hashes recomputed: verifies.
+    TempStore other("journal-anchored-rewrite");
+    auto r = other.open();
+    for (int i = 1; i <= 19; ++i) {
+        CrossingRecord c = crossing(kNow + i * 60, i);
+        if (i == 7) c.outcome = CrossingOutcome::Refused, c.reasons = {"face.no_match"};
+        ASSERT_TRUE(r->appendCrossing(c).ok());
+    }
+    ASSERT_TRUE(r->verifyJournal().ok());
+    auto bad = r->checkAnchoredHeads(crossingsHead);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, "store.journal_broken");
+    EXPECT_NE(bad.error().message.find("crossings row seq 19: differs from the head the clearance service stored"),
+              std::string::npos)
+        << bad.error().message;
+
+    // Rows taken off the end and the chain re-hashed: the stored head lies beyond it.
+    TempStore shorter("journal-anchored-short");
+    auto sh = shorter.open();
+    for (int i = 1; i <= 15; ++i) ASSERT_TRUE(sh->appendCrossing(crossing(kNow + i * 60, i)).ok());
+    bad = sh->checkAnchoredHeads(crossingsHead);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("crossings row seq 19: the clearance service holds this head, but the journal "
+                                       "ends at seq 15"),
+              std::string::npos)
+        << bad.error().message;
+
+    EXPECT_EQ(s->checkAnchoredHeads({{"photos", 1, ""}}).error().code, "store.invalid");
+}
+
+TEST(StoreJournal, HeadsBeforeAPurgeAreNotCheckableAndTheAnchorRowIs) {
+    TempStore t("journal-anchored-purge");
+    auto s = t.open();
+    fill(*s);
+    ASSERT_TRUE(s->enqueueJournalAnchor(kNow + 3600, "HZMB-A-07").ok());
+    const auto heads = newestAnchorHeads(*s);
+    std::vector<AnchoredHead> early = {{"crossings", 3, std::string(64, 'a')}};
+    const int64_t later = kNow + 40 * 86400;
+    for (int i = 20; i <= 22; ++i) ASSERT_TRUE(s->appendCrossing(crossing(later + i, i)).ok());
+    ASSERT_TRUE(s->purgeOlderThan(later - kRetentionSeconds).ok());
+    // The crossings head at seq 19 is now the purge anchor: still compared.
+    auto r = s->checkAnchoredHeads(heads);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_GE(r->compared, 1);
+    r = s->checkAnchoredHeads(early);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->purged, 1);
+    EXPECT_EQ(r->compared, 0);
+}
+
 }  // namespace
 }  // namespace kiosk::store
