@@ -2,6 +2,7 @@
 // and speed per stage on 640x480 frames, with 1 and 2 OpenBLAS threads and with the reference BLAS.
 //   bench_face               johns, bbt and speed (speed runs re-start this binary with other envs)
 //   bench_face --speed LABEL [dlib_resnet|onnx]   speed table row only, in the current environment
+//   bench_face --lfw-align DIR [STEP]   the ONNX recogniser's preprocessing variants (bench_face_align.cpp)
 //   bench_face --lfw-detect DIR [MIN_FACE_PX [MAX_SIDE [UPSAMPLE]]]   LFW detection only
 //   bench_face --lfw [DIR [dlib_resnet|onnx]]   LFW (default ../shared/data/faces/lfw): bench_face_lfw.cpp; run it
 //                            pinned: OPENBLAS_NUM_THREADS=1 taskset -c 0 bench_face --lfw
@@ -275,6 +276,10 @@ int main(int argc, char** argv) {
         std::vector<int> which{0, 1};  // --lfw DIR dlib_resnet|onnx: one recogniser only
         if (argc > 3) which = {std::string(argv[3]) == "dlib_resnet" ? 0 : 1};
         return bench::face::runLfw(dir, [](FaceRecogniser r) { return options(0, r); }, which);
+    }
+    if (argc > 1 && std::string(argv[1]) == "--lfw-align") {  // --lfw-align DIR [STEP]
+        const fs::path dir = argc > 2 ? fs::path(argv[2]) : sharedData() / "faces" / "lfw";
+        return bench::face::runLfwAlign(dir, options(0, FaceRecogniser::Onnx), argc > 3 ? std::atoi(argv[3]) : 1);
     }
     if (argc > 1 && std::string(argv[1]) == "--lfw-detect") {  // --lfw-detect DIR [MIN_FACE_PX [MAX_SIDE [UPSAMPLE]]]
         const fs::path dir = argc > 2 ? fs::path(argv[2]) : sharedData() / "faces" / "lfw";

@@ -99,6 +99,8 @@ Scores multiTemplate(const std::vector<Photo>& photos, int r, const df::DlibFace
 
 }  // namespace
 
+bool isEastAsian(const std::string& identity) { return kEastAsian.count(identity) > 0; }
+
 int runLfwDetection(const fs::path& dir, devices::FaceEngineOptions o) {
     o.track = false;
     auto e = df::DlibFaceEngine::create(o);

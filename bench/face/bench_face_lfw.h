@@ -1,6 +1,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "devices/face.h"
@@ -11,4 +12,8 @@ int runLfwDetection(const std::filesystem::path& dir, devices::FaceEngineOptions
 int runLfw(const std::filesystem::path& dir,
            const std::function<devices::FaceEngineOptions(devices::FaceRecogniser)>& optionsOf,
            const std::vector<int>& recognisers);  // 0 dlib_resnet, 1 onnx
+// The ONNX recogniser's preprocessing variants on the same landmarks (bench_face_align.cpp).
+int runLfwAlign(const std::filesystem::path& dir, devices::FaceEngineOptions options, int step);
+// The East-Asian identities of ../shared/data/faces/lfw (the list in bench_face_lfw.cpp).
+bool isEastAsian(const std::string& identity);
 }

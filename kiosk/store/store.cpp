@@ -229,6 +229,7 @@ Result<EnrolResult> Store::enrol(EnrolmentRow row, const std::string& actor, con
     if (row.documentMasked.empty()) return makeError("store.invalid", "documentMasked is empty");
     for (const auto& f : row.fingers)
         if (f.finger.empty() || f.data.empty()) return makeError("store.invalid", "finger template without position or data");
+    KIOSK_TRY(checkFaceDescriptors(row.faceDescriptors));
 
     std::lock_guard lock(impl_->mu);
     auto& s = *impl_;

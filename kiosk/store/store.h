@@ -50,6 +50,9 @@ inline constexpr int64_t kRetentionSeconds = kRetentionDays * 24 * 3600;
 inline constexpr std::size_t kKeyBytes = 32;
 
 using FaceDescriptor = std::vector<float>;  // as devices::FaceDescriptor: 128 (dlib) or 512 (ONNX) floats
+// enrol()/upsertEnrolment() take at most this many descriptors per enrolment, each of 128 or
+// 512 finite floats and all of one size (store.invalid otherwise).
+inline constexpr std::size_t kMaxFaceDescriptors = 64;
 
 enum class EnrolmentChannel { Machine, Office };
 enum class Residency { HongKongPermanent, MacauPermanent, HongKongNonPermanent, MacauNonPermanent, Other };

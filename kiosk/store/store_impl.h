@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "kiosk/store/crypto.h"
+#include "kiosk/store/face_blob.h"
 #include "kiosk/store/sqlite_db.h"
 #include "kiosk/store/store.h"
 
@@ -54,66 +55,9 @@ inline std::string canonicalAudit(int64_t id, int64_t time, const std::string& a
     return out;
 }
 
-inline void putU32(Bytes& out, uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
-inline uint32_t getU32(const uint8_t* p) {
-    return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
-}
-
-// Blob of an enrolment's face descriptors. Format 1 (all 128-d, as every store before the
-// ONNX recogniser): u32 count, count x 128 float32. Format 2 (any other size): u32
-// 0x80000000|count, then per descriptor u32 size and size float32. All little-endian; format 1
-// is still written when it can be, so existing stores and their bytes do not change.
-constexpr uint32_t kDescriptorFormat2 = 0x80000000u;
-
-inline Bytes encodeDescriptors(const std::vector<FaceDescriptor>& ds) {
-    const bool v1 = std::all_of(ds.begin(), ds.end(), [](const FaceDescriptor& d) { return d.size() == 128; });
-    Bytes out;
-    out.reserve(4 + ds.size() * (4 + 512 * 4));
-    putU32(out, static_cast<uint32_t>(ds.size()) | (v1 ? 0u : kDescriptorFormat2));
-    for (const auto& d : ds) {
-        if (!v1) putU32(out, static_cast<uint32_t>(d.size()));
-        for (float f : d) {
-            uint32_t u;
-            std::memcpy(&u, &f, 4);
-            putU32(out, u);
-        }
-    }
-    return out;
-}
-
-inline Result<std::vector<FaceDescriptor>> decodeDescriptors(const Bytes& b) {
-    if (b.size() < 4) return makeError("store.corrupt", "face descriptor blob too short");
-    const uint32_t head = getU32(b.data());
-    const bool v2 = (head & kDescriptorFormat2) != 0;
-    const uint32_t n = head & ~kDescriptorFormat2;
-    if (n > 64) return makeError("store.corrupt", "face descriptor blob holds too many descriptors");
-    if (!v2 && b.size() != 4 + std::size_t(n) * 128 * 4)
-        return makeError("store.corrupt", "face descriptor blob has the wrong size");
-    std::vector<FaceDescriptor> out(n);
-    const uint8_t* p = b.data() + 4;
-    const uint8_t* end = b.data() + b.size();
-    for (auto& d : out) {
-        std::size_t dims = 128;
-        if (v2) {
-            if (end - p < 4) return makeError("store.corrupt", "face descriptor blob truncated");
-            dims = getU32(p);
-            p += 4;
-            if (dims != 128 && dims != 512) return makeError("store.corrupt", "face descriptor of unknown size");
-        }
-        if (static_cast<std::size_t>(end - p) < dims * 4) return makeError("store.corrupt", "face descriptor blob truncated");
-        d.resize(dims);
-        for (float& f : d) {
-            const uint32_t u = getU32(p);
-            std::memcpy(&f, &u, 4);
-            p += 4;
-        }
-    }
-    if (p != end) return makeError("store.corrupt", "face descriptor blob has the wrong size");
-    return out;
-}
+// The face descriptors' blob (formats 1 and 2): face_blob.h.
+inline Bytes encodeDescriptors(const std::vector<FaceDescriptor>& ds) { return encodeFaceDescriptors(ds); }
+inline Result<std::vector<FaceDescriptor>> decodeDescriptors(const Bytes& b) { return decodeFaceDescriptors(b); }
 
 inline std::string encodeDurations(const std::vector<StageDuration>& ds) {
     std::string out;

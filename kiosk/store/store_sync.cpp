@@ -180,6 +180,7 @@ Result<UpsertResult> Store::upsertEnrolment(EnrolmentRow row, int64_t time, cons
         for (const auto& f : row.fingers)
             if (f.finger.empty() || f.data.empty())
                 return makeError("store.invalid", "finger template without position or data");
+        KIOSK_TRY(checkFaceDescriptors(row.faceDescriptors));
     }
     std::lock_guard lock(impl_->mu);
     auto& s = *impl_;

@@ -1,6 +1,8 @@
 #include "kiosk/sync/biometric_envelope.h"
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <iterator>
 #include <memory>
 
@@ -188,6 +190,10 @@ Result<EnrolmentBiometrics> openBiometrics(const std::vector<uint8_t>& key, cons
         return makeError("sync.envelope_open",
                          "biometrics envelope cannot be opened: wrong template key, tampered, or sealed for another record");
 
+    return parseBiometricsPlaintext(plain);
+}
+
+Result<EnrolmentBiometrics> parseBiometricsPlaintext(const std::string& plain) {
     EnrolmentBiometrics out;
     try {
         const Json j = Json::parse(plain);
@@ -200,7 +206,11 @@ Result<EnrolmentBiometrics> openBiometrics(const std::vector<uint8_t>& key, cons
             store::FaceDescriptor d(face.size());
             for (std::size_t i = 0; i < face.size(); ++i) {
                 if (!face[i].is_number()) return makeError("sync.bad_envelope", "biometrics envelope: non-number in a face descriptor");
-                d[i] = face[i].get<float>();
+                // A double outside float's range has no float value (converting it is undefined).
+                const double v = face[i].get<double>();
+                if (!(std::abs(v) <= std::numeric_limits<float>::max()))
+                    return makeError("sync.bad_envelope", "biometrics envelope: a face descriptor value is out of float range");
+                d[i] = static_cast<float>(v);
             }
             out.faces.push_back(d);
         }

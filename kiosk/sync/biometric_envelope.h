@@ -34,6 +34,9 @@ core::Result<std::string> sealBiometrics(const std::vector<uint8_t>& key, const 
                                          const EnrolmentBiometrics& biometrics);
 core::Result<EnrolmentBiometrics> openBiometrics(const std::vector<uint8_t>& key, const std::string& reference,
                                                  const std::string& envelope);
+// The opened plaintext (JSON above) into biometrics: what openBiometrics does after the
+// cipher; sync.bad_envelope for anything else. Fuzzed by fuzz/fuzz_biometric_envelope.cpp.
+core::Result<EnrolmentBiometrics> parseBiometricsPlaintext(const std::string& plaintext);
 
 // Standard alphabet, padded. decode refuses anything else (sync.bad_base64).
 std::string base64Encode(const std::vector<uint8_t>& bytes);

@@ -2,7 +2,8 @@
 # Face models and demo faces (runs after the build; env SOURCE_DIR, BUILD_DIR).
 #  1. face-api 1.7.15 from the npm registry into $HOME/.cache/kiosk (checksum verified)
 #  1b. the ArcFace-style ONNX recogniser (npm faceplugin-face-recognition-js 0.0.1,
-#      model/fr_feature.onnx, checksum verified) -> $BUILD_DIR/models/face_recognition_arcface.onnx
+#      model/fr_feature.onnx, checksum verified) -> $BUILD_DIR/models/face_recognition_arcface.onnx (a copy)
+#      and its package's LICENSE -> face_recognition_arcface.LICENSE
 #  2. the 68-point shape predictor from Debian libdlib-data (decompressed if shipped as .bz2)
 #  3. kioskctl face convert-model -> $BUILD_DIR/models/dlib_face_recognition_resnet.dat
 #  4. kioskctl face demo-set      -> $BUILD_DIR/demo/faces/pN/{enrol,probe_*,still_*}.png
@@ -69,7 +70,13 @@ if ! onnx_ok; then
   rm -rf "$tmp2"
   onnx_ok || { echo "post-face: checksum of fr_feature.onnx does not match (expected $OX_SHA, $OX_SIZE B)" >&2; exit 1; }
 fi
-[ "$(readlink "$OX_MODEL" 2>/dev/null)" = "$OX_BIN" ] || ln -sfn "$OX_BIN" "$OX_MODEL"
+# A copy, not a link: the kiosk package installs it (deploy/CMakeLists.txt), with the
+# package's LICENSE beside it.
+if [ -L "$OX_MODEL" ] || ! cmp -s "$OX_BIN" "$OX_MODEL"; then
+  rm -f "$OX_MODEL" && cp "$OX_BIN" "$OX_MODEL.tmp" && mv "$OX_MODEL.tmp" "$OX_MODEL"
+fi
+cmp -s "$OX_DIR/package/LICENSE" "$MODELS/face_recognition_arcface.LICENSE" || \
+  cp "$OX_DIR/package/LICENSE" "$MODELS/face_recognition_arcface.LICENSE"
 say "ONNX recogniser $OX_MODEL (sha256 verified)"
 
 # ---- 2. shape predictor ----

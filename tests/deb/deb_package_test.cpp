@@ -98,6 +98,9 @@ TEST(DebPackages, EachPackageHoldsItsProgramUnitAndData) {
     for (const char* f : {"/usr/bin/kiosk", "/lib/systemd/system/kiosk-lane.service", "/usr/lib/sysusers.d/echannel-kiosk.conf",
                           "/usr/share/echannel/assets/strings/strings.json", "/usr/share/echannel/examples/lane.json",
                           "/usr/share/echannel/models/dlib_face_recognition_resnet.dat",
+                          "/usr/share/echannel/models/face_recognition_arcface.onnx",
+                          "/usr/share/echannel/models/face_recognition_arcface.LICENSE",
+                          "/usr/share/echannel/models/README", "/usr/share/doc/echannel-kiosk/face.md",
                           "/usr/share/doc/echannel-kiosk/deployment.md"})
         EXPECT_TRUE(kiosk.count(f)) << "echannel-kiosk lacks " << f;
     const auto server = contents(package("echannel-clearance-server"));
@@ -236,6 +239,33 @@ TEST(DebPackages, InstallIntoAThrowawayRootMakesUsersKeyAndEnablesUnits) {
     EXPECT_FALSE(fs::exists(root / "etc/systemd/system/graphical.target.wants/kiosk-lane.service"));
     EXPECT_TRUE(fs::exists(key));
     EXPECT_TRUE(fs::exists(root / "var/lib/kiosk/kiosk.sqlite"));
+}
+
+// The packaged face models: the ONNX recogniser (the example lane's default) is the pinned
+// file itself, not a link into the build machine's cache, with its licence note beside it;
+// the example lane names it; the packaged kioskctl runs it on two demo faces of one person.
+TEST(DebPackages, TheKioskPackageCarriesTheOnnxRecogniserTheExampleLaneUses) {
+    const fs::path root = unpackedTree();
+    const fs::path models = root / "usr/share/echannel/models";
+    const fs::path onnx = models / "face_recognition_arcface.onnx";
+    ASSERT_TRUE(fs::exists(onnx));
+    EXPECT_FALSE(fs::is_symlink(onnx));
+    EXPECT_EQ(run("sha256sum " + q(onnx)).out.substr(0, 64),
+              "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581");
+    EXPECT_NE(readAll(models / "face_recognition_arcface.LICENSE").find("MIT License"), std::string::npos);
+    EXPECT_NE(readAll(models / "README").find("origin of the weights"), std::string::npos);
+    const std::string lane = readAll(root / "usr/share/echannel/examples/lane.json");
+    EXPECT_NE(lane.find("\"/usr/share/echannel/models/face_recognition_arcface.onnx\""), std::string::npos) << lane;
+    EXPECT_EQ(lane.find("\"recogniser\": \"dlib_resnet\""), std::string::npos) << lane;
+
+    const fs::path demo = buildDir() / "demo/faces/p1";
+    if (!fs::exists(demo / "enrol.png")) GTEST_SKIP() << demo << " absent: run scripts/setup";
+    const Ran cmp = run(q(root / "usr/bin/kioskctl") + " face compare " + q(demo / "enrol.png") + " " +
+                        q(demo / "probe_0.png") + " --onnx-model " + q(onnx));
+    ASSERT_EQ(cmp.exit, 0) << cmp.out;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(cmp.out, m, std::regex(R"(distance=([0-9.]+) \(onnx\))"))) << cmp.out;
+    EXPECT_LT(std::stod(m[1].str()), 0.48) << "one person's two demo photos match at the onnx threshold";
 }
 
 // The packaged clearance-server with its unit's command line and the environment systemd

@@ -1,4 +1,5 @@
 // Enrolments: encrypted biometrics, lookups, re-enrolment replacing the old one.
+#include <cmath>
 #include <cstring>
 
 #include "tests/store/store_test_util.h"
@@ -28,6 +29,57 @@ TEST(StoreEnrolment, Descriptors512RoundTrip) {
     auto got = s->findEnrolmentByReference("ref-0512");
     ASSERT_TRUE(got.ok() && got->has_value());
     EXPECT_EQ((**got).faceDescriptors, in.faceDescriptors);
+}
+
+// A descriptor the read side could not take back (no size of a known recogniser, two
+// recognisers mixed, a value that is not finite, too many) is refused when written, with a
+// message that names the problem; nothing is stored (the reference stays free). Before this
+// check an empty descriptor was written as format 2 with size 0 and only failed on reading
+// (store.corrupt).
+TEST(StoreEnrolment, RefusesDescriptorsOfUnknownSize) {
+    TempStore t("enrol-bad-desc");
+    auto s = t.open();
+    ASSERT_TRUE(s);
+    struct Case {
+        const char* what;
+        std::vector<FaceDescriptor> faces;
+        const char* says;
+    };
+    std::vector<Case> cases = {
+        {"empty descriptor", {FaceDescriptor{}}, "has 0 values; 128 (dlib_resnet) or 512 (onnx) expected"},
+        {"129 floats", {FaceDescriptor(129, 0.1f)}, "has 129 values"},
+        {"256 floats", {FaceDescriptor(512, 0.1f), FaceDescriptor(256, 0.1f)}, "face descriptor 1 has 256 values"},
+        {"mixed recognisers", {FaceDescriptor(128, 0.1f), FaceDescriptor(512, 0.1f)}, "one recogniser (sizes 128 and 512)"},
+        {"NaN", {FaceDescriptor(512, std::nanf(""))}, "not finite"},
+        {"too many", std::vector<FaceDescriptor>(kMaxFaceDescriptors + 1, FaceDescriptor(128, 0.1f)), "at most 64"},
+    };
+    for (const auto& c : cases) {
+        EnrolmentRow in = makeEnrolment("ref-bad", "K123456(7)", kNow, 13);
+        in.faceDescriptors = c.faces;
+        auto r = s->enrol(in, "system");
+        ASSERT_FALSE(r.ok()) << c.what;
+        EXPECT_EQ(r.error().code, "store.invalid") << c.what;
+        EXPECT_NE(r.error().message.find(c.says), std::string::npos) << c.what << ": " << r.error().message;
+        auto up = s->upsertEnrolment(in, kNow, "sync");
+        ASSERT_FALSE(up.ok()) << c.what;
+        EXPECT_EQ(up.error().code, "store.invalid") << c.what;
+        auto got = s->findEnrolmentByReference("ref-bad");
+        ASSERT_TRUE(got.ok());
+        EXPECT_FALSE(got->has_value()) << c.what;
+    }
+    // The sizes of the two recognisers, and no face at all, are taken.
+    for (std::size_t n : {std::size_t{128}, std::size_t{512}}) {
+        EnrolmentRow in = makeEnrolment("ref-ok-" + std::to_string(n), "K12345" + std::to_string(n % 10) + "(1)", kNow, 14);
+        in.faceDescriptors = std::vector<FaceDescriptor>(kMaxFaceDescriptors, FaceDescriptor(n, 0.25f));
+        auto r = s->enrol(in, "system");
+        ASSERT_TRUE(r.ok()) << n << ": " << r.error().message;
+        auto got = s->findEnrolmentByReference(in.reference);
+        ASSERT_TRUE(got.ok() && got->has_value()) << n;
+        EXPECT_EQ((**got).faceDescriptors, in.faceDescriptors);
+    }
+    EnrolmentRow none = makeEnrolment("ref-noface", "K7654321(0)", kNow, 15);
+    none.faceDescriptors.clear();
+    EXPECT_TRUE(s->enrol(none, "system").ok());
 }
 
 TEST(StoreEnrolment, RoundTripsDescriptorsAndTemplates) {

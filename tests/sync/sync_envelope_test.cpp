@@ -130,5 +130,30 @@ TEST(BiometricEnvelope, EmptyBiometricsSealAndOpen) {
     EXPECT_TRUE(opened->fingers.empty());
 }
 
+// The plaintext parser (what openBiometrics runs after the cipher): descriptors of 128 or 512
+// numbers, each a float; a number beyond float's range (converting it would be undefined) or
+// of another count is refused as sync.bad_envelope.
+TEST(BiometricEnvelope, PlaintextFacesAre128Or512Floats) {
+    auto faces = [](std::size_t n, const std::string& value) {
+        std::string a = "[";
+        for (std::size_t i = 0; i < n; ++i) a += (i ? "," : "") + (i == 0 ? value : std::string("0.25"));
+        return "{\"faces\":[" + a + "]],\"fingers\":[]}";
+    };
+    for (std::size_t n : {std::size_t{128}, std::size_t{512}}) {
+        auto ok = parseBiometricsPlaintext(faces(n, "-3.4e38"));
+        ASSERT_TRUE(ok.ok()) << n << ": " << ok.error().message;
+        ASSERT_EQ(ok->faces.size(), 1u);
+        EXPECT_EQ(ok->faces[0].size(), n);
+        EXPECT_FLOAT_EQ(ok->faces[0][0], -3.4e38f);
+    }
+    for (const auto& bad : {faces(512, "1e39"), faces(128, "-1e300"), faces(127, "0"), faces(256, "0"), faces(0, "0"),
+                            faces(128, "\"0\"")}) {
+        auto r = parseBiometricsPlaintext(bad);
+        ASSERT_FALSE(r.ok()) << bad.substr(0, 40);
+        EXPECT_EQ(r.error().code, "sync.bad_envelope");
+    }
+    EXPECT_NE(parseBiometricsPlaintext(faces(512, "1e39")).error().message.find("out of float range"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kiosk::sync
