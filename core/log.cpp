@@ -13,12 +13,16 @@ Logger& Logger::instance() {
     return logger;
 }
 
+namespace {
+std::string systemTime() { return formatIsoUtc(std::chrono::system_clock::now()); }
+}  // namespace
+
 Logger::Logger()
     : sink_([](const std::string& line) {
           std::fputs(line.c_str(), stderr);
           std::fputc('\n', stderr);
       }),
-      now_([] { return formatIsoUtc(std::chrono::system_clock::now()); }) {}
+      now_(systemTime) {}
 
 void Logger::setSink(Sink sink) {
     std::lock_guard lock(mu_);
@@ -30,9 +34,11 @@ void Logger::setLevel(LogLevel level) {
     level_ = level;
 }
 
+// nullptr gives the system clock back (the default): whoever sets a clock of its own resets
+// it before that clock goes (the scenario runners do so in their destructors).
 void Logger::setTimeSource(std::function<std::string()> now) {
     std::lock_guard lock(mu_);
-    now_ = std::move(now);
+    now_ = now ? std::move(now) : std::function<std::string()>(systemTime);
 }
 
 void Logger::log(LogLevel level, const std::string& event, nlohmann::json fields) {

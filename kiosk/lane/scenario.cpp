@@ -102,6 +102,11 @@ class Runner {
 public:
     Runner(const Json& scenario, ScenarioEnvironment& env, const ScenarioOptions& opt)
         : root_(scenario), view_(root_), env_(env), opt_(opt) {}
+    // The logger stamps lines with clock_ from setUp() on: give it the system clock back
+    // before clock_ goes, on every way out of run() (errors included).
+    ~Runner() { core::Logger::instance().setTimeSource(nullptr); }
+    Runner(const Runner&) = delete;
+    Runner& operator=(const Runner&) = delete;
 
     core::Result<ScenarioRun> run();
 
@@ -434,7 +439,6 @@ core::Result<ScenarioRun> Runner::run() {
         closeDoors(out);
         if (auto c = store_->counts(); c.ok()) out.journalRows = c->crossings;
         out.alerts = static_cast<std::size_t>(services_->alertCount());
-        core::Logger::instance().setTimeSource(nullptr);
         return out;
     }
     // Let the lane settle back to its welcome screen.
@@ -443,7 +447,6 @@ core::Result<ScenarioRun> Runner::run() {
     if (opt_.afterRun) opt_.afterRun();
     if (auto c = store_->counts(); c.ok()) out.journalRows = c->crossings;
     out.alerts = static_cast<std::size_t>(services_->alertCount());
-    core::Logger::instance().setTimeSource(nullptr);
     return out;
 }
 

@@ -73,6 +73,11 @@ class Runner {
 public:
     Runner(const Json& scenario, RegistrationEnvironment& env, const RegistrationScenarioOptions& opt)
         : root_(scenario), view_(root_), env_(env), opt_(opt) {}
+    // The logger stamps lines with clock_ from setUp() on: give it the system clock back
+    // before clock_ goes, on every way out of run() (errors included).
+    ~Runner() { core::Logger::instance().setTimeSource(nullptr); }
+    Runner(const Runner&) = delete;
+    Runner& operator=(const Runner&) = delete;
     core::Result<RegistrationRun> run();
 
 private:
@@ -352,7 +357,6 @@ core::Result<RegistrationRun> Runner::run() {
         out.outbox = c->outbox;
     }
     out.alerts = services_->alertCount();
-    core::Logger::instance().setTimeSource(nullptr);
     return out;
 }
 

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+
+#include "core/clock.h"
 #include "core/log.h"
 #include "kiosk/store/store.h"
 #include "tests/kiosk/lane_doubles.h"
@@ -172,6 +176,34 @@ TEST(Scenario, BadScenarioValueNamesTheKey) {
     auto run = runScenario(j, e);
     ASSERT_FALSE(run.ok());
     EXPECT_NE(run.error().message.find("travellers[0].lane.entrants"), std::string::npos) << run.error().message;
+}
+
+TEST(Scenario, LogLinesAfterARunCarryTheSystemClockAgain) {
+    // A run stamps log lines with its simulated clock. Once it has ended, with an error or
+    // without, lines carry the real time again: the run's clock is gone by then (ASan found
+    // a failed run's logger still reading it).
+    std::vector<std::string> lines;
+    core::Logger::instance().setSink([&](const std::string& l) { lines.push_back(l); });
+    auto lastTs = [&] {
+        core::logInfo("test.after_run");
+        return core::Json::parse(lines.back()).at("ts").get<std::string>();
+    };
+    auto e = env("logclock");
+    auto j = scenario();
+    j["start_time"] = "2001-02-03T04:05:06+00:00";
+    j["travellers"] = core::Json::array({j["travellers"][1]});  // one refusal, "garbage"
+    auto good = runScenario(j, e);
+    const std::string afterGood = lastTs();
+    j["travellers"][0]["lane"] = core::Json::parse(R"J({"entrants": "two"})J");  // fails mid-run
+    auto e2 = env("logclock-bad");
+    auto bad = runScenario(j, e2);
+    const std::string afterBad = lastTs();
+    core::Logger::instance().setSink([](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
+    ASSERT_TRUE(good.ok()) << good.error().message;
+    ASSERT_FALSE(bad.ok());
+    const std::string year = core::formatIsoUtc(std::chrono::system_clock::now()).substr(0, 4);
+    EXPECT_EQ(afterGood.substr(0, 4), year) << afterGood;
+    EXPECT_EQ(afterBad.substr(0, 4), year) << afterBad;
 }
 
 }  // namespace
