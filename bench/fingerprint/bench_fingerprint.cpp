@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -84,7 +85,7 @@ struct SetRun {
     std::string name;
     int ppi = 500;
     ScoreTable plain, lane;
-    VerifyCost plainCost, laneCost;
+    VerifyCost plainCost, laneCost, fusedCost;
 };
 
 void usage() {
@@ -144,11 +145,20 @@ int main(int argc, char** argv) {
     plainOpt.enrolEnhancement = fp::Enhancement::None;
     plainOpt.extraEnrolVariants = {};
     plainOpt.verifyVariants = {fp::Enhancement::None};
+    plainOpt.matcher = fp::Matcher::Bozorth3;
     plainOpt.matchThreshold = fp::kLibfprintThreshold;
-    const fp::ReaderOptions laneOpt;
+    // The lane with each matcher at its configured default threshold (the scores are the
+    // same: one scoring run gives bozorth3 and MCC; the second reader is only timed).
+    fp::ReaderOptions laneOpt, fusedOpt;
+    laneOpt.matcher = fp::Matcher::Bozorth3;
+    laneOpt.matchThreshold = fp::defaultThreshold(laneOpt.matcher);
+    fusedOpt.matcher = fp::Matcher::Bozorth3Mcc;
+    fusedOpt.matchThreshold = fp::defaultThreshold(fusedOpt.matcher);
+    const fp::Matcher defaultMatcher = fp::ReaderOptions{}.matcher;
     auto plainReader = fp::LibfprintReader::create(plainOpt, std::make_shared<fp::SimFingerSensor>());
     auto laneReader = fp::LibfprintReader::create(laneOpt, std::make_shared<fp::SimFingerSensor>());
-    if (!plainReader.ok() || !laneReader.ok()) {
+    auto fusedReader = fp::LibfprintReader::create(fusedOpt, std::make_shared<fp::SimFingerSensor>());
+    if (!plainReader.ok() || !laneReader.ok() || !fusedReader.ok()) {
         std::fprintf(stderr, "bench_fingerprint: cannot create the libfprint readers\n");
         return 1;
     }
@@ -185,6 +195,7 @@ int main(int argc, char** argv) {
         if (timing > 0) {
             r.plainCost = verifyCost(**plainReader, *set, timing);
             r.laneCost = verifyCost(**laneReader, *set, timing);
+            r.fusedCost = verifyCost(**fusedReader, *set, timing);
         }
         std::fprintf(stderr, "  %s (%zu fingers x %zu impressions, %d ppi): %.0f s\n", name.c_str(),
                      set->fingers.size(), set->images.front().size(), ppi,
@@ -197,7 +208,7 @@ int main(int argc, char** argv) {
     }
     if (!scoresOut.empty()) {
         std::ofstream out(scoresOut);
-        out << "set,system,variant,probe_finger,impression,print_finger,score\n";
+        out << "set,system,variant,probe_finger,impression,print_finger,score,mcc\n";
         for (const auto& r : runs)
             for (const auto* t : {&r.plain, &r.lane})
                 for (std::size_t v = 0; v < t->variants.size(); ++v)
@@ -206,29 +217,45 @@ int main(int argc, char** argv) {
                             for (std::size_t g = 0; g < t->s[v][f][i].size(); ++g)
                                 out << r.name << ',' << (t == &r.plain ? "plain" : "lane") << ','
                                     << fp::toString(t->variants[v]) << ',' << f << ',' << i << ',' << g << ','
-                                    << t->s[v][f][i][g] << '\n';
+                                    << t->s[v][f][i][g] << ',' << t->mcc[v][f][i][g] << '\n';
     }
 
-    // Calibration: the lane's rule, every impostor transaction of every set together.
+    // Calibration: each matcher's rule, every impostor transaction of every set together.
     const auto laneIdx = indicesOf(allVariants, laneOpt.verifyVariants);
-    fp::DecisionRule laneRule;
-    laneRule.threshold = laneOpt.matchThreshold;
-    std::vector<int> impostors;
-    for (const auto& r : runs) {
-        auto m = evaluate(r.lane, laneIdx, laneRule);
-        impostors.insert(impostors.end(), m.impostorTransactionScores.begin(), m.impostorTransactionScores.end());
+    struct System {
+        std::string name;
+        fp::Matcher matcher;
+        int threshold;
+        std::vector<ScoreTable> tables;  // per run
+        fp::Calibration cal;
+    };
+    std::vector<System> systems;
+    for (const auto* o : {&laneOpt, &fusedOpt}) {
+        System sys{fp::toString(o->matcher), o->matcher, o->matchThreshold, {}, {}};
+        std::vector<int> impostors;
+        for (const auto& r : runs) {
+            sys.tables.push_back(o->matcher == fp::Matcher::Bozorth3Mcc ? fusedTable(r.lane, o->mccWeight) : r.lane);
+            fp::DecisionRule rule;
+            rule.threshold = o->matchThreshold;
+            auto m = evaluate(sys.tables.back(), laneIdx, rule);
+            impostors.insert(impostors.end(), m.impostorTransactionScores.begin(), m.impostorTransactionScores.end());
+        }
+        sys.cal = fp::calibrateThreshold(impostors, fp::kLibfprintThreshold, margin);
+        systems.push_back(std::move(sys));
     }
-    const auto cal = fp::calibrateThreshold(impostors, fp::kLibfprintThreshold, margin);
 
     std::printf("Fingerprint: plain libfprint (raw image, 5-impression print, threshold %d) vs the lane "
-                "(gate, enrol %s + %s merged, verify best of %s, threshold %d), %s\n",
+                "(gate, enrol %s + %s merged, verify best of %s) with bozorth3 alone (threshold %d) and "
+                "bozorth3 + %d x MCC (threshold %d); default matcher %s; %s\n",
                 fp::kLibfprintThreshold, fp::toString(laneOpt.enrolEnhancement),
                 variantsName(laneOpt.extraEnrolVariants).c_str(), variantsName(laneOpt.verifyVariants).c_str(),
-                laneOpt.matchThreshold, data.c_str());
-    std::printf("calibration: %zu impostor transactions (2 fingers x %d tries, either finger) over %zu sets, "
-                "highest score %d, margin %d -> threshold %d (configured default %d%s)\n",
-                cal.impostorTransactions, kTries, runs.size(), cal.highestImpostor, margin, cal.threshold,
-                laneOpt.matchThreshold, cal.threshold == laneOpt.matchThreshold ? "" : ": DIFFERS");
+                laneOpt.matchThreshold, fusedOpt.mccWeight, fusedOpt.matchThreshold, fp::toString(defaultMatcher),
+                data.c_str());
+    for (const auto& sys : systems)
+        std::printf("calibration %s: %zu impostor transactions (2 fingers x %d tries, either finger) over %zu sets, "
+                    "highest score %d, margin %d -> threshold %d (configured default %d%s)\n",
+                    sys.name.c_str(), sys.cal.impostorTransactions, kTries, runs.size(), sys.cal.highestImpostor,
+                    margin, sys.cal.threshold, sys.threshold, sys.cal.threshold == sys.threshold ? "" : ": DIFFERS");
     std::printf("\n| set | system | FTE | enrol refusals / probes flagged | FNMR 1 try | FNMR best of 3 | "
                 "2 fingers 3 tries FNMR | FMR per attempt | 2 fingers 3 tries FMR | highest impostor | "
                 "lowest genuine | median CPU ms / verify (wall) |\n");
@@ -236,19 +263,106 @@ int main(int argc, char** argv) {
     bool aboveBaseline = false;
     fp::DecisionRule plainRule;
     plainRule.threshold = fp::kLibfprintThreshold;
-    for (const auto& r : runs) {
+    for (std::size_t ri = 0; ri < runs.size(); ++ri) {
+        const auto& r = runs[ri];
         const auto pm = evaluate(r.plain, {0}, plainRule);
-        const auto lm = evaluate(r.lane, laneIdx, laneRule);
-        for (int k = 0; k < 2; ++k) {
-            const auto& m = k == 0 ? pm : lm;
-            const auto& cost = k == 0 ? r.plainCost : r.laneCost;
-            std::printf("| %s | %s | %d/%d | %d / %d | %s | %s | %s | %s | %s | %d | %d | %.0f (%.0f) |\n", r.name.c_str(),
-                        k == 0 ? "plain libfprint" : "**lane**", m.fte, m.fingers, m.enrolRefusals, m.probeFlags,
+        auto row = [&](const std::string& label, const SetMetrics& m, const VerifyCost& cost) {
+            std::printf("| %s | %s | %d/%d | %d / %d | %s | %s | %s | %s | %s | %d | %d | %.0f (%.0f) |\n",
+                        r.name.c_str(), label.c_str(), m.fte, m.fingers, m.enrolRefusals, m.probeFlags,
                         m.fnmr1.str().c_str(), m.fnmr3.str().c_str(), m.pairFnmr3.str().c_str(),
                         m.fmrAttempt.str().c_str(), m.pairFmr3.str().c_str(), m.highestImpostor, m.lowestGenuine,
                         cost.cpuMs, cost.wallMs);
+        };
+        row("plain libfprint", pm, r.plainCost);
+        for (const auto& sys : systems) {
+            fp::DecisionRule rule;
+            rule.threshold = sys.threshold;
+            const auto lm = evaluate(sys.tables[ri], laneIdx, rule);
+            const bool isDefault = sys.matcher == defaultMatcher;
+            const std::string label = (isDefault ? "**lane " : "lane ") + sys.name + " (" +
+                                      std::to_string(sys.threshold) + (isDefault ? ")**" : ")");
+            row(label, lm, sys.matcher == fp::Matcher::Bozorth3Mcc ? r.fusedCost : r.laneCost);
+            if (lm.pairFmr3.err * pm.pairFmr3.n > pm.pairFmr3.err * lm.pairFmr3.n) aboveBaseline = true;
         }
-        if (lm.pairFmr3.err * pm.pairFmr3.n > pm.pairFmr3.err * lm.pairFmr3.n) aboveBaseline = true;
+    }
+    // The fusion weight: a normalised sum weighs each matcher by the spread of its impostor
+    // attempt scores (all sets together), so w ~ sd(bozorth3) / sd(MCC).
+    {
+        double n = 0, sb = 0, sbb = 0, sm = 0, smm = 0;
+        for (const auto& r : runs) {
+            const auto& t = r.lane;
+            for (std::size_t f = 0; f < t.enrolled.size(); ++f)
+                for (std::size_t i = 0; i < t.s.front()[f].size(); ++i)
+                    for (std::size_t g = 0; g < t.enrolled.size(); ++g) {
+                        if (g == f || !t.enrolled[g]) continue;
+                        int b = 0;
+                        float m = 0;
+                        for (auto v : laneIdx) b = std::max(b, t.s[v][f][i][g]), m = std::max(m, t.mcc[v][f][i][g]);
+                        n += 1, sb += b, sbb += double(b) * b, sm += m, smm += double(m) * m;
+                    }
+        }
+        const double sdB = std::sqrt(std::max(0.0, sbb / n - (sb / n) * (sb / n)));
+        const double sdM = std::sqrt(std::max(0.0, smm / n - (sm / n) * (sm / n)));
+        std::printf("\nimpostor attempts (all sets, %.0f): bozorth3 mean %.2f sd %.2f; MCC mean %.4f sd %.4f; "
+                    "sd ratio %.0f (configured weight %d)\n",
+                    n, sb / n, sdB, sm / n, sdM, sdM > 0 ? sdB / sdM : 0.0, fusedOpt.mccWeight);
+    }
+    // Each weight's rule calibrated on all sets together, FNMR 1 try per set.
+    {
+        struct Alt {
+            std::string name;
+            int mccWeight, bozorthWeight, floor;
+        };
+        const std::vector<Alt> alts{{"bozorth3", 0, 1, fp::kLibfprintThreshold},
+                                    {"+100 MCC", 100, 1, fp::kLibfprintThreshold},
+                                    {"+500 MCC", 500, 1, fp::kLibfprintThreshold},
+                                    {"+1000 MCC", 1000, 1, fp::kLibfprintThreshold},
+                                    {"+2000 MCC", 2000, 1, fp::kLibfprintThreshold},
+                                    {"+3000 MCC", 3000, 1, fp::kLibfprintThreshold},
+                                    {"+5000 MCC", 5000, 1, fp::kLibfprintThreshold},
+                                    {"2000 MCC alone", 2000, 0, 0}};
+        std::printf("\nmatchers (bozorth3 + w x MCC similarity; each calibrated on all sets, margin %d): FNMR 1 try "
+                    "per set, then totals\n| set |",
+                    margin);
+        for (const auto& a : alts) std::printf(" %s |", a.name.c_str());
+        std::printf("\n| --- |");
+        for (std::size_t k = 0; k < alts.size(); ++k) std::printf(" ---: |");
+        std::printf("\n");
+        std::vector<std::vector<SetMetrics>> ms(alts.size());
+        std::vector<int> thr(alts.size());
+        for (std::size_t k = 0; k < alts.size(); ++k) {
+            std::vector<ScoreTable> tabs;
+            std::vector<int> imp;
+            fp::DecisionRule rule;
+            for (const auto& r : runs) {
+                tabs.push_back(fusedTable(r.lane, alts[k].mccWeight, alts[k].bozorthWeight));
+                auto m = evaluate(tabs.back(), laneIdx, rule);
+                imp.insert(imp.end(), m.impostorTransactionScores.begin(), m.impostorTransactionScores.end());
+            }
+            rule.threshold = thr[k] = fp::calibrateThreshold(imp, alts[k].floor, margin).threshold;
+            for (const auto& t : tabs) ms[k].push_back(evaluate(t, laneIdx, rule));
+        }
+        for (std::size_t ri = 0; ri < runs.size(); ++ri) {
+            std::printf("| %s |", runs[ri].name.c_str());
+            for (std::size_t k = 0; k < alts.size(); ++k) std::printf(" %s |", ms[k][ri].fnmr1.str().c_str());
+            std::printf("\n");
+        }
+        auto total = [&](const char* what, Rate SetMetrics::*field) {
+            std::printf("| %s |", what);
+            for (std::size_t k = 0; k < alts.size(); ++k) {
+                Rate t;
+                for (const auto& m : ms[k]) t.err += (m.*field).err, t.n += (m.*field).n;
+                std::printf(" %s |", t.str().c_str());
+            }
+            std::printf("\n");
+        };
+        std::printf("| threshold |");
+        for (int t : thr) std::printf(" %d |", t);
+        std::printf("\n");
+        total("all sets, FNMR 1 try", &SetMetrics::fnmr1);
+        total("all sets, best of 3", &SetMetrics::fnmr3);
+        total("all sets, 2 fingers 3 tries FNMR", &SetMetrics::pairFnmr3);
+        total("all sets, 2 fingers 3 tries FMR", &SetMetrics::pairFmr3);
     }
     std::printf("\ngate conditions of every impression (lane reader's assessImage):\n");
     for (const auto& r : runs) {

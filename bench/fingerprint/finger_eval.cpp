@@ -22,12 +22,15 @@ core::Result<ScoreTable> scoreSet(fp::LibfprintReader& reader, const FingerSet& 
     std::vector<std::vector<uint8_t>> prints(nf);
     t.enrolled.assign(nf, false);
     const auto refused0 = reader.stats().qualityRefusals;
+    std::vector<std::vector<fp::MccTemplate>> mccPrints(nf);  // per finger: one per impression
     for (std::size_t f = 0; f < nf; ++f) {
         std::vector<fp::FingerImage> enr(set.images[f].begin(), set.images[f].begin() + kEnrolImpressions);
         auto e = reader.enrollImages(enr, {}, 60s);
         if (e.ok()) {
             prints[f] = e->print;
             t.enrolled[f] = true;
+            KIOSK_ASSIGN_OR_RETURN(auto sets, fp::printMinutiae(e->print));
+            for (const auto& m : sets) mccPrints[f].push_back(fp::MccTemplate::build(m));
         } else if (e.error().code != "finger.quality") {
             return e.error();
         }
@@ -36,6 +39,8 @@ core::Result<ScoreTable> scoreSet(fp::LibfprintReader& reader, const FingerSet& 
     t.probeConditions.assign(8, 0);
     t.s.assign(variants.size(), std::vector<std::vector<std::vector<int>>>(
                                     nf, std::vector<std::vector<int>>(ni, std::vector<int>(nf, 0))));
+    t.mcc.assign(variants.size(), std::vector<std::vector<std::vector<float>>>(
+                                      nf, std::vector<std::vector<float>>(ni, std::vector<float>(nf, 0))));
     for (std::size_t f = 0; f < nf; ++f)
         for (std::size_t i = 0; i < ni; ++i) {
             const auto& img = set.images[f][i];
@@ -50,19 +55,36 @@ core::Result<ScoreTable> scoreSet(fp::LibfprintReader& reader, const FingerSet& 
                 who.push_back(g);
             }
             for (std::size_t v = 0; v < variants.size(); ++v) {
-                for (std::size_t g = 0; g < nf; ++g) t.s[v][f][i][g] = -1;
-                KIOSK_ASSIGN_OR_RETURN(auto sc, reader.impressionScores(gallery, img, variants[v], 60s));
+                for (std::size_t g = 0; g < nf; ++g) t.s[v][f][i][g] = -1, t.mcc[v][f][i][g] = -1;
+                fp::Minutiae probe;
+                KIOSK_ASSIGN_OR_RETURN(auto sc, reader.impressionScores(gallery, img, variants[v], 60s, &probe));
+                const auto probeMcc = fp::MccTemplate::build(probe);
                 for (std::size_t k = 0; k < who.size(); ++k) {
                     int best = 0;
                     for (int x : sc[k]) best = std::max(best, x);
                     t.s[v][f][i][who[k]] = best;
+                    // A probe libfprint could not score has no minutiae: similarity 0, as in the reader.
+                    t.mcc[v][f][i][who[k]] = fp::bestMccSimilarity(probeMcc, mccPrints[who[k]]);
                 }
                 for (std::size_t g = 0; g < nf; ++g)
                     if (!t.enrolled[g] && !(g == f && i < static_cast<std::size_t>(kEnrolImpressions)))
-                        t.s[v][f][i][g] = 0;
+                        t.s[v][f][i][g] = 0, t.mcc[v][f][i][g] = 0;
             }
         }
     return t;
+}
+
+ScoreTable fusedTable(const ScoreTable& t, int mccWeight, int bozorthWeight) {
+    ScoreTable out = t;
+    for (std::size_t v = 0; v < t.s.size(); ++v)
+        for (std::size_t f = 0; f < t.s[v].size(); ++f)
+            for (std::size_t i = 0; i < t.s[v][f].size(); ++i)
+                for (std::size_t g = 0; g < t.s[v][f][i].size(); ++g) {
+                    const int b = t.s[v][f][i][g];
+                    if (b < 0) continue;
+                    out.s[v][f][i][g] = fp::fusedScore(b * bozorthWeight, t.mcc[v][f][i][g], mccWeight);
+                }
+    return out;
 }
 
 SetMetrics evaluate(const ScoreTable& t, const std::vector<std::size_t>& variantIdx, const fp::DecisionRule& rule) {

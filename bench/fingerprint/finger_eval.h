@@ -23,7 +23,14 @@ struct ScoreTable {
     // s[v][probe finger][impression][print finger]: best score over the print's impressions
     // (-1: not scored, an enrolment impression against its own print)
     std::vector<std::vector<std::vector<std::vector<int>>>> s;
+    // mcc[v][probe finger][impression][print finger]: the best Minutia Cylinder-Code
+    // similarity (0..1) over the print's impressions, same layout (-1: not scored).
+    std::vector<std::vector<std::vector<std::vector<float>>>> mcc;
 };
+
+// The table of fused scores (finger_decision.h fusedScore: bozorth3 + weight x MCC) per
+// probe variant; bozorthWeight 0 = the MCC term alone.
+ScoreTable fusedTable(const ScoreTable& t, int mccWeight, int bozorthWeight = 1);
 
 core::Result<ScoreTable> scoreSet(devices::fingerprint::LibfprintReader& reader, const FingerSet& set,
                                   const std::vector<devices::fingerprint::Enhancement>& variants);

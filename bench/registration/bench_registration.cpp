@@ -166,6 +166,7 @@ fp::ReaderOptions plainOptions() {
     fp::ReaderOptions o;
     o.minMinutiae = 0;
     o.gate = fp::QualityGate::Off;
+    o.matcher = fp::Matcher::Bozorth3;
     o.matchThreshold = fp::kLibfprintThreshold;
     o.enrolEnhancement = fp::Enhancement::None;
     o.extraEnrolVariants = {};

@@ -1,8 +1,16 @@
 #include "devices/fingerprint/finger_decision.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace kiosk::devices::fingerprint {
+
+const char* toString(Matcher m) { return m == Matcher::Bozorth3Mcc ? "bozorth3+mcc" : "bozorth3"; }
+
+int fusedScore(int bozorth, float mccSimilarity, int weight) {
+    const float s = std::isfinite(mccSimilarity) ? std::clamp(mccSimilarity, 0.0f, 1.0f) : 0.0f;
+    return std::max(bozorth, 0) + static_cast<int>(std::lround(static_cast<float>(std::max(weight, 0)) * s));
+}
 
 int transactionScore(const std::vector<std::vector<int>>& scores, const DecisionRule& rule) {
     if (scores.empty()) return 0;

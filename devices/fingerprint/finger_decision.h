@@ -16,6 +16,26 @@ inline constexpr int kDefaultMatchThreshold = 44;
 
 [[nodiscard]] inline bool isMatch(int score, int threshold) { return score >= threshold; }
 
+// Which matcher scores an attempt: libfprint's bozorth3 alone, or bozorth3 fused with the
+// Minutia Cylinder-Code similarity over the same minutiae (mcc_matcher.h).
+enum class Matcher { Bozorth3, Bozorth3Mcc };
+[[nodiscard]] const char* toString(Matcher m);
+// Fused score of one probe enhancement: bozorth3 best + weight x MCC best (similarity 0..1),
+// rounded; both bests over the print's impressions. The MCC term only adds, so a bozorth3
+// score that reaches a threshold still does. weight in bozorth points per unit similarity.
+inline constexpr int kMccWeight = 2000;
+// The calibrated threshold on the fused score (bench_fingerprint, all seven sets together).
+inline constexpr int kDefaultFusedThreshold = 98;
+[[nodiscard]] int fusedScore(int bozorth, float mccSimilarity, int weight);
+[[nodiscard]] constexpr int defaultThreshold(Matcher m) {
+    return m == Matcher::Bozorth3Mcc ? kDefaultFusedThreshold : kDefaultMatchThreshold;
+}
+// The lane's matcher unless configured (`matcher`). bozorth3+mcc lowers the single-try
+// FNMR at zero transaction FMR on all seven sets (15 -> 4 of 210), but its median verify
+// costs 151 ms CPU on fvc2004_db3_b, over the 150 ms budget, so it is not the default yet
+// (docs/benchmarks.md, section Fingerprint).
+inline constexpr Matcher kDefaultMatcher = Matcher::Bozorth3;
+
 enum class FingerFusion { Either, Both };
 
 // One traveller's finger transaction: scores[f] = the scores of finger f's attempts, in

@@ -41,6 +41,7 @@ struct LibfprintReader::Impl {
     bool opDone = true;
     GError* opError = nullptr;
     FpPrint* opPrint = nullptr;
+    FpPrint* opScanned = nullptr;  // identify: the probe's own print (its minutiae)
     bool opMatch = false;
     int enrolStage = 0;
     int enrolRetries = 0;
@@ -267,6 +268,7 @@ struct LibfprintReader::Impl {
     struct OpResult {
         bool match = false;
         FpPrint* print = nullptr;   // enrol (caller unrefs)
+        FpPrint* scanned = nullptr; // identify: the probe's print (caller unrefs)
         GError* error = nullptr;    // libfprint error (caller frees)
     };
     using NextImage = std::function<core::Result<Image>(int index)>;
@@ -274,10 +276,12 @@ struct LibfprintReader::Impl {
     static void identifyDone(GObject* src, GAsyncResult* res, gpointer self) {
         auto* impl = static_cast<Impl*>(self);
         FpPrint* match = nullptr;
+        FpPrint* scanned = nullptr;
         GError* err = nullptr;
-        fp_device_identify_finish(FP_DEVICE(src), res, &match, nullptr, &err);
+        fp_device_identify_finish(FP_DEVICE(src), res, &match, &scanned, &err);
         std::lock_guard lock(impl->mu);
         impl->opPrint = match;
+        impl->opScanned = scanned;
         impl->opMatch = match != nullptr;
         impl->opError = err;
         impl->opDone = true;
@@ -288,6 +292,7 @@ struct LibfprintReader::Impl {
         std::vector<int> scores;       // per gallery print; 0 = not scored (stopped early)
         int best = 0;
         bool tooFewMinutiae = false;   // libfprint refused the probe (every score 0)
+        Minutiae probe;                // the probe's minutiae as libfprint found them
     };
     // Scores a prepared probe against single-impression prints; stops once a score reaches
     // stopAt (INT_MAX: score everything). See libfprint_match.cpp.
@@ -320,6 +325,7 @@ struct LibfprintReader::Impl {
             opDone = false;
             opError = nullptr;
             opPrint = nullptr;
+            opScanned = nullptr;
             opMatch = false;
             enrolStage = 0;
             enrolRetries = 0;
@@ -376,13 +382,16 @@ struct LibfprintReader::Impl {
             }
             if (opError) g_error_free(opError);
             if (opPrint) g_object_unref(opPrint);
+            if (opScanned) g_object_unref(opScanned);
             opError = nullptr;
             opPrint = nullptr;
+            opScanned = nullptr;
             if (!feedError.ok()) return feedError.error();
             return core::makeError(errc::kTimeout, "no fingerprint within the timeout");
         }
-        OpResult r{opMatch, opPrint, opError};
+        OpResult r{opMatch, opPrint, opScanned, opError};
         opPrint = nullptr;
+        opScanned = nullptr;
         opError = nullptr;
         return r;
     }

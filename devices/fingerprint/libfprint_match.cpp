@@ -37,12 +37,14 @@ core::Result<std::vector<uint8_t>> enrolOnce(LibfprintReader::Impl& implRef, con
             const std::string msg = gerrorText(op.error);
             g_error_free(op.error);
             if (op.print) g_object_unref(op.print);
+            if (op.scanned) g_object_unref(op.scanned);
             if (deviceError && round < impl->opt.recoverRetries) {
                 KIOSK_TRY(impl->recover(msg));
                 continue;
             }
             return core::makeError(errc::kFault, "enrolment failed: " + msg);
         }
+        if (op.scanned) g_object_unref(op.scanned);
         guchar* data = nullptr;
         gsize len = 0;
         GError* err = nullptr;
@@ -61,6 +63,20 @@ core::Result<std::vector<uint8_t>> enrolOnce(LibfprintReader::Impl& implRef, con
 }  // namespace
 
 namespace {
+
+// The minutiae libfprint found in a probe: its scanned print, serialised and read back
+// (libfprint has no public accessor for a print's minutiae). Empty when unavailable.
+Minutiae scannedMinutiae(FpPrint* scanned) {
+    if (!scanned) return {};
+    guchar* data = nullptr;
+    gsize len = 0;
+    if (!fp_print_serialize(scanned, &data, &len, nullptr)) return {};
+    std::vector<uint8_t> blob(data, data + len);
+    g_free(data);
+    auto sets = printMinutiae(blob);
+    if (!sets.ok() || sets->empty()) return {};
+    return std::move(sets->front());
+}
 
 struct GalleryPrints {
     std::vector<FpPrint*> prints;
@@ -119,6 +135,7 @@ core::Result<LibfprintReader::Impl::GalleryScores> LibfprintReader::Impl::scoreG
             const std::string msg = gerrorText(op.error);
             g_error_free(op.error);
             if (op.print) g_object_unref(op.print);
+            if (op.scanned) g_object_unref(op.scanned);
             if (retry) {  // too few minutiae in the probe: libfprint cannot score it
                 out.tooFewMinutiae = true;
                 return out;
@@ -130,6 +147,8 @@ core::Result<LibfprintReader::Impl::GalleryScores> LibfprintReader::Impl::scoreG
             return core::makeError(errc::kFault, "matching failed: " + msg);
         }
         if (op.print) g_object_unref(op.print);
+        if (out.probe.empty()) out.probe = scannedMinutiae(op.scanned);
+        if (op.scanned) g_object_unref(op.scanned);
         const auto scores = Runtime::get().scores();
         for (std::size_t k = 0; k < scores.size() && from + k < gallery.size(); ++k) {
             out.scores[from + k] = scores[k];
@@ -143,7 +162,8 @@ core::Result<LibfprintReader::Impl::GalleryScores> LibfprintReader::Impl::scoreG
 }
 
 core::Result<std::vector<std::vector<int>>> LibfprintReader::impressionScores(
-    const std::vector<std::vector<uint8_t>>& prints, const FingerImage& probe, Enhancement e, core::Millis timeout) {
+    const std::vector<std::vector<uint8_t>>& prints, const FingerImage& probe, Enhancement e, core::Millis timeout,
+    Minutiae* probeMinutiae) {
     if (impl_->opt.backend != Backend::VirtualImage)
         return core::makeError(errc::kFault, "scoring needs the virtual_image backend");
     GalleryPrints gallery;
@@ -153,6 +173,7 @@ core::Result<std::vector<std::vector<int>>> LibfprintReader::impressionScores(
     const Image img = enhance(resampleTo500(toGray(probe.image), probe.ppi), e);
     KIOSK_ASSIGN_OR_RETURN(auto g, impl_->scoreGallery(gallery.prints, img, std::numeric_limits<int>::max(), timeout));
     for (std::size_t i = 0; i < owner.size(); ++i) out[static_cast<std::size_t>(owner[i])].push_back(g.scores[i]);
+    if (probeMinutiae) *probeMinutiae = std::move(g.probe);
     return out;
 }
 
@@ -248,11 +269,22 @@ core::Result<FingerVerify> LibfprintReader::verifyImage(const std::vector<uint8_
     const auto& variants = impl_->opt.verifyVariants.empty() ? std::vector<Enhancement>{Enhancement::Stretch}
                                                              : impl_->opt.verifyVariants;
     const int threshold = impl_->opt.matchThreshold;
+    const bool fuse = impl_->opt.matcher == Matcher::Bozorth3Mcc;
+    std::vector<MccTemplate> enrolled;  // MCC of the print's impressions, built when first needed
     bool scored = false;
     for (Enhancement e : variants) {
         KIOSK_ASSIGN_OR_RETURN(auto g, impl_->scoreGallery(gallery.prints, enhance(gray, e), threshold, timeout));
         scored = scored || !g.tooFewMinutiae;
-        out.score = std::max(out.score, g.best);
+        int score = g.best;
+        // bozorth3 alone already decides a match; the MCC term can only add to it.
+        if (fuse && !g.tooFewMinutiae && !isMatch(score, threshold)) {
+            if (enrolled.empty()) {
+                KIOSK_ASSIGN_OR_RETURN(auto sets, printMinutiae(print));
+                for (const auto& set : sets) enrolled.push_back(MccTemplate::build(set));
+            }
+            score = fusedScore(g.best, bestMccSimilarity(MccTemplate::build(g.probe), enrolled), impl_->opt.mccWeight);
+        }
+        out.score = std::max(out.score, score);
         if (isMatch(out.score, threshold)) {
             out.match = true;
             return out;

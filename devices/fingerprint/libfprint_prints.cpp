@@ -159,3 +159,56 @@ core::Result<std::vector<std::vector<uint8_t>>> splitPrint(const std::vector<uin
 }
 
 }  // namespace kiosk::devices::fingerprint
+
+namespace kiosk::devices::fingerprint {
+
+core::Result<std::vector<Minutiae>> printMinutiae(const std::vector<uint8_t>& print) {
+    if (print.size() < 4 || std::memcmp(print.data(), "FP3", 3) != 0)
+        return core::makeError(errc::kBadInput, "not a libfprint print");
+    GBytes* bytes = g_bytes_new(print.data() + 3, print.size() - 3);
+    GVariant* raw = g_variant_ref_sink(g_variant_new_from_bytes(G_VARIANT_TYPE("(issbymsmsia{sv}v)"), bytes, FALSE));
+    g_bytes_unref(bytes);
+    GVariant* v = g_variant_ref_sink(g_variant_get_normal_form(raw));
+    g_variant_unref(raw);
+    GVariant* boxed = g_variant_get_child_value(v, 9);
+    GVariant* inner = g_variant_get_variant(boxed);
+    std::vector<Minutiae> out;
+    std::string bad;
+    if (!g_variant_is_of_type(inner, G_VARIANT_TYPE("(a(aiaiai))"))) {
+        bad = "only NBIS (image device) prints hold minutiae";
+    } else {
+        GVariant* arr = g_variant_get_child_value(inner, 0);
+        // Each impression: bozorth3's xyt columns as libfprint stores them (x, y in pixels
+        // with y counted upwards, direction in degrees, counter-clockwise; NIST convention).
+        for (gsize i = 0; i < g_variant_n_children(arr) && bad.empty(); ++i) {
+            GVariant* set = g_variant_get_child_value(arr, i);
+            GVariant* col[3];
+            gsize n[3] = {0, 0, 0};
+            const gint32* val[3];
+            for (gsize c = 0; c < 3; ++c) {
+                col[c] = g_variant_get_child_value(set, c);
+                val[c] = static_cast<const gint32*>(g_variant_get_fixed_array(col[c], &n[c], sizeof(gint32)));
+            }
+            if (n[0] != n[1] || n[0] != n[2]) {
+                bad = "an impression's minutiae columns differ in length";
+            } else {
+                Minutiae m;
+                m.reserve(n[0]);
+                for (gsize k = 0; k < n[0]; ++k)
+                    m.push_back({static_cast<float>(val[0][k]), static_cast<float>(val[1][k]),
+                                 static_cast<float>(val[2][k]) * 3.14159265f / 180.0f});
+                out.push_back(std::move(m));
+            }
+            for (auto* c : col) g_variant_unref(c);
+            g_variant_unref(set);
+        }
+        g_variant_unref(arr);
+    }
+    g_variant_unref(inner);
+    g_variant_unref(boxed);
+    g_variant_unref(v);
+    if (!bad.empty()) return core::makeError(errc::kBadInput, bad);
+    return out;
+}
+
+}  // namespace kiosk::devices::fingerprint

@@ -26,6 +26,7 @@
 #include "devices/fingerprint/finger_image_source.h"
 #include "devices/fingerprint/finger_decision.h"
 #include "devices/fingerprint/finger_quality.h"
+#include "devices/fingerprint/mcc_matcher.h"
 
 namespace kiosk::devices::fingerprint {
 
@@ -48,7 +49,11 @@ struct ReaderOptions {
     // verify variants and the print's impressions must reach it. Calibrated on impostor
     // transactions of all seven development sets together (docs/fingerprint.md); never
     // below libfprint's own 40.
-    int matchThreshold = kDefaultMatchThreshold;
+    // With Matcher::Bozorth3Mcc the threshold is on the fused score (set both together:
+    // defaultThreshold(matcher)).
+    Matcher matcher = kDefaultMatcher;
+    int matchThreshold = defaultThreshold(kDefaultMatcher);
+    int mccWeight = kMccWeight;
     // Enhancement applied to enrolment images, and the variants a probe is matched with
     // (in order; the first match wins, each is a full libfprint verify). Default: the
     // measured best combination on FVC2000 DB1_B (docs/benchmarks.md).
@@ -105,9 +110,10 @@ public:
     // impression of every print, through libfprint's identify (the real matcher; one more
     // minutiae detection after each impression scoring >= 40). out[print][impression].
     // All zero when libfprint finds too few minutiae in the probe. No quality gate.
+    // probeMinutiae (optional): the minutiae libfprint found in the probe (MCC).
     core::Result<std::vector<std::vector<int>>> impressionScores(const std::vector<std::vector<uint8_t>>& prints,
                                                                  const FingerImage& probe, Enhancement e,
-                                                                 core::Millis timeout);
+                                                                 core::Millis timeout, Minutiae* probeMinutiae = nullptr);
     // Quality gate only (NBIS minutiae through libfprint's public FpImage API).
     core::Result<Assessment> assess(const FingerImage& image, Enhancement e);
 
@@ -140,6 +146,11 @@ core::Result<int> printImpressions(const std::vector<uint8_t>& print);
 // One print blob per minutiae set (impression), same metadata: lets libfprint's identify
 // report a bozorth score per impression (its verify stops at the first score >= 40).
 core::Result<std::vector<std::vector<uint8_t>>> splitPrint(const std::vector<uint8_t>& print);
+
+// The minutiae of each impression of a print blob (bozorth3's xyt columns: pixels, NIST
+// orientation, direction in radians), for the MCC matcher. Errors: not an NBIS print,
+// columns of different lengths.
+core::Result<std::vector<Minutiae>> printMinutiae(const std::vector<uint8_t>& print);
 
 // libfprint FpDeviceError codes the tests inject (stable values of libfprint's enum).
 inline constexpr int kFpErrorProto = 5;

@@ -15,7 +15,7 @@ core::Result<Enhancement> parseEnhancement(const core::ConfigView& cfg, const st
 
 const std::vector<std::string>& readerConfigKeys() {
     static const std::vector<std::string> k = {"backend",         "driver",          "min_minutiae", "enhancement",
-                                               "verify_variants", "match_threshold", "socket_dir"};
+                                               "verify_variants", "match_threshold", "socket_dir",      "matcher"};
     return k;
 }
 
@@ -39,7 +39,12 @@ core::Result<ReaderOptions> readerOptionsFromConfig(const core::ConfigView& cfg)
             o.verifyVariants.push_back(e);
         }
     }
-    KIOSK_ASSIGN_OR_RETURN(int64_t th, cfg.integerOr("match_threshold", o.matchThreshold, kLibfprintThreshold, 1000));
+    KIOSK_ASSIGN_OR_RETURN(std::string matcher,
+                           cfg.oneOf("matcher", {"bozorth3", "bozorth3+mcc"}, toString(o.matcher)));
+    o.matcher = matcher == "bozorth3+mcc" ? Matcher::Bozorth3Mcc : Matcher::Bozorth3;
+    // The threshold belongs to the matcher's score: its calibrated default unless given.
+    KIOSK_ASSIGN_OR_RETURN(int64_t th,
+                           cfg.integerOr("match_threshold", defaultThreshold(o.matcher), kLibfprintThreshold, 1000));
     o.matchThreshold = static_cast<int>(th);
     KIOSK_ASSIGN_OR_RETURN(o.socketDir, cfg.stringOr("socket_dir", ""));
     return o;

@@ -2,6 +2,8 @@
 // captures an enrolment uses (chooseEnrolCaptures). Pure logic, no libfprint call.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "devices/fingerprint/finger_decision.h"
 #include "devices/fingerprint/libfprint_reader.h"
 
@@ -91,4 +93,19 @@ TEST(FingerEnrolChoice, CapturesWithoutRidgesAreNeverUsedWhateverNbisFinds) {
                                            as(FingerGuidance::PressHarder, 30, fp::FingerCondition::Faint),
                                            as(FingerGuidance::CleanSensor, 25, fp::FingerCondition::Wet)};
     EXPECT_EQ(fp::chooseEnrolCaptures(caps, 5), (std::vector<std::size_t>{2}));
+}
+
+TEST(FingerDecision, FusedScoreAddsTheWeightedMccSimilarity) {
+    EXPECT_EQ(fp::fusedScore(40, 0.5f, 100), 90);
+    EXPECT_EQ(fp::fusedScore(40, 0.0f, 100), 40);
+    EXPECT_EQ(fp::fusedScore(0, 0.254f, 100), 25);
+    EXPECT_EQ(fp::fusedScore(30, 2.0f, 100), 130);           // similarity clamped to 1
+    EXPECT_EQ(fp::fusedScore(30, -1.0f, 100), 30);
+    EXPECT_EQ(fp::fusedScore(30, std::nanf(""), 100), 30);   // no MCC term
+    EXPECT_EQ(fp::fusedScore(30, 0.5f, -5), 30);
+    // The MCC term only adds: a bozorth3 match stays a match at the fused threshold.
+    EXPECT_GE(fp::fusedScore(fp::kDefaultFusedThreshold, 0.0f, fp::kMccWeight), fp::kDefaultFusedThreshold);
+    EXPECT_GE(fp::kDefaultFusedThreshold, fp::kLibfprintThreshold);
+    EXPECT_EQ(fp::defaultThreshold(fp::Matcher::Bozorth3), fp::kDefaultMatchThreshold);
+    EXPECT_EQ(fp::defaultThreshold(fp::Matcher::Bozorth3Mcc), fp::kDefaultFusedThreshold);
 }
