@@ -174,6 +174,10 @@ struct OnnxRecogniserOptions {
     ColourOrder colourOrder = ColourOrder::Bgr;  // measured better on LFW for the pinned model
     double mean = 127.5;
     double scale = 1.0 / 128.0;
+    // Flip test: the descriptor of the aligned face plus that of its mirror image, summed,
+    // then L2-normalised (two forward passes). On LFW it refuses fewer genuine pairs at every
+    // FMR (docs/face.md "Recognisers").
+    bool flipTest = true;
 };
 
 // The documented threshold of each recogniser, chosen on LFW (docs/face.md "Thresholds").

@@ -2,6 +2,8 @@
 // and speed per stage on 640x480 frames, with 1 and 2 OpenBLAS threads and with the reference BLAS.
 //   bench_face               johns, bbt and speed (speed runs re-start this binary with other envs)
 //   bench_face --speed LABEL [dlib_resnet|onnx]   speed table row only, in the current environment
+//   bench_face --johns-bbt   johns and bbt only (both recognisers), no speed runs
+//   bench_face --speed720 [dlib_resnet|onnx]   CPU per stage on 1280x720 lane frames (first / tracked)
 //   bench_face --lfw-align DIR [STEP]   the ONNX recogniser's preprocessing variants (bench_face_align.cpp)
 //   bench_face --lfw-detect DIR [MIN_FACE_PX [MAX_SIDE [UPSAMPLE]]]   LFW detection only
 //   bench_face --lfw [DIR [dlib_resnet|onnx]]   LFW (default ../shared/data/faces/lfw): bench_face_lfw.cpp; run it
@@ -16,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -249,6 +252,80 @@ void speed(const char* label, FaceRecogniser rec) {
                 median(lm), median(chip), median(desc), median(total), median(ver), median(descCpu), median(cpu));
 }
 
+// The demo crop (400x400, eye distance ~66 px: a traveller about 0.9 m from a 70° 1280x720
+// camera, docs/face.md "Detection") unscaled at the centre of a grey 1280x720 lane frame.
+Image frame720(const Image& src) {
+    Image f;
+    f.format = PixelFormat::Bgr8;
+    f.width = 1280;
+    f.height = 720;
+    f.pixels.assign(f.stride() * f.height, 110);
+    const int x0 = (1280 - src.width) / 2, y0 = (720 - src.height) / 2;
+    for (int r = 0; r < src.height; ++r)
+        for (int c = 0; c < src.width; ++c)
+            for (int k = 0; k < 3; ++k)
+                f.pixels[(r + y0) * f.stride() + (c + x0) * 3 + k] =
+                    src.pixels[r * src.stride() + c * src.channels() + (src.channels() == 3 ? k : 0)];
+    return f;
+}
+
+// --speed720 [dlib_resnet|onnx]: CPU per stage on 1280x720 lane frames, with the options of
+// --config (the lane's face section) or the defaults: a frame without a tracked face (the
+// first of a traveller: coarse pass, then the fine pass) and the frames of a sequence after it
+// (track pass). Process CPU time (all threads); run pinned to one core.
+void speed720(FaceRecogniser rec) {
+    auto e = engineOrDie(0, rec);
+    const fs::path demo = buildDir() / "demo" / "faces";
+    std::vector<std::vector<Image>> people;
+    for (int p = 1; p <= 3; ++p) {
+        std::vector<Image> seq;
+        for (const std::string n : {"enrol", "probe_0", "probe_1", "probe_2", "probe_3", "probe_4", "probe_5"}) {
+            auto img = loadImageFile(demo / ("p" + std::to_string(p)) / (n + ".png"));
+            if (!img.ok()) {
+                std::fprintf(stderr, "bench_face: demo faces missing (%s): run scripts/setup\n", img.error().message.c_str());
+                std::exit(1);
+            }
+            seq.push_back(frame720(*img));
+        }
+        people.push_back(std::move(seq));
+    }
+    const auto& o = e->options();
+    std::printf("1280x720 frames, recogniser %s (flip_test %s), detect_max_side %d, detect_min_face_px %d, track %s\n",
+                toString(o.recogniser), o.onnx.flipTest ? "on" : "off", o.detectMaxSide, o.detectMinFacePx,
+                o.track ? "on" : "off");
+    std::printf("| frame | pass | n | detect | landmarks | chip+quality | align | descriptor | whole frame |\n");
+    std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    for (int tracked = 0; tracked < 2; ++tracked) {
+        std::vector<double> det, lm, chip, al, desc, total;
+        std::map<std::string, int> passes;
+        for (int round = 0; round < 4; ++round)
+            for (const auto& seq : people) {
+                e->forgetTrack();
+                for (std::size_t i = 0; i < seq.size(); ++i) {
+                    StageTimes t;
+                    auto d = e->process(seq[i], DescriptorPolicy::Always, &t);
+                    if (!d.ok() || !d->analysis.hasDescriptor) {
+                        std::fprintf(stderr, "bench_face: no descriptor on a 1280x720 frame\n");
+                        continue;
+                    }
+                    if ((i == 0) != (tracked == 0) || round == 0) continue;  // round 0: warm-up
+                    ++passes[t.pass];
+                    det.push_back(t.detectCpu);
+                    lm.push_back(t.landmarksCpu);
+                    chip.push_back(t.chipCpu);
+                    al.push_back(t.alignCpu);
+                    desc.push_back(t.descriptorCpu);
+                    total.push_back(t.totalCpu);
+                }
+            }
+        std::string ps;
+        for (const auto& [p, n] : passes) ps += (ps.empty() ? "" : ", ") + p + " " + std::to_string(n);
+        std::printf("| %s | %s | %zu | %.1f | %.1f | %.1f | %.2f | %.1f | **%.1f** |\n",
+                    tracked ? "in a sequence (face tracked)" : "first (no tracked face)", ps.c_str(), total.size(),
+                    median(det), median(lm), median(chip), median(al), median(desc), median(total));
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -261,6 +338,14 @@ int main(int argc, char** argv) {
         gConfig = *j;
         gConfigDir = fs::path(argv[argc - 1]).parent_path().string();
         argc -= 2;
+    }
+    if (argc > 1 && std::string(argv[1]) == "--johns-bbt") {  // accuracy on johns and bbt only, both recognisers
+        accuracy();
+        return 0;
+    }
+    if (argc > 1 && std::string(argv[1]) == "--speed720") {
+        speed720(argc > 2 && std::string(argv[2]) == "dlib_resnet" ? FaceRecogniser::DlibResnet : FaceRecogniser::Onnx);
+        return 0;
     }
     if (argc > 2 && std::string(argv[1]) == "--speed") {
         speed(argv[2], argc > 3 && std::string(argv[3]) == "dlib_resnet" ? FaceRecogniser::DlibResnet

@@ -27,7 +27,7 @@ core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigVi
     KIOSK_ASSIGN_OR_RETURN(o.recognitionModelPath, c.stringOr("recognition_model", o.recognitionModelPath));
     if (c.has("onnx")) {
         KIOSK_ASSIGN_OR_RETURN(auto x, c.child("onnx"));
-        KIOSK_TRY(checkKnown(x, {"model", "input_size", "colour_order", "mean", "scale"}));
+        KIOSK_TRY(checkKnown(x, {"model", "input_size", "colour_order", "mean", "scale", "flip_test"}));
         auto& X = o.onnx;
         KIOSK_ASSIGN_OR_RETURN(X.modelPath, x.stringOr("model", X.modelPath));
         KIOSK_ASSIGN_OR_RETURN(auto size, x.integerOr("input_size", X.inputSize, 32, 512));
@@ -36,6 +36,7 @@ core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigVi
         X.colourOrder = order == "bgr" ? ColourOrder::Bgr : ColourOrder::Rgb;
         KIOSK_ASSIGN_OR_RETURN(X.mean, x.numberOr("mean", X.mean, 0, 255));
         KIOSK_ASSIGN_OR_RETURN(X.scale, x.numberOr("scale", X.scale, 1e-4, 10));
+        KIOSK_ASSIGN_OR_RETURN(X.flipTest, x.booleanOr("flip_test", X.flipTest));
     }
     // Distances differ per recogniser (Euclidean 0..~1.5, 1 - cosine 0..2): each has its own default.
     KIOSK_ASSIGN_OR_RETURN(o.matchThreshold, c.numberOr("match_threshold", defaultThreshold(o.recogniser), 0.05, 1.95));

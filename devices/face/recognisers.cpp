@@ -61,23 +61,34 @@ public:
             return err("device.bad_input", "aligned face of the wrong size for the ONNX recogniser");
         try {
             cv::Mat rgb(f.size, f.size, CV_8UC3, const_cast<uint8_t*>(f.rgb.data()));
-            // blobFromImage: (pixel - mean) * scale, NCHW; swapRB turns our RGB into BGR when asked.
-            const cv::Mat blob = cv::dnn::blobFromImage(rgb, o_.scale, cv::Size(f.size, f.size),
-                                                        cv::Scalar(o_.mean, o_.mean, o_.mean),
-                                                        o_.colourOrder == ColourOrder::Bgr, false, CV_32F);
-            net_.setInput(blob);
-            const cv::Mat out = net_.forward();
+            auto forward = [&](const cv::Mat& img) {
+                // blobFromImage: (pixel - mean) * scale, NCHW; swapRB turns our RGB into BGR when asked.
+                const cv::Mat blob = cv::dnn::blobFromImage(img, o_.scale, cv::Size(f.size, f.size),
+                                                            cv::Scalar(o_.mean, o_.mean, o_.mean),
+                                                            o_.colourOrder == ColourOrder::Bgr, false, CV_32F);
+                net_.setInput(blob);
+                return net_.forward().clone();
+            };
+            const cv::Mat out = forward(rgb);
             const std::size_t n = out.total();
             if (!isKnownDescriptorSize(n))
                 return err("face.model_invalid", "the ONNX recogniser gives " + std::to_string(n) +
                                                      " values; 128 or 512 expected");
+            std::vector<double> sum(out.ptr<float>(), out.ptr<float>() + n);
+            if (o_.flipTest) {
+                cv::Mat mirrored;
+                cv::flip(rgb, mirrored, 1);
+                const cv::Mat m = forward(mirrored);
+                if (m.total() != n) return err("device.fault", "the ONNX recogniser changed its output size");
+                const float* q = m.ptr<float>();
+                for (std::size_t i = 0; i < n; ++i) sum[i] += q[i];
+            }
             FaceDescriptor d(n);
-            const float* p = out.ptr<float>();
             double norm = 0;
-            for (std::size_t i = 0; i < n; ++i) norm += double(p[i]) * p[i];
+            for (double v : sum) norm += v * v;
             norm = std::sqrt(norm);
             if (!(norm > 0)) return err("device.fault", "the ONNX recogniser gave a zero descriptor");
-            for (std::size_t i = 0; i < n; ++i) d[i] = static_cast<float>(p[i] / norm);
+            for (std::size_t i = 0; i < n; ++i) d[i] = static_cast<float>(sum[i] / norm);
             dims_ = n;
             return d;
         } catch (const cv::Exception& e) {

@@ -31,7 +31,8 @@ FaceEngineOptions parseOrDie(const std::string& faceJson) {
 TEST(FaceConfig, EveryDocumentedKeyIsRead) {
     const auto o = parseOrDie(R"({
         "recogniser": "dlib_resnet", "recognition_model": "m/dlib.dat", "shape_predictor": "/sp.dat",
-        "onnx": {"model": "m/arc.onnx", "input_size": 128, "colour_order": "rgb", "mean": 127, "scale": 0.0079},
+        "onnx": {"model": "m/arc.onnx", "input_size": 128, "colour_order": "rgb", "mean": 127, "scale": 0.0079,
+                 "flip_test": false},
         "match_threshold": 0.42, "template_rule": "mean",
         "detect_upsample": 1, "detect_max_side": 480, "detect_min_face_px": 70, "track": false,
         "max_frames": 3, "time_budget_ms": 900,
@@ -47,6 +48,7 @@ TEST(FaceConfig, EveryDocumentedKeyIsRead) {
     EXPECT_EQ(o.onnx.colourOrder, devices::ColourOrder::Rgb);
     EXPECT_DOUBLE_EQ(o.onnx.mean, 127);
     EXPECT_DOUBLE_EQ(o.onnx.scale, 0.0079);
+    EXPECT_FALSE(o.onnx.flipTest);
     EXPECT_DOUBLE_EQ(o.matchThreshold, 0.42);
     EXPECT_EQ(o.templateRule, devices::TemplateRule::Mean);
     EXPECT_EQ(o.detectUpsample, 1);
@@ -86,6 +88,7 @@ TEST(FaceConfig, DefaultsPerRecogniserAndNamedErrors) {
              {R"({"template_rule": "median"})", "face.template_rule"},
              {R"({"onnx": {"colour_order": "yuv"}})", "face.onnx.colour_order"},
              {R"({"onnx": {"std": 1}})", "face.onnx.std"},
+             {R"({"onnx": {"flip_test": "yes"}})", "face.onnx.flip_test"},
              {R"({"quality": {"min_eye_px": 1}})", "face.quality.min_eye_px"},
              {R"({"liveness": {"blink": true}})", "face.liveness.blink"},
              {R"({"detect_min_face_px": 20})", "face.detect_min_face_px"},
@@ -283,9 +286,12 @@ TEST(FaceConfig, EngineKeysChangeWhatTheEngineDoes) {
     // onnx.*: the preprocessing keys change the descriptor; a wrong input size is refused at load.
     auto bgr = engineFrom(withSp(R"("onnx": {"colour_order": "rgb"})"));
     auto shifted = engineFrom(withSp(R"("onnx": {"mean": 100, "scale": 0.01})"));
-    ASSERT_TRUE(bgr && shifted);
+    auto noFlip = engineFrom(withSp(R"("onnx": {"flip_test": false})"));
+    ASSERT_TRUE(bgr && shifted && noFlip);
+    EXPECT_TRUE(onnx->options().onnx.flipTest);  // the default
     EXPECT_GT(onnx->distance(p1, enrolOf(*bgr, "p1")), 0.001);
     EXPECT_GT(onnx->distance(p1, enrolOf(*shifted, "p1")), 0.001);
+    EXPECT_GT(onnx->distance(p1, enrolOf(*noFlip, "p1")), 0.001);
     auto o128 = parse(withSp(R"("onnx": {"input_size": 128})"));
     ASSERT_TRUE(o128.ok());
     auto e128 = df::DlibFaceEngine::create(*o128);
