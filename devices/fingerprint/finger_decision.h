@@ -31,10 +31,10 @@ inline constexpr int kDefaultFusedThreshold = 98;
     return m == Matcher::Bozorth3Mcc ? kDefaultFusedThreshold : kDefaultMatchThreshold;
 }
 // The lane's matcher unless configured (`matcher`). bozorth3+mcc lowers the single-try
-// FNMR at zero transaction FMR on all seven sets (15 -> 4 of 210), but its median verify
-// costs 151 ms CPU on fvc2004_db3_b, over the 150 ms budget, so it is not the default yet
-// (docs/benchmarks.md, section Fingerprint).
-inline constexpr Matcher kDefaultMatcher = Matcher::Bozorth3;
+// FNMR at zero transaction FMR on all seven sets (15 -> 4 of 210); its median verify is
+// within the 150 ms CPU budget (121 and 137 ms on the two slowest sets on an idle machine;
+// 151 ms was measured once under load 13-19): docs/benchmarks.md, section Fingerprint.
+inline constexpr Matcher kDefaultMatcher = Matcher::Bozorth3Mcc;
 
 enum class FingerFusion { Either, Both };
 
