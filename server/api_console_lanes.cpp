@@ -251,33 +251,26 @@ Response ConsoleApi::postAlertAck(Call& c) {
         return apiresp::json(200, j);
     }
     // An alert the server raised itself (a journal anchor that contradicts an earlier one)
-    // has nothing to acknowledge on the lane.
+    // has nothing to acknowledge on the lane; the lane's own alert id is its outbox
+    // sequence number: the event's seq.
     auto payload = core::parseJsonText(existing->payload, "alert");
-    if (payload.ok() && payload->is_object() && payload->value("raised_by", "") == "server") {
-        if (auto e = audit(c, "console.alert_ack",
-                           "alert " + std::to_string(*id) + " of " + existing->deviceId + " acknowledged (server alert)",
-                           existing->deviceId))
-            return *e;
-        KIOSK_API_REPO(auto now, console_.alert(*id), "console_alert");
-        Json j = consoleview::alert(now ? *now : *existing);
-        j["duplicate"] = false;
-        notifyFeed("alert_ack", j);
-        return apiresp::json(200, j);
+    const bool serverAlert = payload.ok() && payload->is_object() && payload->value("raised_by", "") == "server";
+    std::string outcome = " (server alert)";
+    if (!serverAlert) {
+        LaneCommand cmd;
+        cmd.deviceId = existing->deviceId;
+        cmd.kind = "ack_alert";
+        cmd.args = apijson::dump(Json{{"alert", std::to_string(existing->seq)}});
+        cmd.issuedBy = actor(c);
+        cmd.issuedAt = c.now;
+        KIOSK_API_REPO(LaneCommand stored, repo_.enqueueCommand(cmd), "enqueue_command");
+        auto st = console_.setAckCommand(*id, stored.id);
+        if (!st.ok()) return apiresp::repoError(st.error(), "console_ack_command");
+        notifyCommand(existing->deviceId);
+        outcome = ", command " + std::to_string(stored.id);
     }
-    // The lane's own alert id is its outbox sequence number: the event's seq.
-    LaneCommand cmd;
-    cmd.deviceId = existing->deviceId;
-    cmd.kind = "ack_alert";
-    cmd.args = apijson::dump(Json{{"alert", std::to_string(existing->seq)}});
-    cmd.issuedBy = actor(c);
-    cmd.issuedAt = c.now;
-    KIOSK_API_REPO(LaneCommand stored, repo_.enqueueCommand(cmd), "enqueue_command");
-    auto st = console_.setAckCommand(*id, stored.id);
-    if (!st.ok()) return apiresp::repoError(st.error(), "console_ack_command");
-    notifyCommand(existing->deviceId);
     if (auto e = audit(c, "console.alert_ack",
-                       "alert " + std::to_string(*id) + " of " + existing->deviceId + " acknowledged, command " +
-                           std::to_string(stored.id),
+                       "alert " + std::to_string(*id) + " of " + existing->deviceId + " acknowledged" + outcome,
                        existing->deviceId))
         return *e;
     KIOSK_API_REPO(auto now, console_.alert(*id), "console_alert");
