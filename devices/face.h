@@ -204,6 +204,8 @@ struct FaceEngineOptions {
     int detectMaxSide = 320;            // coarse pass: frame shrunk to this longest side (0 = off)
     int detectMinFacePx = 40;           // fine pass (when the coarse one finds none): faces down to this
                                         // box width in the frame (0 = no fine pass)
+    std::string detectCascade;          // OpenCV cascade file for candidates before the coarse pass
+                                        // ("" = none; docs/face.md "Detection")
     bool track = true;                  // look for the face around the last frame's box first
     int maxFrames = 5;                  // verify: at most this many frames get a descriptor
     core::Millis timeBudget{2000};      // verify: stop trying further frames after this

@@ -6,6 +6,7 @@
 //   bench_face --speed720 [dlib_resnet|onnx]   CPU per stage on 1280x720 lane frames (first / tracked)
 //   bench_face --lfw-align DIR [STEP]   the ONNX recogniser's preprocessing variants (bench_face_align.cpp)
 //   bench_face --lfw-detect DIR [MIN_FACE_PX [MAX_SIDE [UPSAMPLE]]]   LFW detection only
+//   bench_face --lfw-norm [DIR [CACHE]]   score normalisation against a cohort (bench_face_norm.cpp)
 //   bench_face --lfw [DIR [dlib_resnet|onnx]]   LFW (default ../shared/data/faces/lfw): bench_face_lfw.cpp; run it
 //                            pinned: OPENBLAS_NUM_THREADS=1 taskset -c 0 bench_face --lfw
 //   ... --config kiosk.json  (last) run with that configuration's "face" section
@@ -361,6 +362,11 @@ int main(int argc, char** argv) {
         std::vector<int> which{0, 1};  // --lfw DIR dlib_resnet|onnx: one recogniser only
         if (argc > 3) which = {std::string(argv[3]) == "dlib_resnet" ? 0 : 1};
         return bench::face::runLfw(dir, [](FaceRecogniser r) { return options(0, r); }, which);
+    }
+    if (argc > 1 && std::string(argv[1]) == "--lfw-norm") {  // --lfw-norm [DIR [CACHE]]
+        const fs::path dir = argc > 2 ? fs::path(argv[2]) : sharedData() / "faces" / "lfw";
+        const fs::path cache = argc > 3 ? fs::path(argv[3]) : fs::path("logs/lfw_onnx_descriptors.bin");
+        return bench::face::runLfwNorm(dir, sharedData() / "faces", cache, options(0, FaceRecogniser::Onnx));
     }
     if (argc > 1 && std::string(argv[1]) == "--lfw-align") {  // --lfw-align DIR [STEP]
         const fs::path dir = argc > 2 ? fs::path(argv[2]) : sharedData() / "faces" / "lfw";

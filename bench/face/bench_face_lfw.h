@@ -14,6 +14,9 @@ int runLfw(const std::filesystem::path& dir,
            const std::vector<int>& recognisers);  // 0 dlib_resnet, 1 onnx
 // The ONNX recogniser's preprocessing variants on the same landmarks (bench_face_align.cpp).
 int runLfwAlign(const std::filesystem::path& dir, devices::FaceEngineOptions options, int step);
+// Score normalisation against a cohort (bench_face_norm.cpp); ONNX descriptors cached in `cache`.
+int runLfwNorm(const std::filesystem::path& lfwDir, const std::filesystem::path& facesDir,
+               const std::filesystem::path& cache, const devices::FaceEngineOptions& options);
 // The East-Asian identities of ../shared/data/faces/lfw (the list in bench_face_lfw.cpp).
 bool isEastAsian(const std::string& identity);
 }

@@ -75,6 +75,7 @@ core::Result<std::unique_ptr<DlibFaceEngine>> DlibFaceEngine::create(const FaceE
         KIOSK_ASSIGN_OR_RETURN(rec, createDlibRecogniser(options.recognitionModelPath));
     }
     auto impl = std::make_unique<Impl>(options, std::move(rec));
+    KIOSK_TRY(impl->finder.load());
     std::error_code ec;
     if (!std::filesystem::is_regular_file(options.shapePredictorPath, ec))
         return err("face.model_missing", "shape predictor not found: " + options.shapePredictorPath +

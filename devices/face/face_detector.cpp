@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include <dlib/image_transforms.h>
 #include <dlib/opencv.h>
@@ -38,31 +39,86 @@ std::vector<dlib::rectangle> FaceFinder::detectScaled(const cv::Mat& grey, doubl
     return faces;
 }
 
+std::vector<dlib::rectangle> FaceFinder::detectAround(const cv::Mat& grey, const dlib::rectangle& b) {
+    const long mx = b.width() / 2, my = b.height() / 2;
+    const cv::Rect roi = cv::Rect(static_cast<int>(b.left() - mx), static_cast<int>(b.top() - my),
+                                  static_cast<int>(b.width() + 2 * mx), static_cast<int>(b.height() + 2 * my)) &
+                         cv::Rect(0, 0, grey.cols, grey.rows);
+    if (roi.width < 40 || roi.height < 40) return {};
+    const double scale = std::min(2.0, kTrackFacePx / std::max<double>(1, b.width()));
+    auto faces = detectScaled(grey(roi), scale, 0);
+    for (auto& r : faces) r = dlib::translate_rect(r, roi.x, roi.y);
+    return faces;
+}
+
+core::Status FaceFinder::load() {
+    if (options_.detectCascade.empty()) return {};
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(options_.detectCascade, ec))
+        return core::Error{"face.model_missing", "face.detect_cascade: file not found: " + options_.detectCascade +
+                                                     " (Debian package opencv-data)"};
+    try {
+        if (!cascade_.load(options_.detectCascade) || cascade_.empty())
+            return core::Error{"face.model_invalid", "face.detect_cascade: not an OpenCV cascade: " + options_.detectCascade};
+    } catch (const cv::Exception& e) {
+        return core::Error{"face.model_invalid", "face.detect_cascade: " + std::string(e.what())};
+    }
+    hasCascade_ = true;
+    return {};
+}
+
+std::vector<dlib::rectangle> FaceFinder::cascadePass(const cv::Mat& grey) {
+    // The frame shrunk so that a face of detectMinFacePx is 1.25x the cascade's window (the
+    // cascade's box is not dlib's: the margin keeps faces at the minimum inside its range).
+    const cv::Size win = cascade_.getOriginalWindowSize();
+    const double minFace = options_.detectMinFacePx > 0 ? options_.detectMinFacePx : 80;
+    const double scale = std::min(1.0, 1.25 * std::max(win.width, win.height) / minFace);
+    cv::Mat small = grey;
+    if (scale < 0.999) cv::resize(grey, small, cv::Size(), scale, scale, cv::INTER_AREA);
+    std::vector<cv::Rect> candidates;
+    cascade_.detectMultiScale(small, candidates, 1.1, 3, 0, win);
+    std::vector<dlib::rectangle> faces;
+    for (const cv::Rect& c : candidates) {
+        const dlib::rectangle box(std::lround(c.x / scale), std::lround(c.y / scale),
+                                  std::lround((c.x + c.width) / scale), std::lround((c.y + c.height) / scale));
+        for (const auto& f : detectAround(grey, box)) {
+            // Candidates overlap (the cascade reports one face at neighbouring scales): keep a
+            // HOG face once.
+            const bool seen = std::any_of(faces.begin(), faces.end(), [&](const dlib::rectangle& g) {
+                return (g.intersect(f).area()) * 2 > std::min(g.area(), f.area());
+            });
+            if (!seen) faces.push_back(f);
+        }
+    }
+    return faces;
+}
+
 Detections FaceFinder::find(const cv::Mat& grey) {
     Detections out;
     const int longest = std::max(grey.cols, grey.rows);
     // ---- track: around the last face ----
     if (options_.track && last_ && trackedFrames_ < kFullFrameEvery) {
-        const dlib::rectangle& b = *last_;
-        const long mx = b.width() / 2, my = b.height() / 2;
-        const cv::Rect roi = cv::Rect(static_cast<int>(b.left() - mx), static_cast<int>(b.top() - my),
-                                      static_cast<int>(b.width() + 2 * mx), static_cast<int>(b.height() + 2 * my)) &
-                             cv::Rect(0, 0, grey.cols, grey.rows);
-        if (roi.width >= 40 && roi.height >= 40) {
-            const double scale = std::min(2.0, kTrackFacePx / std::max<double>(1, b.width()));
-            auto faces = detectScaled(grey(roi), scale, 0);
-            if (!faces.empty()) {
-                for (auto& r : faces) r = dlib::translate_rect(r, roi.x, roi.y);
-                sortLargestFirst(faces);
-                out.faces = std::move(faces);
-                out.pass = DetectPass::Track;
-                last_ = out.faces.front();
-                ++trackedFrames_;
-                return out;
-            }
+        auto faces = detectAround(grey, *last_);
+        if (!faces.empty()) {
+            sortLargestFirst(faces);
+            out.faces = std::move(faces);
+            out.pass = DetectPass::Track;
+            last_ = out.faces.front();
+            ++trackedFrames_;
+            return out;
         }
     }
     trackedFrames_ = 0;
+    // ---- cascade candidates, each confirmed by HOG around it ----
+    if (hasCascade_) {
+        out.faces = cascadePass(grey);
+        if (!out.faces.empty()) {
+            out.pass = DetectPass::Cascade;
+            sortLargestFirst(out.faces);
+            last_ = out.faces.front();
+            return out;
+        }
+    }
     // ---- coarse: the shrunk frame ----
     double coarse = 1.0;
     if (options_.detectMaxSide > 0 && longest > options_.detectMaxSide)

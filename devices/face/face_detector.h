@@ -3,6 +3,11 @@
 // without paying for a large image on every frame:
 //   track:  around the last frame's face (box + 50 % margin), scaled so the face is ~120 px;
 //   coarse: the whole frame shrunk to detectMaxSide (detectUpsample pyramid steps);
+//   cascade (only when detectCascade names an OpenCV cascade file; before coarse): candidates
+//           from the cascade on the frame shrunk so that a face of detectMinFacePx is just above
+//           the cascade's window (24 px for lbpcascade_frontalface: a 1280x720 frame at ~1/3),
+//           each confirmed by the HOG detector around it as in the track pass; when none is
+//           confirmed, the coarse and fine passes run as without it;
 //   fine:   only when the coarse pass found nothing: the whole frame scaled so a face of
 //           detectMinFacePx becomes the HOG window (80 px).
 // Every kFullFrameEvery-th tracked frame runs the coarse pass anyway, so a second person
@@ -14,14 +19,17 @@
 #include <dlib/geometry/rectangle.h>
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <opencv2/core.hpp>
+#include <opencv2/objdetect.hpp>
+
+#include "core/result.h"
 
 #include "devices/face.h"
 
 namespace kiosk::devices::face {
 
-enum class DetectPass { None, Track, Coarse, Fine };
+enum class DetectPass { None, Track, Cascade, Coarse, Fine };
 inline const char* toString(DetectPass p) {
-    return p == DetectPass::Track ? "track" : p == DetectPass::Coarse ? "coarse" : p == DetectPass::Fine ? "fine" : "none";
+    return p == DetectPass::Track ? "track" : p == DetectPass::Cascade ? "cascade" : p == DetectPass::Coarse ? "coarse" : p == DetectPass::Fine ? "fine" : "none";
 }
 
 struct Detections {
@@ -33,12 +41,20 @@ class FaceFinder {
 public:
     static constexpr int kFullFrameEvery = 10;
     explicit FaceFinder(const FaceEngineOptions& options) : options_(options) {}
+    // Reads the cascade file when options.detectCascade names one (face.model_missing /
+    // face.model_invalid otherwise).
+    [[nodiscard]] core::Status load();
     // grey: the whole frame. Tracking state is updated with the largest face found.
     Detections find(const cv::Mat& grey);
     void forget() { last_.reset(); }
 
 private:
     std::vector<dlib::rectangle> detectScaled(const cv::Mat& grey, double scale, int upsample);
+    // HOG around a box (box + 50 % margin each side, the face scaled to ~120 px), frame coordinates.
+    std::vector<dlib::rectangle> detectAround(const cv::Mat& grey, const dlib::rectangle& box);
+    std::vector<dlib::rectangle> cascadePass(const cv::Mat& grey);
+    cv::CascadeClassifier cascade_;
+    bool hasCascade_ = false;
     FaceEngineOptions options_;
     dlib::frontal_face_detector detector_ = dlib::get_frontal_face_detector();
     std::optional<dlib::rectangle> last_;

@@ -19,8 +19,8 @@ core::Status checkKnown(const core::ConfigView& v, const std::vector<std::string
 core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigView& c) {
     FaceEngineOptions o;
     KIOSK_TRY(checkKnown(c, {"recogniser", "recognition_model", "shape_predictor", "onnx", "match_threshold",
-                             "template_rule", "detect_upsample", "detect_max_side", "detect_min_face_px", "track",
-                             "max_frames", "time_budget_ms", "quality", "liveness"}));
+                             "template_rule", "detect_upsample", "detect_max_side", "detect_min_face_px", "detect_cascade",
+                             "track", "max_frames", "time_budget_ms", "quality", "liveness"}));
     KIOSK_ASSIGN_OR_RETURN(auto rec, c.oneOf("recogniser", {"dlib_resnet", "onnx"}, toString(kDefaultRecogniser)));
     o.recogniser = rec == "onnx" ? FaceRecogniser::Onnx : FaceRecogniser::DlibResnet;
     KIOSK_ASSIGN_OR_RETURN(o.shapePredictorPath, c.stringOr("shape_predictor", o.shapePredictorPath));
@@ -50,6 +50,7 @@ core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigVi
     KIOSK_ASSIGN_OR_RETURN(auto minFace, c.integerOr("detect_min_face_px", o.detectMinFacePx, 0, 1000));
     if (minFace != 0 && minFace < 40) return c.bad("detect_min_face_px", "must be 0 (no fine pass) or at least 40");
     o.detectMinFacePx = static_cast<int>(minFace);
+    KIOSK_ASSIGN_OR_RETURN(o.detectCascade, c.stringOr("detect_cascade", o.detectCascade));
     KIOSK_ASSIGN_OR_RETURN(o.track, c.booleanOr("track", o.track));
     KIOSK_ASSIGN_OR_RETURN(auto mf, c.integerOr("max_frames", o.maxFrames, 1, 30));
     o.maxFrames = static_cast<int>(mf);
@@ -108,6 +109,8 @@ core::Result<FaceEngineOptions> faceEngineOptionsFromKioskConfig(const core::Con
     };
     resolve(o.recognitionModelPath, "dlib_face_recognition_resnet.dat");
     resolve(o.onnx.modelPath, kOnnxModelFile);
+    if (!o.detectCascade.empty() && fs::path(o.detectCascade).is_relative())
+        o.detectCascade = (fs::path(configDir) / o.detectCascade).string();
     if (c.has("shape_predictor")) {
         resolve(o.shapePredictorPath, "shape_predictor_68_face_landmarks.dat");
     } else {
