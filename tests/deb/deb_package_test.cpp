@@ -136,7 +136,7 @@ TEST(DebPackages, ControlFieldsAndMaintainerScripts) {
         EXPECT_NE(depends.find("systemd"), std::string::npos) << p << ": " << depends;
         EXPECT_NE(depends.find("init-system-helpers"), std::string::npos) << p << ": " << depends;
         if (p == "echannel-kiosk") {
-            for (const char* d : {"libdlib-data", "fonts-noto-cjk", "espeak-ng", "libsdl2"})
+            for (const char* d : {"libdlib-data", "opencv-data", "fonts-noto-cjk", "espeak-ng", "libsdl2"})
                 EXPECT_NE(depends.find(d), std::string::npos) << p << " does not depend on " << d << ": " << depends;
         } else {
             EXPECT_NE(depends.find("libpqxx"), std::string::npos) << depends;
@@ -257,6 +257,11 @@ TEST(DebPackages, TheKioskPackageCarriesTheOnnxRecogniserTheExampleLaneUses) {
     const std::string lane = readAll(root / "usr/share/echannel/examples/lane.json");
     EXPECT_NE(lane.find("\"/usr/share/echannel/models/face_recognition_arcface.onnx\""), std::string::npos) << lane;
     EXPECT_EQ(lane.find("\"recogniser\": \"dlib_resnet\""), std::string::npos) << lane;
+    // The first detection's cascade (docs/face.md "Detection") comes from Debian's opencv-data,
+    // which the kiosk package depends on.
+    const std::string cascade = "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface.xml";
+    EXPECT_NE(lane.find("\"" + cascade + "\""), std::string::npos) << lane;
+    EXPECT_TRUE(fs::exists(cascade)) << cascade;
 
     const fs::path demo = buildDir() / "demo/faces/p1";
     if (!fs::exists(demo / "enrol.png")) GTEST_SKIP() << demo << " absent: run scripts/setup";
