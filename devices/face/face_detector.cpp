@@ -14,6 +14,10 @@ namespace {
 
 constexpr double kHogWindow = 80;      // dlib's frontal detector finds faces of >= 80 px
 constexpr double kTrackFacePx = 120;   // the tracked face is scaled to about this size
+// The cascade pass: scale step of its search, and the margin around a candidate (each side, as
+// a fraction of its size) in which the HOG detector confirms it.
+constexpr double kCascadeStep = 1.2;
+constexpr double kCascadeMargin = 0.3;
 
 void sortLargestFirst(std::vector<dlib::rectangle>& v) {
     std::sort(v.begin(), v.end(), [](const dlib::rectangle& x, const dlib::rectangle& y) { return x.area() > y.area(); });
@@ -39,8 +43,8 @@ std::vector<dlib::rectangle> FaceFinder::detectScaled(const cv::Mat& grey, doubl
     return faces;
 }
 
-std::vector<dlib::rectangle> FaceFinder::detectAround(const cv::Mat& grey, const dlib::rectangle& b) {
-    const long mx = b.width() / 2, my = b.height() / 2;
+std::vector<dlib::rectangle> FaceFinder::detectAround(const cv::Mat& grey, const dlib::rectangle& b, double margin) {
+    const long mx = static_cast<long>(b.width() * margin), my = static_cast<long>(b.height() * margin);
     const cv::Rect roi = cv::Rect(static_cast<int>(b.left() - mx), static_cast<int>(b.top() - my),
                                   static_cast<int>(b.width() + 2 * mx), static_cast<int>(b.height() + 2 * my)) &
                          cv::Rect(0, 0, grey.cols, grey.rows);
@@ -76,12 +80,12 @@ std::vector<dlib::rectangle> FaceFinder::cascadePass(const cv::Mat& grey) {
     cv::Mat small = grey;
     if (scale < 0.999) cv::resize(grey, small, cv::Size(), scale, scale, cv::INTER_AREA);
     std::vector<cv::Rect> candidates;
-    cascade_.detectMultiScale(small, candidates, 1.1, 3, 0, win);
+    cascade_.detectMultiScale(small, candidates, kCascadeStep, 3, 0, win);
     std::vector<dlib::rectangle> faces;
     for (const cv::Rect& c : candidates) {
         const dlib::rectangle box(std::lround(c.x / scale), std::lround(c.y / scale),
                                   std::lround((c.x + c.width) / scale), std::lround((c.y + c.height) / scale));
-        for (const auto& f : detectAround(grey, box)) {
+        for (const auto& f : detectAround(grey, box, kCascadeMargin)) {
             // Candidates overlap (the cascade reports one face at neighbouring scales): keep a
             // HOG face once.
             const bool seen = std::any_of(faces.begin(), faces.end(), [&](const dlib::rectangle& g) {
@@ -98,7 +102,7 @@ Detections FaceFinder::find(const cv::Mat& grey) {
     const int longest = std::max(grey.cols, grey.rows);
     // ---- track: around the last face ----
     if (options_.track && last_ && trackedFrames_ < kFullFrameEvery) {
-        auto faces = detectAround(grey, *last_);
+        auto faces = detectAround(grey, *last_, 0.5);
         if (!faces.empty()) {
             sortLargestFirst(faces);
             out.faces = std::move(faces);

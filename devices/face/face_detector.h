@@ -50,8 +50,8 @@ public:
 
 private:
     std::vector<dlib::rectangle> detectScaled(const cv::Mat& grey, double scale, int upsample);
-    // HOG around a box (box + 50 % margin each side, the face scaled to ~120 px), frame coordinates.
-    std::vector<dlib::rectangle> detectAround(const cv::Mat& grey, const dlib::rectangle& box);
+    // HOG around a box (box + margin x its size on each side, the face scaled to ~120 px), frame coordinates.
+    std::vector<dlib::rectangle> detectAround(const cv::Mat& grey, const dlib::rectangle& box, double margin);
     std::vector<dlib::rectangle> cascadePass(const cv::Mat& grey);
     cv::CascadeClassifier cascade_;
     bool hasCascade_ = false;
