@@ -1,4 +1,4 @@
-// dlib HOG detection in track / coarse / fine passes (face_detector.h).
+// dlib HOG detection in track / cascade-candidate / coarse / fine passes (face_detector.h).
 #include "devices/face/face_detector.h"
 
 #include <algorithm>
