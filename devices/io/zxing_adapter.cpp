@@ -22,6 +22,9 @@
 //   Full, GlobalHistogram, QuietZone (a copy inside a white border: codes cut by the
 //                   picture's edge), Sharpened (unsharp mask: defocus), InvertedFull: last,
 //                   they add little once the others ran (kept for the generated frames).
+//   ZbarFull        zbar on the whole image at full resolution (~20 ms per 720p frame): only
+//                   without a budget or with one that affords it whole (a sheet of codes, a
+//                   registration scan); never a budgeted frame's guaranteed first pass.
 // With a budget, a pass starts only when its estimated cost fits what is left; the
 // estimate is learned per pass (ms per megapixel, moving average) on the calling thread.
 #define ZX_USE_UTF8 1
