@@ -38,8 +38,10 @@ enum class QrPass : int {
     QuietZone,         // luminance copy inside a white border (codes cut at the edge)
     Sharpened,         // unsharp-masked copy (defocus)
     InvertedFull,      // light-on-dark, full resolution
+    ZbarFull,          // zbar on the whole image at full resolution: only without a budget
+                       // or with one that affords it whole (never the "first pass always runs")
 };
-inline constexpr int kQrPassCount = 12;
+inline constexpr int kQrPassCount = 13;
 const char* qrPassName(QrPass pass);
 
 struct QrDecodeOptions {

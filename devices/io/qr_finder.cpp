@@ -112,7 +112,7 @@ struct Finder {
     int hits = 0;
 };
 
-std::vector<Finder> findFinders(const LumPlane& p) {
+std::vector<Finder> findFinders(const LumPlane& p, std::size_t giveUpAt) {
     const int w = p.width, h = p.height;
     const DarkMap dark(p);
     std::vector<Finder> finders;
@@ -153,7 +153,7 @@ std::vector<Finder> findFinders(const LumPlane& p) {
                 }
             }
             if (!merged) finders.push_back(Finder{static_cast<double>(cx), cy, m, 1});
-            if (finders.size() > 400) return finders;  // a pattern everywhere: give up on candidates
+            if (finders.size() > giveUpAt) return finders;  // a pattern everywhere: give up on candidates
         }
     }
     // A finder's centre square is three modules tall: a real one is crossed by more than
@@ -188,13 +188,16 @@ QrCandidate boxAround(const std::vector<std::pair<double, double>>& pts, double 
 
 }  // namespace
 
-std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates) {
+std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates, int maxFinders, QrGrouping grouping) {
     std::vector<QrCandidate> out;
     if (plane.width < 21 || plane.height < 21 || maxCandidates <= 0) return out;
-    std::vector<Finder> f = findFinders(plane);
-    if (f.size() > 400) return out;
+    // Far more raw patterns than would be kept: a texture, not codes (the lane's 60 kept
+    // give up at 400; a caller asking for a sheet of codes allows 5 per kept one).
+    const std::size_t giveUpAt = static_cast<std::size_t>(std::max(400, 5 * maxFinders));
+    std::vector<Finder> f = findFinders(plane, giveUpAt);
+    if (f.size() > giveUpAt) return out;
     std::sort(f.begin(), f.end(), [](const Finder& a, const Finder& b) { return a.hits > b.hits; });
-    if (f.size() > 60) f.resize(60);  // the strongest; keeps the grouping below cheap on a sheet of codes
+    if (f.size() > static_cast<std::size_t>(maxFinders)) f.resize(static_cast<std::size_t>(maxFinders));  // the strongest
     const int w = plane.width, h = plane.height;
     std::vector<char> used(f.size(), 0);
     // Three corners: A at the right angle, B and C about as far from it (a square code
@@ -202,6 +205,7 @@ std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidat
     struct Triple {
         std::size_t a, b, c;
         int hits;
+        double side;  // mean of |AB| and |AC| in pixels
     };
     std::vector<Triple> triples;
     for (std::size_t a = 0; a < f.size(); ++a)
@@ -216,10 +220,13 @@ std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidat
                 if (ac < 0.7 * ab || ac > ab / 0.7) continue;
                 const double cosA = (abx * acx + aby * acy) / (ab * ac);
                 if (std::abs(cosA) > 0.35) continue;
-                triples.push_back({a, b, c, f[a].hits + f[b].hits + f[c].hits});
+                triples.push_back({a, b, c, f[a].hits + f[b].hits + f[c].hits, (ab + ac) / 2});
             }
         }
-    std::sort(triples.begin(), triples.end(), [](const Triple& x, const Triple& y) { return x.hits > y.hits; });
+    if (grouping == QrGrouping::SmallestFirst)
+        std::sort(triples.begin(), triples.end(), [](const Triple& x, const Triple& y) { return x.side < y.side; });
+    else
+        std::sort(triples.begin(), triples.end(), [](const Triple& x, const Triple& y) { return x.hits > y.hits; });
     for (const auto& t : triples) {
         if (static_cast<int>(out.size()) >= maxCandidates) break;
         if (used[t.a] || used[t.b] || used[t.c]) continue;
@@ -229,6 +236,9 @@ std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidat
         // The fourth corner completes the parallelogram; 8 modules of margin cover the
         // finder's outer half and the quiet zone.
         out.push_back(boxAround({{A.x, A.y}, {B.x, B.y}, {C.x, C.y}, {B.x + C.x - A.x, B.y + C.y - A.y}}, m, 8 * m, 3, w, h));
+        // Finder centres are 3.5 modules in from the code's edges: side = size - 7 modules,
+        // size = 17 + 4 * version.
+        out.back().version = std::max(1, static_cast<int>(std::lround((t.side / m + 7 - 17) / 4)));
     }
     // Two corners (the third lost to glare or damage): the code lies on one side of the
     // pair or the other, so the box reaches one pair-distance each way.

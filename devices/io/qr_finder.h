@@ -16,9 +16,23 @@ struct QrCandidate {
     int x = 0, y = 0, width = 0, height = 0;  // in the plane, with a quiet zone around the code
     double module = 0;                         // estimated module size in pixels
     int corners = 0;                           // finder patterns behind it (3, or 2)
+    // Estimated QR version from the finder distance in modules (three corners only; 0 when
+    // unknown). Not used to pick a reader: zbar before zxing on version >= 7 regions lost
+    // 13 codes in the 8 ms lane frames (the lane's own tokens are version 10); kept for
+    // bench_qr and the next attempt at high versions.
+    int version = 0;
 };
 
-// At most maxCandidates regions, three-corner groups first, larger finder evidence first.
-std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates = 4);
+// How three-corner groups compete for finder patterns. StrongestFirst (the lane: one code,
+// a few candidates): the groups with the most finder evidence. SmallestFirst (a sheet of
+// codes): the tightest L first, since on a grid the corners of neighbouring codes form
+// larger L's of the same strength that would otherwise take each code's finders.
+enum class QrGrouping { StrongestFirst, SmallestFirst };
+
+// At most maxCandidates regions, three-corner groups first, then two-corner ones.
+// maxFinders: the strongest finder patterns kept for grouping (a sheet of 60 codes has 180;
+// grouping costs about maxFinders^3 in the worst case, so the lane keeps 60).
+std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates = 4, int maxFinders = 60,
+                                          QrGrouping grouping = QrGrouping::StrongestFirst);
 
 }  // namespace kiosk::devices::io

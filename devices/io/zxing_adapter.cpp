@@ -22,6 +22,9 @@
 //   Full, GlobalHistogram, QuietZone (a copy inside a white border: codes cut by the
 //                   picture's edge), Sharpened (unsharp mask: defocus), InvertedFull: last,
 //                   they add little once the others ran (kept for the generated frames).
+//   ZbarFull        zbar on the whole image at full resolution (~20 ms per 720p frame): only
+//                   without a budget or with one that affords it whole (a sheet of codes, a
+//                   registration scan); never a budgeted frame's guaranteed first pass.
 // With a budget, a pass starts only when its estimated cost fits what is left; the
 // estimate is learned per pass (ms per megapixel, moving average) on the calling thread.
 #define ZX_USE_UTF8 1
@@ -56,6 +59,7 @@ const char* qrPassName(QrPass pass) {
         case QrPass::Contrast: return "contrast";
         case QrPass::Zbar: return "zbar";
         case QrPass::FinderCrops: return "finder_crops";
+        case QrPass::ZbarFull: return "zbar_full";
     }
     return "?";
 }
@@ -71,7 +75,7 @@ double threadCpuMs() {
 // Starting estimates in ms per megapixel on one core of the development machine (p95 of
 // each pass alone on the 1280x720 lane frames, bench_qr --pass-study); the moving average
 // takes over after a few frames.
-constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {1.0, 0.8, 0.7, 3.6, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7};
+constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {1.0, 0.8, 0.7, 3.6, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7, 19.0};
 // FinderCrops is admitted on the cost of its search alone (about 1.3 ms per 720p frame);
 // it then reads only the regions whose own estimate still fits.
 constexpr double kFinderSearchMsPerMpx = 1.5;
@@ -137,7 +141,9 @@ bool passEnabled(QrPass p, const QrDecodeOptions& o, bool pyramid) {
         default: break;
     }
     if ((p == QrPass::InvertedHalf || p == QrPass::InvertedFull) && !o.tryInverted) return false;
-    if ((p == QrPass::HalfGlobal || p == QrPass::GlobalHistogram || p == QrPass::QuietZone || p == QrPass::TryHarder || p == QrPass::Sharpened ||
+    // Below 400 pixels the Zbar pass already reads at full resolution.
+    if (p == QrPass::ZbarFull && !pyramid) return false;
+    if ((p == QrPass::HalfGlobal || p == QrPass::ZbarFull || p == QrPass::GlobalHistogram || p == QrPass::QuietZone || p == QrPass::TryHarder || p == QrPass::Sharpened ||
          p == QrPass::Contrast || p == QrPass::Zbar) &&
         !o.tryHarder)
         return false;
@@ -206,6 +212,9 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
             const auto p = static_cast<QrPass>(pass);
             if (!passEnabled(p, options, pyramid)) continue;
             const double before = clock();
+            // zbar over every line of the whole image (~20 ms per 720p frame) runs only when the
+            // budget affords it whole: never as a frame's guaranteed first pass.
+            if (p == QrPass::ZbarFull && options.budgetMs > 0 && (before - start) + msPerMpx[pass] * mpx > options.budgetMs) continue;
             if (options.budgetMs > 0 && (!first || !options.firstPassAlwaysRuns)) {
                 const double estimate = (p == QrPass::FinderCrops ? kFinderSearchMsPerMpx : msPerMpx[pass]) * mpx;
                 if ((before - start) + estimate > options.budgetMs) break;
@@ -256,7 +265,10 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                     ZXing::DecodeHints hard = hints;
                     hard.setTryHarder(true);
                     bool firstCrop = true;
-                    for (const auto& c : findQrCandidates(luminance(), 4)) {
+                    // Without a budget and with every code wanted (a sheet of codes, a
+                    // registration scan) many regions; the lane keeps its 4 strongest.
+                    const bool many = all && options.budgetMs <= 0;
+                    for (const auto& c : findQrCandidates(luminance(), many ? 64 : 4, many ? 240 : 60, many ? QrGrouping::SmallestFirst : QrGrouping::StrongestFirst)) {
                         // A region almost half the picture is the whole-frame
                         // passes' business.
                         if (static_cast<double>(c.width) * c.height > 0.4 * w * h) continue;
@@ -284,6 +296,12 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                         if (!codes.ok()) return codes.error();
                         for (auto& code : *codes) found.addCode(std::move(code));
                     }
+                    break;
+                }
+                case QrPass::ZbarFull: {
+                    auto codes = zbarQrCodes(luminance(), 1, x, y);
+                    if (!codes.ok()) return codes.error();
+                    for (auto& c : *codes) found.addCode(std::move(c));
                     break;
                 }
                 case QrPass::Zbar: {

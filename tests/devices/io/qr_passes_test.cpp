@@ -3,7 +3,9 @@
 // pixel operations behind them. No timing assertions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "devices/io/qr_decoder.h"
 #include "devices/io/qr_finder.h"
@@ -133,6 +135,102 @@ TEST(QrPasses, FinderCropsReadsASmallCodeTheHalfPassMisses) {
     }
     EXPECT_NEAR(cx, 384, 10);  // corners back in frame coordinates, not the enlarged region's
     EXPECT_NEAR(cy, 432, 10);
+}
+
+// A sheet of 24 small codes (3 rows of 8, ~4 pixels per module): 72 finder patterns.
+Image sheetOfCodes(std::vector<std::string>& texts) {
+    Image sheet;
+    sheet.width = 1280;
+    sheet.height = 720;
+    sheet.format = PixelFormat::Gray8;
+    sheet.pixels.resize(1280 * 720);
+    for (int row = 0; row < 3; ++row) {
+        std::vector<std::string> line;
+        for (int i = 0; i < 8; ++i) line.push_back("SHEET-" + std::to_string(row) + "-" + std::to_string(i));
+        auto strip = renderQrShots(line, 1280, 240);
+        EXPECT_TRUE(strip.ok());
+        if (!strip.ok()) return {};
+        const LumPlane lum = luminanceOf(*strip, 0, 0, 1280, 240);
+        std::copy(lum.pixels.begin(), lum.pixels.end(), sheet.pixels.begin() + static_cast<std::ptrdiff_t>(row) * 240 * 1280);
+        texts.insert(texts.end(), line.begin(), line.end());
+    }
+    return sheet;
+}
+
+TEST(QrPasses, FinderSearchAsksForEveryCodeOfASheetWhenToldTo) {
+    std::vector<std::string> texts;
+    const Image sheet = sheetOfCodes(texts);
+    const LumPlane lum = luminanceOf(sheet, 0, 0, 1280, 720);
+    // The lane's search: its 4 strongest regions of 60 kept finder patterns.
+    EXPECT_LE(findQrCandidates(lum).size(), 4u);
+    // Strongest-first grouping on a grid: L's spanning neighbouring codes take the finders.
+    const auto strongest = findQrCandidates(lum, 64, 240, QrGrouping::StrongestFirst);
+    EXPECT_GT(std::count_if(strongest.begin(), strongest.end(), [](const QrCandidate& c) { return c.width >= 320; }), 0);
+    // Every code wanted (no budget): each of the 24 codes gets a three-corner region of its own.
+    const auto all = findQrCandidates(lum, 64, 240, QrGrouping::SmallestFirst);
+    for (int row = 0; row < 3; ++row)
+        for (int i = 0; i < 8; ++i) {
+            const int cx = 160 * i + 80, cy = 240 * row + 120;
+            const bool held = std::any_of(all.begin(), all.end(), [&](const QrCandidate& c) {
+                return c.corners == 3 && c.x < cx && c.x + c.width > cx && c.y < cy && c.y + c.height > cy && c.width < 320;
+            });
+            EXPECT_TRUE(held) << "no region of its own for the code at " << cx << "," << cy;
+        }
+}
+
+TEST(QrPasses, FinderSearchEstimatesTheVersion) {
+    // 406 bytes at ECC M: version 15 (77 modules; 14 holds 362 bytes); 20 bytes: version 2.
+    for (const auto& [length, lo, hi] : {std::tuple<std::size_t, int, int>{400, 14, 16}, {14, 1, 2}}) {
+        const std::string text = tokenLikeText(61, length);
+        QrShotParams p;
+        p.codeFraction = 0.8;
+        auto img = renderQrShot(text, p, 1280, 720, 5);
+        ASSERT_TRUE(img.ok());
+        const auto c = findQrCandidates(luminanceOf(*img, 0, 0, 1280, 720));
+        ASSERT_FALSE(c.empty());
+        EXPECT_EQ(c.front().corners, 3);
+        EXPECT_GE(c.front().version, lo) << length;
+        EXPECT_LE(c.front().version, hi) << length;
+    }
+}
+
+TEST(QrPasses, ZbarFullReadsAloneWithoutABudgetAndNeverBeyondOne) {
+    const std::string text = tokenLikeText(62, 300);
+    QrShotParams p;
+    p.codeFraction = 0.5;
+    p.centerX = 0.35;
+    p.perspective = 0.05;
+    auto img = renderQrShot(text, p, 1280, 720, 6);
+    ASSERT_TRUE(img.ok());
+    QrDecodeOptions o;
+    o.ambiguity = Ambiguity::ReturnAll;
+    o.firstPass = static_cast<int>(QrPass::ZbarFull);  // the last pass: only it runs
+    QrDecodeReport rep;
+    auto r = decodeQrCodes(*img, o, &rep);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(rep.passesRun, 1);
+    EXPECT_EQ(rep.readByPass, static_cast<int>(QrPass::ZbarFull));
+    ASSERT_EQ(r->size(), 1u);
+    EXPECT_EQ(r->front().text, text);
+    double cx = 0;
+    for (const auto& k : r->front().corners) cx += k.x / 4.0;
+    EXPECT_NEAR(cx, 0.35 * 1280, 40);
+
+    // With an 8 ms budget (a clock that does not move) it is not the guaranteed first pass:
+    // a 720p frame costs it more than the whole budget, so it does not run at all.
+    o.budgetMs = 8;
+    o.cpuClockMs = [] { return 0.0; };
+    auto cut = decodeQrCodes(*img, o, &rep);
+    ASSERT_TRUE(cut.ok());
+    EXPECT_EQ(rep.passesRun, 0);
+    EXPECT_TRUE(cut->empty());
+    EXPECT_EQ(rep.nextPass, kQrPassCount) << "nothing left to resume";
+    // A budget that affords it (here 50 ms) runs it.
+    o.budgetMs = 50;
+    auto ok = decodeQrCodes(*img, o, &rep);
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(rep.passesRun, 1);
+    EXPECT_EQ(ok->size(), 1u);
 }
 
 TEST(QrPasses, NoFinderCandidatesInNoiseOrOnABlankFrame) {
