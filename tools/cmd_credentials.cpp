@@ -365,10 +365,10 @@ KIOSKCTL_COMMAND({"trust", "show", "--trust <file> --trust-signer <pub.pem> [--n
                   "verify a trust list's signature, list its keys and its freshness", trustShow});
 KIOSKCTL_COMMAND({"token", "crossing",
                   "--key <key.pem> --kid <kid> --sub <enrolment> [--iss HK] [--iat T] [--ttl 30] [--cti hex] [--doc T] "
-                  "[--dob YYYY-MM-DD] [--png out.png]",
+                  "[--dob YYYY-MM-DD] [--png out.png [--scale 6]]",
                   "issue a crossing QR (HKMO1:...), optionally as a PNG", tokenCrossing});
 KIOSKCTL_COMMAND({"token", "health",
-                  "--key <key.pem> --kid <kid> --sub <enrolment> --colour green|amber|red [--iat T] [--ttl S] [--png out.png]",
+                  "--key <key.pem> --kid <kid> --sub <enrolment> --colour green|amber|red [--iat T] [--ttl S] [--png out.png [--scale 6]]",
                   "issue a health-code token (HKHC1:...)", tokenHealth});
 KIOSKCTL_COMMAND({"token", "verify",
                   "(--text T | --file F | --image PNG) [--trust <file> --trust-signer <pub.pem>] [--cert <der> [--ca <der>]...] [--now T]",

@@ -140,7 +140,7 @@ int importEnrolments(const Args& args) {
 
 }  // namespace
 
-KIOSKCTL_COMMAND({"enrolment", "export", "--scenario FILE --template-key KEY --out FILE [--at server|lane|all] [--config kiosk.json]",
+KIOSKCTL_COMMAND({"enrolment", "export", "--scenario FILE --template-key KEY --out FILE [--at server|lane|all] [--config kiosk.json] [--model M]",
                   "make wire enrolments (sealed biometrics) from a scenario's enrolment list", exportEnrolments});
 KIOSKCTL_COMMAND({"enrolment", "import", "--file FILE --server URL --cert C --key K --ca CA",
                   "post wire enrolments to the clearance service (admin certificate)", importEnrolments});

@@ -52,7 +52,7 @@ KIOSKCTL_COMMAND({"face", "convert-model", "--manifest M.json --weights W.bin --
                       return 0;
                   }});
 
-KIOSKCTL_COMMAND({"face", "demo-set", "--samples DIR --out DIR [--people N] [--model M.dat]",
+KIOSKCTL_COMMAND({"face", "demo-set", "--samples DIR --out DIR [--people N] [--model M.dat] [--shape-predictor P]",
                   "write demo faces (enrol/probe/still per person) from face-api's demo/sample*.jpg",
                   [](const Args& args) -> int {
                       face::DemoSetOptions o;
@@ -72,7 +72,7 @@ KIOSKCTL_COMMAND({"face", "demo-set", "--samples DIR --out DIR [--people N] [--m
                       return 0;
                   }});
 
-KIOSKCTL_COMMAND({"face", "check", "IMAGE [--recogniser dlib_resnet|onnx] [--model M] [--onnx-model M] [--upsample N]",
+KIOSKCTL_COMMAND({"face", "check", "IMAGE [--recogniser dlib_resnet|onnx] [--model M] [--onnx-model M] [--shape-predictor P] [--upsample N]",
                   "capture quality and descriptor of one image",
                   [](const Args& args) -> int {
                       if (args.empty()) {
@@ -94,7 +94,7 @@ KIOSKCTL_COMMAND({"face", "check", "IMAGE [--recogniser dlib_resnet|onnx] [--mod
                       return 0;
                   }});
 
-KIOSKCTL_COMMAND({"face", "compare", "IMAGE_A IMAGE_B [--recogniser dlib_resnet|onnx] [--model M] [--upsample N]",
+KIOSKCTL_COMMAND({"face", "compare", "IMAGE_A IMAGE_B [--recogniser dlib_resnet|onnx] [--model M] [--onnx-model M] [--shape-predictor P] [--upsample N]",
                   "Euclidean distance between the faces of two images",
                   [](const Args& args) -> int {
                       if (args.size() < 2) {

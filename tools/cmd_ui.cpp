@@ -119,7 +119,7 @@ core::Result<std::unique_ptr<ui::App>> openApp(const Args& args, bool speak = tr
 
 KIOSKCTL_COMMAND({"ui", "render",
                   "--screen NAME [--language zh-Hant|en|pt] [--lane-id ID] [--officer pin|menu|scan_log|alerts] "
-                  "[--voice] [--staff-device NAME] [--width W --height H] [--windowed] --out FILE.png",
+                  "[--voice] [--staff-device NAME] [--width W --height H] [--windowed] [--assets DIR] --out FILE.png",
                   "render one screen with sample content to a PNG (offscreen unless --windowed)",
                   [](const Args& args) {
                       auto screen = ui::screenFromName(option(args, "--screen", "welcome"));
@@ -151,7 +151,7 @@ KIOSKCTL_COMMAND({"ui", "render",
                   }});
 
 KIOSKCTL_COMMAND({"ui", "demo", "[--windowed|--fullscreen] [--width W --height H] [--language L] [--voice] [--sounds] "
-                               "[--screenshots DIR] [--seconds-per-screen S]",
+                               "[--screenshots DIR] [--seconds-per-screen S] [--assets DIR]",
                   "show every screen with sample content (through the real window with --windowed/--fullscreen)",
                   [](const Args& args) {
                       auto app = openApp(args);

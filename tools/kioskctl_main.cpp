@@ -1,6 +1,9 @@
 #include <cstdio>
 #include <iostream>
+#include <regex>
+#include <set>
 
+#include "core/config.h"
 #include "tools/command.h"
 
 namespace kiosk::tools {
@@ -29,6 +32,29 @@ bool flag(const Args& args, const std::string& name) {
     return false;
 }
 
+// One line per option of `args` that the command's usage does not name, with a hint.
+std::vector<std::string> unknownOptions(const Command& command, const Args& args) {
+    // The usage line is the command's whole option list: an option it does not name would
+    // be ignored silently (a misspelt --kye would leave the default key in use).
+    static const std::regex optionName("--[a-z0-9][a-z0-9-]*");
+    std::set<std::string> known;
+    for (std::sregex_iterator it(command.usage.begin(), command.usage.end(), optionName), end; it != end; ++it)
+        known.insert(it->str());
+    const std::vector<std::string> candidates(known.begin(), known.end());
+    std::vector<std::string> unknown;
+    for (const auto& a : args) {
+        if (a.rfind("--", 0) != 0) continue;
+        const std::string name = a.substr(0, a.find('='));
+        if (name != a) {
+            unknown.push_back("'" + a + "' (write " + name + " VALUE, not " + name + "=VALUE)");
+        } else if (!known.count(name)) {
+            const std::string hint = core::nearestKey(name, candidates);
+            unknown.push_back("'" + a + "'" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+        }
+    }
+    return unknown;
+}
+
 }  // namespace kiosk::tools
 
 int main(int argc, char** argv) {
@@ -44,6 +70,12 @@ int main(int argc, char** argv) {
     for (const auto& c : commands()) {
         if (c.group == group && c.name == name) {
             Args args(argv + 3, argv + argc);
+            if (const auto unknown = unknownOptions(c, args); !unknown.empty()) {
+                for (const auto& u : unknown)
+                    std::cerr << "kioskctl " << group << " " << name << ": unknown option " << u << "\n";
+                std::cerr << "usage: kioskctl " << group << " " << name << " " << c.usage << "\n";
+                return 2;
+            }
             return c.run(args);
         }
     }
