@@ -220,6 +220,17 @@ TEST(DebPackages, InstallIntoAThrowawayRootMakesUsersKeyAndEnablesUnits) {
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     EXPECT_TRUE(fs::is_symlink(root / "etc/systemd/system/graphical.target.wants/kiosk-lane.service"));
     EXPECT_TRUE(fs::is_symlink(root / "etc/systemd/system/multi-user.target.wants/clearance-server.service"));
+    // The server's configuration folder: root:clearance 0750, so the service (User=clearance)
+    // can read its configuration and nobody else can (seen under systemd: a root:root folder
+    // made the unit's --check-config fail with config.unreadable, scripts/systemd-check).
+    std::smatch gid;
+    const std::string group = readAll(root / "etc/group");
+    ASSERT_TRUE(std::regex_search(group, gid, std::regex("(^|\n)clearance:x:([0-9]+):"))) << group;
+    struct stat etc {};
+    ASSERT_EQ(::stat((root / "etc/clearance-server").c_str(), &etc), 0);
+    EXPECT_EQ(etc.st_mode & 0777, 0750u);
+    EXPECT_EQ(etc.st_uid, ::geteuid());
+    EXPECT_EQ(std::to_string(etc.st_gid), gid[2].str());
     const std::string keyBytes = readAll(key);
 
     // A store without its key: reinstalling makes no new key (it would orphan the templates).
