@@ -138,6 +138,9 @@ TEST(DebPackages, ControlFieldsAndMaintainerScripts) {
         if (p == "echannel-kiosk") {
             for (const char* d : {"libdlib-data", "fonts-noto-cjk", "espeak-ng", "libsdl2"})
                 EXPECT_NE(depends.find(d), std::string::npos) << p << " does not depend on " << d << ": " << depends;
+            // udev makes the groups input and render of the unit's SupplementaryGroups=;
+            // without them systemd refuses to start the lane (216/GROUP, scripts/systemd-check).
+            EXPECT_TRUE(std::regex_search(depends, std::regex("(^|, )udev(,|\n|$)"))) << depends;
         } else {
             EXPECT_NE(depends.find("libpqxx"), std::string::npos) << depends;
         }
