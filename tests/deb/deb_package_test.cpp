@@ -138,6 +138,9 @@ TEST(DebPackages, ControlFieldsAndMaintainerScripts) {
         if (p == "echannel-kiosk") {
             for (const char* d : {"libdlib-data", "opencv-data", "fonts-noto-cjk", "espeak-ng", "libsdl2"})
                 EXPECT_NE(depends.find(d), std::string::npos) << p << " does not depend on " << d << ": " << depends;
+            // udev makes the groups input and render of the unit's SupplementaryGroups=;
+            // without them systemd refuses to start the lane (216/GROUP, scripts/systemd-check).
+            EXPECT_TRUE(std::regex_search(depends, std::regex("(^|, )udev(,|\n|$)"))) << depends;
         } else {
             EXPECT_NE(depends.find("libpqxx"), std::string::npos) << depends;
         }
@@ -220,6 +223,17 @@ TEST(DebPackages, InstallIntoAThrowawayRootMakesUsersKeyAndEnablesUnits) {
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     EXPECT_TRUE(fs::is_symlink(root / "etc/systemd/system/graphical.target.wants/kiosk-lane.service"));
     EXPECT_TRUE(fs::is_symlink(root / "etc/systemd/system/multi-user.target.wants/clearance-server.service"));
+    // The server's configuration folder: root:clearance 0750, so the service (User=clearance)
+    // can read its configuration and nobody else can (seen under systemd: a root:root folder
+    // made the unit's --check-config fail with config.unreadable, scripts/systemd-check).
+    std::smatch gid;
+    const std::string group = readAll(root / "etc/group");
+    ASSERT_TRUE(std::regex_search(group, gid, std::regex("(^|\n)clearance:x:([0-9]+):"))) << group;
+    struct stat etc {};
+    ASSERT_EQ(::stat((root / "etc/clearance-server").c_str(), &etc), 0);
+    EXPECT_EQ(etc.st_mode & 0777, 0750u);
+    EXPECT_EQ(etc.st_uid, ::geteuid());
+    EXPECT_EQ(std::to_string(etc.st_gid), gid[2].str());
     const std::string keyBytes = readAll(key);
 
     // A store without its key: reinstalling makes no new key (it would orphan the templates).
