@@ -119,7 +119,7 @@ core::Result<std::unique_ptr<ui::App>> openApp(const Args& args, bool speak = tr
 
 KIOSKCTL_COMMAND({"ui", "render",
                   "--screen NAME [--language zh-Hant|en|pt] [--lane-id ID] [--officer pin|menu|scan_log|alerts] "
-                  "[--voice] [--staff-device NAME] [--width W --height H] [--windowed] [--assets DIR] --out FILE.png",
+                  "[--voice] [--sounds] [--staff-device NAME] [--width W --height H] [--windowed|--fullscreen] [--assets DIR] --out FILE.png",
                   "render one screen with sample content to a PNG (offscreen unless --windowed)",
                   [](const Args& args) {
                       auto screen = ui::screenFromName(option(args, "--screen", "welcome"));
