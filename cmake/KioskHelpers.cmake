@@ -1,3 +1,18 @@
+# Test executables hold setup and assertions; the code under test is in the libraries,
+# built with the build type's flags. Their sources are compiled together in batches
+# (unity build) at KIOSK_TEST_COMPILE_OPTIONS: gtest and nlohmann/json are parsed and
+# instantiated once per batch instead of once per file. Measured on one file of
+# tests/server/api (2 idle cores, 2026-12-02): -O2 -g 21.4 s, -O1 -g1 9.0 s; four files
+# as one batch at -O1 -g1 17.9 s against 34.7 s one by one.
+set(KIOSK_TEST_COMPILE_OPTIONS "-O1;-g1" CACHE STRING "compile options of the test executables (after the build type's)")
+set(KIOSK_TEST_UNITY_BATCH "8" CACHE STRING "test sources per unity batch (0: no unity build)")
+function(kiosk_test_compile_options target)
+  target_compile_options(${target} PRIVATE ${KIOSK_TEST_COMPILE_OPTIONS})
+  if(KIOSK_TEST_UNITY_BATCH GREATER 0)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${KIOSK_TEST_UNITY_BATCH})
+  endif()
+endfunction()
+
 # kiosk_add_test_folder(<name> LIBS <libs...> [PROPERTIES <ctest properties...>])
 # One GoogleTest executable per folder: every *_test.cpp in the calling folder.
 # PROPERTIES are added to every test of the folder (e.g. FIXTURES_REQUIRED).
@@ -11,6 +26,7 @@ function(kiosk_add_test_folder name)
   endif()
   add_executable(${name}_tests ${srcs})
   target_link_libraries(${name}_tests PRIVATE ${ARG_LIBS} kiosk_test_support GTest::gtest GTest::gtest_main GTest::gmock)
+  kiosk_test_compile_options(${name}_tests)
   # The folders reach the tests as compile-time defaults of kiosk_test_support (an env
   # var of the same name overrides them); ctest's ENVIRONMENT cannot carry a list here.
   set(env "KIOSK_SHARED_DIR=${KIOSK_SHARED_DIR}")

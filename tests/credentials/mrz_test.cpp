@@ -10,7 +10,7 @@ const std::vector<std::string> kTd3 = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<
                                        "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
 const std::vector<std::string> kTd1 = {"I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6",
                                        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"};
-constexpr int64_t kNow = 1795000000;  // 2026
+constexpr int64_t kMrzNow = 1795000000;  // 2026
 
 std::vector<std::string> withChar(std::vector<std::string> l, std::size_t line, std::size_t col, char c) {
     l[line][col] = c;
@@ -19,7 +19,7 @@ std::vector<std::string> withChar(std::vector<std::string> l, std::size_t line, 
 char otherDigit(char c) { return c == '9' ? '0' : static_cast<char>(c + 1); }
 
 void expectInvalid(const std::vector<std::string>& lines, const std::string& field) {
-    const auto r = parseMrz(lines, kNow);
+    const auto r = parseMrz(lines, kMrzNow);
     ASSERT_FALSE(r.ok()) << "expected failure naming " << field;
     EXPECT_EQ(r.error().code, "mrz.invalid");
     EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
@@ -36,7 +36,7 @@ TEST(Mrz, CheckDigitWeights) {
 }
 
 TEST(Mrz, Td3Specimen) {
-    const auto r = parseMrz(kTd3, kNow);
+    const auto r = parseMrz(kTd3, kMrzNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->format, MrzFormat::TD3);
     EXPECT_EQ(r->documentType, "P");
@@ -52,7 +52,7 @@ TEST(Mrz, Td3Specimen) {
 }
 
 TEST(Mrz, Td1Specimen) {
-    const auto r = parseMrz(kTd1, kNow);
+    const auto r = parseMrz(kTd1, kMrzNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->format, MrzFormat::TD1);
     EXPECT_EQ(r->documentType, "I");
@@ -102,7 +102,7 @@ TEST(Mrz, Td1LongDocumentNumber) {
     std::string l2 = "3407127M9507122UTO<<<<<<<<<<<0";
     const std::string composite = l1.substr(5, 25) + l2.substr(0, 7) + l2.substr(8, 7) + l2.substr(18, 11);
     l2[29] = static_cast<char>('0' + mrzCheckDigit(composite));
-    const auto r = parseMrz({l1, l2, "STEVENSON<<PETER<JOHN<<<<<<<<<"}, kNow);
+    const auto r = parseMrz({l1, l2, "STEVENSON<<PETER<JOHN<<<<<<<<<"}, kMrzNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->documentNumber, number);
     EXPECT_EQ(r->dateOfBirth, "1934-07-12");
@@ -114,10 +114,10 @@ TEST(Mrz, BirthCenturyFollowsNow) {
     auto young = kTd3;
     young[1].replace(13, 7, "150101" + std::to_string(mrzCheckDigit("150101")));
     young[1][43] = static_cast<char>('0' + mrzCheckDigit(young[1].substr(0, 10) + young[1].substr(13, 7) + young[1].substr(21, 22)));
-    EXPECT_EQ(parseMrz(young, kNow)->dateOfBirth, "2015-01-01");
+    EXPECT_EQ(parseMrz(young, kMrzNow)->dateOfBirth, "2015-01-01");
     EXPECT_EQ(parseMrz(young, 946684800 /* 2000 */)->dateOfBirth, "1915-01-01");
     // Trailing CR / spaces from a reader are tolerated.
-    EXPECT_TRUE(parseMrz({kTd3[0] + "\r", kTd3[1] + " "}, kNow).ok());
+    EXPECT_TRUE(parseMrz({kTd3[0] + "\r", kTd3[1] + " "}, kMrzNow).ok());
 }
 
 }  // namespace

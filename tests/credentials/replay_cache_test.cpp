@@ -7,7 +7,7 @@ namespace kiosk::credentials {
 namespace {
 using namespace kiosk::credentials::testing;
 
-std::string codeOf(const core::Status& s) { return s.ok() ? "ok" : s.error().code; }
+std::string replayCodeOf(const core::Status& s) { return s.ok() ? "ok" : s.error().code; }
 
 CrossingClaims claimsWith(const std::string& cti, int64_t iat) {
     auto c = sampleClaims(iat);
@@ -18,17 +18,17 @@ CrossingClaims claimsWith(const std::string& cti, int64_t iat) {
 TEST(ReplayCache, SameTextTwiceWithinFiveMinutesIsDuplicateScan) {
     ReplayCache cache;
     const auto c = claimsWith("01", kNow);
-    EXPECT_EQ(codeOf(cache.check(c, "QR-A", kNow)), "ok");
-    EXPECT_EQ(codeOf(cache.check(c, "QR-A", kNow + 10)), "qr.duplicate_scan");
-    EXPECT_EQ(codeOf(cache.check(c, "QR-A", kNow + 300)), "qr.duplicate_scan");
-    EXPECT_EQ(codeOf(cache.check(c, "QR-A", kNow + 301)), "ok");  // cti entry gone too (exp + skew)
+    EXPECT_EQ(replayCodeOf(cache.check(c, "QR-A", kNow)), "ok");
+    EXPECT_EQ(replayCodeOf(cache.check(c, "QR-A", kNow + 10)), "qr.duplicate_scan");
+    EXPECT_EQ(replayCodeOf(cache.check(c, "QR-A", kNow + 300)), "qr.duplicate_scan");
+    EXPECT_EQ(replayCodeOf(cache.check(c, "QR-A", kNow + 301)), "ok");  // cti entry gone too (exp + skew)
 }
 
 TEST(ReplayCache, SameCtiInOtherTextIsReplayed) {
     ReplayCache cache;
-    EXPECT_EQ(codeOf(cache.check(claimsWith("02", kNow), "QR-1", kNow)), "ok");
-    EXPECT_EQ(codeOf(cache.check(claimsWith("02", kNow), "QR-2", kNow + 5)), "qr.replayed");
-    EXPECT_EQ(codeOf(cache.check(claimsWith("03", kNow), "QR-3", kNow + 5)), "ok");
+    EXPECT_EQ(replayCodeOf(cache.check(claimsWith("02", kNow), "QR-1", kNow)), "ok");
+    EXPECT_EQ(replayCodeOf(cache.check(claimsWith("02", kNow), "QR-2", kNow + 5)), "qr.replayed");
+    EXPECT_EQ(replayCodeOf(cache.check(claimsWith("03", kNow), "QR-3", kNow + 5)), "ok");
 }
 
 TEST(ReplayCache, WithRealTokens) {
@@ -36,12 +36,12 @@ TEST(ReplayCache, WithRealTokens) {
     const auto trust = trustBoth();
     const auto qr = issueCrossingQr(sampleClaims(), es256Key()).value();
     const auto c = verifyCrossingQr(qr, trust, kNow).value();
-    EXPECT_EQ(codeOf(cache.check(c, qr, kNow)), "ok");
-    EXPECT_EQ(codeOf(cache.check(verifyCrossingQr(qr, trust, kNow + 3).value(), qr, kNow + 3)), "qr.duplicate_scan");
+    EXPECT_EQ(replayCodeOf(cache.check(c, qr, kNow)), "ok");
+    EXPECT_EQ(replayCodeOf(cache.check(verifyCrossingQr(qr, trust, kNow + 3).value(), qr, kNow + 3)), "qr.duplicate_scan");
     // Re-signed token with the same cti (new signature, new text) is a replay.
     const auto qr2 = issueCrossingQr(sampleClaims(), es256Key()).value();
     ASSERT_NE(qr, qr2);  // ECDSA signatures are randomised
-    EXPECT_EQ(codeOf(cache.check(verifyCrossingQr(qr2, trust, kNow + 4).value(), qr2, kNow + 4)), "qr.replayed");
+    EXPECT_EQ(replayCodeOf(cache.check(verifyCrossingQr(qr2, trust, kNow + 4).value(), qr2, kNow + 4)), "qr.replayed");
 }
 
 TEST(ReplayCache, EntriesExpireAndMemoryIsBounded) {
@@ -51,11 +51,11 @@ TEST(ReplayCache, EntriesExpireAndMemoryIsBounded) {
     for (int i = 0; i < 50; ++i) {
         char cti[8];
         std::snprintf(cti, sizeof cti, "%04x", i);
-        ASSERT_EQ(codeOf(cache.check(claimsWith(cti, kNow + i), "T" + std::to_string(i), kNow + i)), "ok");
+        ASSERT_EQ(replayCodeOf(cache.check(claimsWith(cti, kNow + i), "T" + std::to_string(i), kNow + i)), "ok");
         EXPECT_LE(cache.size(), 10u);
     }
     // Oldest evicted first: the latest ones are still remembered.
-    EXPECT_EQ(codeOf(cache.check(claimsWith("0031", kNow + 49), "other", kNow + 50)), "qr.replayed");
+    EXPECT_EQ(replayCodeOf(cache.check(claimsWith("0031", kNow + 49), "other", kNow + 50)), "qr.replayed");
     cache.purgeExpired(kNow + 49 + 301);
     EXPECT_EQ(cache.size(), 0u);
 }
@@ -68,8 +68,8 @@ TEST(ReplayCache, ExportImportSurvivesRestart) {
     EXPECT_EQ(rows.size(), 4u);
     ReplayCache b;
     b.importEntries(rows, kNow + 20);
-    EXPECT_EQ(codeOf(b.check(claimsWith("0a", kNow), "QR-Z", kNow + 20)), "qr.replayed");
-    EXPECT_EQ(codeOf(b.check(claimsWith("0c", kNow), "QR-Y", kNow + 20)), "qr.duplicate_scan");
+    EXPECT_EQ(replayCodeOf(b.check(claimsWith("0a", kNow), "QR-Z", kNow + 20)), "qr.replayed");
+    EXPECT_EQ(replayCodeOf(b.check(claimsWith("0c", kNow), "QR-Y", kNow + 20)), "qr.duplicate_scan");
     // Importing long after: everything expired, nothing kept.
     ReplayCache c;
     c.importEntries(rows, kNow + 10000);
@@ -95,7 +95,7 @@ TEST(ReplayCache, FileSaveLoad) {
     ReplayCache b;
     ASSERT_TRUE(b.loadFile(file, kNow + 1).ok());
     EXPECT_EQ(b.exportEntries(), a.exportEntries());
-    EXPECT_EQ(codeOf(b.check(claimsWith("0e", kNow), "QR with spaces\nand newline", kNow + 2)), "qr.duplicate_scan");
+    EXPECT_EQ(replayCodeOf(b.check(claimsWith("0e", kNow), "QR with spaces\nand newline", kNow + 2)), "qr.duplicate_scan");
     EXPECT_FALSE(b.loadFile(file.string() + ".missing", kNow).ok());
 }
 

@@ -8,9 +8,9 @@
 namespace kiosk::credentials {
 namespace {
 using namespace kiosk::credentials::testing;
-constexpr int64_t kDay = 86400;
+constexpr int64_t kTrustDay = 86400;
 
-std::string codeOf(const core::Result<TrustCheck>& r) {
+std::string trustCodeOf(const core::Result<TrustCheck>& r) {
     if (!r.ok()) return r.error().code;
     return r->warning ? r->warning->code : "ok";
 }
@@ -81,37 +81,37 @@ TEST(TrustList, StoreReplacesAtomicallyAndRefusesOlder) {
 TEST(TrustList, FreshThenWarningFromDay23ThenStaleAfterDay30) {
     auto list = TrustList::fromKeys({trusted(es256Key())}, kNow).value();
     int64_t seen = 0;
-    EXPECT_EQ(codeOf(list.checkFreshness(kNow + 1 * kDay, seen)), "ok");
-    EXPECT_EQ(codeOf(list.checkFreshness(kNow + 23 * kDay - 1, seen)), "ok");
-    EXPECT_EQ(codeOf(list.checkFreshness(kNow + 23 * kDay, seen)), "trust.stale_warning");
-    const auto r = list.checkFreshness(kNow + 29 * kDay, seen);
+    EXPECT_EQ(trustCodeOf(list.checkFreshness(kNow + 1 * kTrustDay, seen)), "ok");
+    EXPECT_EQ(trustCodeOf(list.checkFreshness(kNow + 23 * kTrustDay - 1, seen)), "ok");
+    EXPECT_EQ(trustCodeOf(list.checkFreshness(kNow + 23 * kTrustDay, seen)), "trust.stale_warning");
+    const auto r = list.checkFreshness(kNow + 29 * kTrustDay, seen);
     ASSERT_TRUE(r.ok());  // a warning keeps working
     EXPECT_EQ(r->freshness, TrustFreshness::StaleWarning);
-    EXPECT_EQ(codeOf(list.checkFreshness(kNow + 30 * kDay, seen)), "trust.stale_warning");
-    EXPECT_EQ(codeOf(list.checkFreshness(kNow + 30 * kDay + 1, seen)), "trust.stale");
-    EXPECT_EQ(seen, kNow + 30 * kDay + 1);
+    EXPECT_EQ(trustCodeOf(list.checkFreshness(kNow + 30 * kTrustDay, seen)), "trust.stale_warning");
+    EXPECT_EQ(trustCodeOf(list.checkFreshness(kNow + 30 * kTrustDay + 1, seen)), "trust.stale");
+    EXPECT_EQ(seen, kNow + 30 * kTrustDay + 1);
 }
 
 TEST(TrustList, ClockSetBackIsRefused) {
     auto list = TrustList::fromKeys({trusted(es256Key())}, kNow).value();
     int64_t seen = 0;
-    ASSERT_EQ(codeOf(list.checkFreshness(kNow + 10 * kDay, seen)), "ok");
-    EXPECT_EQ(seen, kNow + 10 * kDay);
+    ASSERT_EQ(trustCodeOf(list.checkFreshness(kNow + 10 * kTrustDay, seen)), "ok");
+    EXPECT_EQ(seen, kNow + 10 * kTrustDay);
     // Within the skew: fine; the high-water mark does not move back.
-    EXPECT_EQ(codeOf(list.checkFreshness(kNow + 10 * kDay - 30, seen)), "ok");
-    EXPECT_EQ(seen, kNow + 10 * kDay);
+    EXPECT_EQ(trustCodeOf(list.checkFreshness(kNow + 10 * kTrustDay - 30, seen)), "ok");
+    EXPECT_EQ(seen, kNow + 10 * kTrustDay);
     // Set back a day (e.g. to keep a stale list alive): refused, and stays refused.
-    EXPECT_EQ(codeOf(list.checkFreshness(kNow + 9 * kDay, seen)), "trust.clock_rollback");
-    EXPECT_EQ(codeOf(list.checkFreshness(kNow + 9 * kDay, seen)), "trust.clock_rollback");
+    EXPECT_EQ(trustCodeOf(list.checkFreshness(kNow + 9 * kTrustDay, seen)), "trust.clock_rollback");
+    EXPECT_EQ(trustCodeOf(list.checkFreshness(kNow + 9 * kTrustDay, seen)), "trust.clock_rollback");
     // Before the list was even issued.
     int64_t fresh = 0;
-    EXPECT_EQ(codeOf(list.checkFreshness(kNow - kDay, fresh)), "trust.clock_rollback");
+    EXPECT_EQ(trustCodeOf(list.checkFreshness(kNow - kTrustDay, fresh)), "trust.clock_rollback");
 }
 
 TEST(TrustList, EmptyListIsStale) {
     TrustList empty;
     int64_t seen = 0;
-    EXPECT_EQ(codeOf(empty.checkFreshness(kNow, seen)), "trust.stale");
+    EXPECT_EQ(trustCodeOf(empty.checkFreshness(kNow, seen)), "trust.stale");
 }
 
 }  // namespace

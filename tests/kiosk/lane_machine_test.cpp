@@ -28,7 +28,7 @@ bool has(const std::vector<Command>& cmds, const std::string& d) {
     return false;
 }
 
-struct Row {
+struct MachineRow {
     const char* name;
     LaneState from;
     Event event;
@@ -39,7 +39,7 @@ struct Row {
     std::vector<std::string> reasons = {};
 };
 
-std::vector<Row> rows() {
+std::vector<MachineRow> rows() {
     auto occupied = [](LaneState& s) { s.occupancy = 1; };
     auto held = [](LaneState& s) { s.occupancy = 2; s.holdForOfficer = true; s.reasons = {"lane.tailgating"}; s.recorded = true; };
     auto warned = [](LaneState& s) { s.timeoutWarned = true; };
@@ -122,12 +122,12 @@ std::vector<Row> rows() {
     };
 }
 
-void PrintTo(const Row& r, std::ostream* os) { *os << r.name; }
+void PrintTo(const MachineRow& r, std::ostream* os) { *os << r.name; }
 
-class LaneTransition : public ::testing::TestWithParam<Row> {};
+class LaneTransition : public ::testing::TestWithParam<MachineRow> {};
 
 TEST_P(LaneTransition, Step) {
-    const Row& r = GetParam();
+    const MachineRow& r = GetParam();
     auto res = step(r.from, r.event, cfg());
     EXPECT_EQ(toString(res.next.state), std::string(toString(r.to))) << r.name;
     for (auto& m : r.mustRun) EXPECT_TRUE(has(res.commands, m)) << r.name << ": missing " << m;

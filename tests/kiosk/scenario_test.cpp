@@ -57,7 +57,7 @@ core::Json scenario() {
     })J");
 }
 
-ScenarioEnvironment env(const std::string& tag) {
+ScenarioEnvironment scenarioEnv(const std::string& tag) {
     static testing::ScriptedFaceEngine face;
     static testing::ScriptedFingerReader finger;
     ScenarioEnvironment e;
@@ -72,7 +72,7 @@ ScenarioEnvironment env(const std::string& tag) {
 }
 
 TEST(Scenario, EveryRefusalAndFaultGivesItsReasonCode) {
-    auto e = env("scn");
+    auto e = scenarioEnv("scn");
     std::vector<std::string> lines;
     ScenarioOptions o;
     o.onTraveller = [&](const TravellerResult& r) { lines.push_back(formatTravellerLine(lines.size() + 1, r)); };
@@ -90,7 +90,7 @@ TEST(Scenario, EveryRefusalAndFaultGivesItsReasonCode) {
 }
 
 TEST(Scenario, NoEnrolledFaceNeverPasses) {
-    auto e = env("noface");
+    auto e = scenarioEnv("noface");
     auto j = scenario();
     j["enrolments"][0].erase("face");
     j["travellers"] = core::Json::parse(R"J([
@@ -102,7 +102,7 @@ TEST(Scenario, NoEnrolledFaceNeverPasses) {
 }
 
 TEST(Scenario, PassingTravellerIsRecordedAndTheLaneReturnsToWelcome) {
-    auto e = env("pass");
+    auto e = scenarioEnv("pass");
     auto j = scenario();
     j["travellers"] = core::Json::parse(R"J([
         {"name": "ok", "qr": {"enrolment": "A"}, "face": ["probe.png"], "finger": ["f6.png"], "expect": {"outcome": "passed"}},
@@ -120,7 +120,7 @@ TEST(Scenario, PassingTravellerIsRecordedAndTheLaneReturnsToWelcome) {
 }
 
 TEST(Scenario, HealthCodeRuleInForceAsksForTheSecondQr) {
-    auto e = env("health");
+    auto e = scenarioEnv("health");
     auto j = scenario();
     j["policy"] = core::Json::parse(R"J({"health_code": [{"from": "2026-01-01", "required": true, "max_code_age_minutes": 360}]})J");
     j["travellers"] = core::Json::parse(R"J([
@@ -143,7 +143,7 @@ TEST(Scenario, HealthCodeRuleInForceAsksForTheSecondQr) {
 }
 
 TEST(Scenario, StaleTrustListRefusesAndOldRecordsAreErased) {
-    auto e = env("retention");
+    auto e = scenarioEnv("retention");
     auto j = scenario();
     j["travellers"] = core::Json::parse(R"J([
         {"name": "today", "qr": {"enrolment": "KID"}, "expect": {"outcome": "refused", "reason": "elig.under_minimum_age"}},
@@ -158,7 +158,7 @@ TEST(Scenario, StaleTrustListRefusesAndOldRecordsAreErased) {
 }
 
 TEST(Scenario, ExpectationMismatchIsReported) {
-    auto e = env("mismatch");
+    auto e = scenarioEnv("mismatch");
     auto j = scenario();
     j["travellers"] = core::Json::parse(R"J([
         {"name": "rogue", "qr": {"enrolment": "A", "rogue_key": true}, "expect": {"outcome": "passed"}}
@@ -170,7 +170,7 @@ TEST(Scenario, ExpectationMismatchIsReported) {
 }
 
 TEST(Scenario, BadScenarioValueNamesTheKey) {
-    auto e = env("bad");
+    auto e = scenarioEnv("bad");
     auto j = scenario();
     j["travellers"][0]["lane"] = core::Json::parse(R"J({"entrants": "two"})J");
     auto run = runScenario(j, e);
@@ -188,14 +188,14 @@ TEST(Scenario, LogLinesAfterARunCarryTheSystemClockAgain) {
         core::logInfo("test.after_run");
         return core::Json::parse(lines.back()).at("ts").get<std::string>();
     };
-    auto e = env("logclock");
+    auto e = scenarioEnv("logclock");
     auto j = scenario();
     j["start_time"] = "2001-02-03T04:05:06+00:00";
     j["travellers"] = core::Json::array({j["travellers"][1]});  // one refusal, "garbage"
     auto good = runScenario(j, e);
     const std::string afterGood = lastTs();
     j["travellers"][0]["lane"] = core::Json::parse(R"J({"entrants": "two"})J");  // fails mid-run
-    auto e2 = env("logclock-bad");
+    auto e2 = scenarioEnv("logclock-bad");
     auto bad = runScenario(j, e2);
     const std::string afterBad = lastTs();
     core::Logger::instance().setSink([](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });

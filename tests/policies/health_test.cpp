@@ -11,7 +11,7 @@ namespace {
 
 using test::healthConfig;
 using test::hkTime;
-using Reasons = std::vector<std::string>;
+using HealthReasons = std::vector<std::string>;
 using Colour = HealthCode::Colour;
 
 std::optional<HealthEvidence> code(Colour c, int64_t issuedAt) { return HealthEvidence{HealthCode{c, issuedAt}}; }
@@ -20,9 +20,9 @@ TEST(HealthCode, OnlyGreenPasses) {
     const int64_t issued = hkTime(2022, 3, 1, 8, 0, 0);
     const int64_t now = issued + 3600;
     EXPECT_TRUE(evaluateHealth(code(Colour::Green, issued), healthConfig(), now).passed());
-    EXPECT_EQ(evaluateHealth(code(Colour::Amber, issued), healthConfig(), now).reasons, (Reasons{"health.amber"}));
-    EXPECT_EQ(evaluateHealth(code(Colour::Red, issued), healthConfig(), now).reasons, (Reasons{"health.red"}));
-    EXPECT_EQ(evaluateHealth(std::nullopt, healthConfig(), now).reasons, (Reasons{"health.missing"}));
+    EXPECT_EQ(evaluateHealth(code(Colour::Amber, issued), healthConfig(), now).reasons, (HealthReasons{"health.amber"}));
+    EXPECT_EQ(evaluateHealth(code(Colour::Red, issued), healthConfig(), now).reasons, (HealthReasons{"health.red"}));
+    EXPECT_EQ(evaluateHealth(std::nullopt, healthConfig(), now).reasons, (HealthReasons{"health.missing"}));
 }
 
 // Valid until 23:59:59 local of the issue day; a code issued at 23:59 lasts one minute.
@@ -42,7 +42,7 @@ TEST(HealthCode, ValidUntilEndOfIssueDay) {
     for (const auto& c : cases) {
         const Decision d = evaluateHealth(code(Colour::Green, c.issued), healthConfig(), c.now);
         EXPECT_EQ(d.passed(), c.pass) << c.name;
-        if (!c.pass) { EXPECT_EQ(d.reasons, (Reasons{"health.code_expired"})) << c.name; }
+        if (!c.pass) { EXPECT_EQ(d.reasons, (HealthReasons{"health.code_expired"})) << c.name; }
     }
 }
 
@@ -52,12 +52,12 @@ TEST(HealthCode, MaximumCodeAge) {
     const int64_t issued = hkTime(2022, 3, 1, 8, 0, 0);
     EXPECT_TRUE(evaluateHealth(code(Colour::Green, issued), c, issued + 6 * 3600).passed());
     EXPECT_EQ(evaluateHealth(code(Colour::Green, issued), c, issued + 6 * 3600 + 1).reasons,
-              (Reasons{"health.code_too_old"}));
+              (HealthReasons{"health.code_too_old"}));
     // Without a maximum the same code is fine all day.
     EXPECT_TRUE(evaluateHealth(code(Colour::Green, issued), healthConfig(), issued + 6 * 3600 + 1).passed());
     // Both limits at once: next day and too old.
     EXPECT_EQ(evaluateHealth(code(Colour::Amber, issued), c, hkTime(2022, 3, 2, 9)).reasons,
-              (Reasons{"health.amber", "health.code_expired", "health.code_too_old"}));
+              (HealthReasons{"health.amber", "health.code_expired", "health.code_too_old"}));
 }
 
 // The rule set switches on and off at 00:00 local of its effective dates.
@@ -73,7 +73,7 @@ TEST(HealthCode, RuleSetEffectiveDates) {
     for (const auto& c : cases) {
         const Decision d = evaluateHealth(std::nullopt, healthConfig(), c.now);
         EXPECT_EQ(d.passed(), !c.required) << c.name;
-        if (c.required) { EXPECT_EQ(d.reasons, (Reasons{"health.missing"})); }
+        if (c.required) { EXPECT_EQ(d.reasons, (HealthReasons{"health.missing"})); }
         // The lane applies the same rule.
         LaneFacts f = test::goodLane(c.now);
         EXPECT_EQ(evaluateLane(f, healthConfig(), c.now).passed(), !c.required) << c.name;
@@ -100,7 +100,7 @@ TEST(HealthCode, CertificateHc1) {
     for (const auto& c : cases) {
         const Decision d = evaluateHealth(cert(c.c), healthConfig(std::nullopt, c.accepted), now);
         EXPECT_EQ(d.passed(), c.pass) << c.name;
-        if (!c.pass) { EXPECT_EQ(d.reasons, (Reasons{"health.certificate_invalid"})) << c.name; }
+        if (!c.pass) { EXPECT_EQ(d.reasons, (HealthReasons{"health.certificate_invalid"})) << c.name; }
     }
 }
 

@@ -10,7 +10,7 @@ namespace kiosk::policies {
 namespace {
 
 using test::hkTime;
-using Reasons = std::vector<std::string>;
+using RegistrationReasons = std::vector<std::string>;
 
 RegistrationFacts goodApplicant() {
     RegistrationFacts f;
@@ -47,7 +47,7 @@ TEST(Registration, AgeEighteenBoundary) {
         const Decision d = evaluateRegistration(f, PolicyConfig{}, c.now);
         EXPECT_EQ(d.passed(), c.pass) << c.name;
         if (!c.pass) {
-            EXPECT_EQ(d.reasons, (Reasons{"reg.under_18"})) << c.name;
+            EXPECT_EQ(d.reasons, (RegistrationReasons{"reg.under_18"})) << c.name;
             EXPECT_FALSE(d.laneUsableFrom.has_value());
         }
     }
@@ -58,7 +58,7 @@ TEST(Registration, PermanentResidentOnly) {
     for (Residency r : {Residency::HongKongNonPermanent, Residency::MacauNonPermanent, Residency::Other}) {
         RegistrationFacts f = goodApplicant();
         f.residency = r;
-        EXPECT_EQ(evaluateRegistration(f, PolicyConfig{}, now).reasons, (Reasons{"reg.not_permanent_resident"}));
+        EXPECT_EQ(evaluateRegistration(f, PolicyConfig{}, now).reasons, (RegistrationReasons{"reg.not_permanent_resident"}));
     }
     RegistrationFacts f = goodApplicant();
     f.residency = Residency::HongKongPermanent;
@@ -70,7 +70,7 @@ TEST(Registration, DocumentExpiry) {
     f.documentExpiry = Date{2026, 11, 22};
     EXPECT_TRUE(evaluateRegistration(f, PolicyConfig{}, hkTime(2026, 11, 22, 23, 59, 59)).passed());
     EXPECT_EQ(evaluateRegistration(f, PolicyConfig{}, hkTime(2026, 11, 23, 0, 0, 0)).reasons,
-              (Reasons{"reg.document_expired"}));
+              (RegistrationReasons{"reg.document_expired"}));
 }
 
 TEST(Registration, AllFailingReasonsReported) {
@@ -81,7 +81,7 @@ TEST(Registration, AllFailingReasonsReported) {
     f.existing = EnrolmentRecord{"ENR-OLD", Residency::Other, f.dateOfBirth, EnrolmentChannel::EnrolmentOffice,
                                  0, true, f.documentExpiry};
     const Decision d = evaluateRegistration(f, PolicyConfig{}, hkTime(2026, 11, 22));
-    EXPECT_EQ(d.reasons, (Reasons{"reg.under_18", "reg.not_permanent_resident", "reg.document_expired"}));
+    EXPECT_EQ(d.reasons, (RegistrationReasons{"reg.under_18", "reg.not_permanent_resident", "reg.document_expired"}));
     EXPECT_FALSE(d.replacesEnrolment.has_value());  // nothing is replaced when refused
 }
 
@@ -93,7 +93,7 @@ TEST(Registration, ReplacesActiveEnrolment) {
                                  now - 400 * 86400, true, f.documentExpiry};
     Decision d = evaluateRegistration(f, PolicyConfig{}, now);
     EXPECT_EQ(d.verdict, Verdict::Pass);
-    EXPECT_EQ(d.reasons, (Reasons{"reg.replaces_enrolment"}));
+    EXPECT_EQ(d.reasons, (RegistrationReasons{"reg.replaces_enrolment"}));
     ASSERT_TRUE(d.replacesEnrolment.has_value());
     EXPECT_EQ(*d.replacesEnrolment, "ENR-42");
     EXPECT_NE(d.details[0].find("ENR-42"), std::string::npos);

@@ -23,7 +23,7 @@ CrossingRecord crossing(int64_t time, int i) {
 }
 
 // 19 crossings, 19 scans, 2 enrolments (so 4 audit rows: 2 adds, 1 replace, 1 lane.open).
-void fill(Store& s, int64_t t0 = kNow) {
+void journalFill(Store& s, int64_t t0 = kNow) {
     for (int i = 1; i <= 19; ++i) {
         ASSERT_TRUE(s.appendCrossing(crossing(t0 + i * 60, i)).ok());
         ASSERT_TRUE(s.appendScan({0, t0 + i * 60 - 5, "HZMB-A-07", qrHash("qr-" + std::to_string(i)), "accepted"}).ok());
@@ -51,7 +51,7 @@ TEST(StoreJournal, Defect1_ADeletedCrossingIsNamed) {
     TempStore t("journal-del");
     {
         auto s = t.open();
-        fill(*s);
+        journalFill(*s);
         auto ok = s->verifyJournal();
         ASSERT_TRUE(ok.ok()) << ok.error().message;
         ASSERT_EQ(ok->chains.size(), 4u);
@@ -84,7 +84,7 @@ TEST(StoreJournal, ModifiedRowsOfEveryChainAreNamed) {
         TempStore t("journal-mod");
         {
             auto s = t.open();
-            fill(*s);
+            journalFill(*s);
         }
         const std::string e = verifyAfter(t, c.sql);
         EXPECT_NE(e.find(c.expect), std::string::npos) << c.sql << "\n" << e;
@@ -95,7 +95,7 @@ TEST(StoreJournal, AModifiedRowWithARecomputedHashIsCaughtByTheNextLink) {
     TempStore t("journal-rehash");
     {
         auto s = t.open();
-        fill(*s);
+        journalFill(*s);
     }
     // An attacker who recomputes the row's own hash still breaks the next row's link.
     const std::string e = verifyAfter(t, "UPDATE scans SET hash = (SELECT hash FROM scans WHERE id = 2) WHERE id = 5");
@@ -128,7 +128,7 @@ TEST(StoreJournal, ReorderedInsertedAndTruncatedRowsAreNamed) {
         TempStore t("journal-order");
         {
             auto s = t.open();
-            fill(*s);
+            journalFill(*s);
         }
         const std::string e = verifyAfter(t, c.sql);
         EXPECT_NE(e.find(c.expect), std::string::npos) << c.sql << "\n" << e;
@@ -139,7 +139,7 @@ TEST(StoreJournal, FrontRowsDeletedWithAForgedAnchorNeedASignedCheckpoint) {
     TempStore t("journal-anchor");
     {
         auto s = t.open();
-        fill(*s);
+        journalFill(*s);
     }
     // The attacker moves the chain's start to the last deleted row's hash: the chain
     // itself then holds, but no signed checkpoint records that purge.
@@ -174,7 +174,7 @@ TEST(StoreJournal, EnrolmentRowsChangedOutsideTheStoreAreNamed) {
         TempStore t("journal-enrol");
         {
             auto s = t.open();
-            fill(*s);
+            journalFill(*s);
         }
         const std::string e = verifyAfter(t, c.sql);
         EXPECT_NE(e.find(c.expect), std::string::npos) << c.sql << "\n" << e;
@@ -184,7 +184,7 @@ TEST(StoreJournal, EnrolmentRowsChangedOutsideTheStoreAreNamed) {
 TEST(StoreJournal, PurgeKeepsEveryChainVerifiableWithASignedCheckpoint) {
     TempStore t("journal-purge");
     auto s = t.open();
-    fill(*s, kNow);
+    journalFill(*s, kNow);
     // 40 days later: more rows, an enrolment made long ago stays active (ref-b).
     const int64_t later = kNow + 40 * 86400;
     for (int i = 20; i <= 25; ++i) ASSERT_TRUE(s->appendCrossing(crossing(later + i, i)).ok());
@@ -231,7 +231,7 @@ TEST(StoreJournal, PurgeThatCutsAChainNeedsTheKeyToSignItsCheckpoint) {
     TempStore t("journal-purge-nokey");
     {
         auto s = t.open();
-        fill(*s);
+        journalFill(*s);
     }
     auto s = Store::open(t.db);  // no key
     ASSERT_TRUE(s.ok());
@@ -282,7 +282,7 @@ TEST(StoreJournal, ASchema3StoreIsChainedOnUpgrade) {
 TEST(StoreJournal, AnAnchorCarriesEveryChainHeadToTheOutbox) {
     TempStore t("journal-anchor-event");
     auto s = t.open();
-    fill(*s);
+    journalFill(*s);
     auto id = s->enqueueJournalAnchor(kNow + 3600, "HZMB-A-07");
     ASSERT_TRUE(id.ok()) << id.error().message;
     auto items = s->peekOutbox(1000);
@@ -328,7 +328,7 @@ std::vector<AnchoredHead> newestAnchorHeads(Store& s) {
 TEST(StoreJournal, HeadsTheServerStoredCatchAWholeRewrite) {
     TempStore t("journal-anchored");
     auto s = t.open();
-    fill(*s);
+    journalFill(*s);
     ASSERT_TRUE(s->enqueueJournalAnchor(kNow + 3600, "HZMB-A-07").ok());
     const auto heads = newestAnchorHeads(*s);
     ASSERT_EQ(heads.size(), 4u);
@@ -377,7 +377,7 @@ TEST(StoreJournal, HeadsTheServerStoredCatchAWholeRewrite) {
 TEST(StoreJournal, HeadsBeforeAPurgeAreNotCheckableAndTheAnchorRowIs) {
     TempStore t("journal-anchored-purge");
     auto s = t.open();
-    fill(*s);
+    journalFill(*s);
     ASSERT_TRUE(s->enqueueJournalAnchor(kNow + 3600, "HZMB-A-07").ok());
     const auto heads = newestAnchorHeads(*s);
     std::vector<AnchoredHead> early = {{"crossings", 3, std::string(64, 'a')}};

@@ -7,7 +7,7 @@ using namespace testutil;
 
 constexpr int64_t kDay = 24 * 3600;
 
-CrossingRecord crossing(int64_t time, CrossingOutcome o, std::vector<std::string> reasons) {
+CrossingRecord recordOf(int64_t time, CrossingOutcome o, std::vector<std::string> reasons) {
     CrossingRecord c;
     c.time = time;
     c.laneId = "lane-3";
@@ -22,8 +22,8 @@ CrossingRecord crossing(int64_t time, CrossingOutcome o, std::vector<std::string
 TEST(StoreJournal, CrossingsRoundTripWithReasonsAndDurations) {
     TempStore t("journal");
     auto s = t.open();
-    auto a = s->appendCrossing(crossing(kNow, CrossingOutcome::Passed, {}));
-    auto b = s->appendCrossing(crossing(kNow + 60, CrossingOutcome::Refused, {"face.no_match", "finger.no_match"}));
+    auto a = s->appendCrossing(recordOf(kNow, CrossingOutcome::Passed, {}));
+    auto b = s->appendCrossing(recordOf(kNow + 60, CrossingOutcome::Refused, {"face.no_match", "finger.no_match"}));
     ASSERT_TRUE(a.ok() && b.ok());
     auto all = s->crossings();
     ASSERT_TRUE(all.ok());
@@ -50,14 +50,14 @@ TEST(StoreJournal, CrossingsRoundTripWithReasonsAndDurations) {
 TEST(StoreJournal, CrossingAndItsOutboxMessageAreWrittenTogether) {
     TempStore t("journal-outbox");
     auto s = t.open();
-    auto id = s->appendCrossing(crossing(kNow, CrossingOutcome::Passed, {}), {{"crossing", R"({"n":1})"}});
+    auto id = s->appendCrossing(recordOf(kNow, CrossingOutcome::Passed, {}), {{"crossing", R"({"n":1})"}});
     ASSERT_TRUE(id.ok());
     auto items = s->peekOutbox();
     ASSERT_EQ(items->size(), 1u);
     EXPECT_EQ((*items)[0].kind, "crossing");
     EXPECT_EQ((*items)[0].createdAt, kNow);
     // A bad message refuses the whole thing: no crossing without its message.
-    auto bad = s->appendCrossing(crossing(kNow + 1, CrossingOutcome::Passed, {}), {{"", "x"}});
+    auto bad = s->appendCrossing(recordOf(kNow + 1, CrossingOutcome::Passed, {}), {{"", "x"}});
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(s->crossings()->size(), 1u);
     EXPECT_EQ(s->peekOutbox()->size(), 1u);
@@ -66,8 +66,8 @@ TEST(StoreJournal, CrossingAndItsOutboxMessageAreWrittenTogether) {
 TEST(StoreJournal, IsAppendOnlyAndRefusesQrText) {
     TempStore t("journal-ro");
     auto s = t.open();
-    ASSERT_TRUE(s->appendCrossing(crossing(kNow, CrossingOutcome::Passed, {"x"})).ok());
-    auto c = crossing(kNow, CrossingOutcome::Passed, {});
+    ASSERT_TRUE(s->appendCrossing(recordOf(kNow, CrossingOutcome::Passed, {"x"})).ok());
+    auto c = recordOf(kNow, CrossingOutcome::Passed, {});
     c.qrHash = "HC1:NCFOXN%TS3DH0RGPJB";  // QR text, not its hash
     auto r = s->appendCrossing(c);
     ASSERT_FALSE(r.ok());
@@ -212,7 +212,7 @@ TEST(StoreRetention, PurgeAtExactly31DaysKeepsTheBoundaryRow) {
     const int64_t cutoff = now - kRetentionSeconds;
     EXPECT_EQ(kRetentionSeconds, 31 * kDay);
     for (int64_t time : {cutoff - kDay, cutoff - 1, cutoff, cutoff + 1, now}) {
-        ASSERT_TRUE(s->appendCrossing(crossing(time, CrossingOutcome::Refused, {"qr.expired", "lane.timeout"})).ok());
+        ASSERT_TRUE(s->appendCrossing(recordOf(time, CrossingOutcome::Refused, {"qr.expired", "lane.timeout"})).ok());
         ASSERT_TRUE(s->appendScan(ScanRecord{0, time, "lane-1", qrHash(std::to_string(time)), "accepted"}).ok());
         ASSERT_TRUE(s->enqueueOutbox(time, "crossing", "{}").ok());
         ASSERT_TRUE(s->saveReplayEntries({{"cti-" + std::to_string(time), time + 60, qrHash("r"), time}}).ok());

@@ -88,7 +88,7 @@ private:
     std::optional<int> status_;
 };
 
-bool prerequisites() {
+bool strictPrerequisites() {
     return fs::exists(buildDir() / "kiosk/kiosk") && fs::exists(buildDir() / "models/dlib_face_recognition_resnet.dat");
 }
 
@@ -104,7 +104,7 @@ core::Json liveLane(const fs::path& dir) {
 }
 
 #define KIOSK_STRICT_PREREQUISITES() \
-    if (!prerequisites()) GTEST_SKIP() << "kiosk binary or face model missing (run scripts/setup)"
+    if (!strictPrerequisites()) GTEST_SKIP() << "kiosk binary or face model missing (run scripts/setup)"
 
 // Defect 4.
 TEST(KioskStrict, LiveWithABadUiValueOrAMissingFontStopsNamingTheKeyInsteadOfRunningHeadless) {

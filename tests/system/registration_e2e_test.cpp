@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void writeJson(const fs::path& p, const core::Json& j) {
+void writeE2eJson(const fs::path& p, const core::Json& j) {
     std::ofstream f(p);
     f << j.dump(2);
 }
@@ -64,7 +64,7 @@ TEST(RegistrationToLane, UsableOnlyAfterTheDelayAndOnlyByTheResident) {
         {"fingers", {images("fingers/f01", "imp_", 1, 6), images("fingers/f02", "imp_", 1, 6)}},
         {"face", images("faces/p1", "probe_", 0, 5)},
         {"expect", {{"outcome", "enrolled"}}}};
-    writeJson(dir / "registration-scenario.json",
+    writeE2eJson(dir / "registration-scenario.json",
               {{"start_time", kT}, {"device_id", regId}, {"residents", core::Json::array({resident})}});
     auto sync = [&](const DeviceCertFiles& cert) {
         return core::Json{{"server", (*srv)->url()},
@@ -73,7 +73,7 @@ TEST(RegistrationToLane, UsableOnlyAfterTheDelayAndOnlyByTheResident) {
                           {"ca_file", pki->caCert.string()},
                           {"template_key_file", pki->templateKey.string()}};
     };
-    writeJson(dir / "registration.json",
+    writeE2eJson(dir / "registration.json",
               {{"mode", "registration"},
                {"scenario", (dir / "registration-scenario.json").string()},
                {"strings", (sourceDir() / "assets/strings/strings.json").string()},
@@ -104,9 +104,9 @@ TEST(RegistrationToLane, UsableOnlyAfterTheDelayAndOnlyByTheResident) {
 
     // --- Lanes at T + offset, each its own synced run -----------------------------------
     auto laneRun = [&](const std::string& tag, const std::string& startTime, const core::Json& traveller) {
-        writeJson(dir / ("lane-" + tag + ".scenario.json"),
+        writeE2eJson(dir / ("lane-" + tag + ".scenario.json"),
                   {{"start_time", startTime}, {"lane_id", laneId}, {"travellers", core::Json::array({traveller})}});
-        writeJson(dir / ("lane-" + tag + ".json"),
+        writeE2eJson(dir / ("lane-" + tag + ".json"),
                   {{"lane_id", laneId},
                    {"scenario", (dir / ("lane-" + tag + ".scenario.json")).string()},
                    {"face", {{"recogniser", "onnx"}}},

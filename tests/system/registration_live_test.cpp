@@ -80,7 +80,7 @@ private:
     std::optional<int> status_;
 };
 
-bool prerequisites(const fs::path& kiosk) {
+bool livePrerequisites(const fs::path& kiosk) {
     return fs::exists(kiosk) && fs::exists(buildDir() / "models/dlib_face_recognition_resnet.dat");
 }
 
@@ -99,7 +99,7 @@ core::Json liveConfig(const fs::path& dir) {
 TEST(RegistrationLive, ReportsToTheServerAsARegistrationMachineAndStopsOnSigterm) {
     const fs::path dir = tempDir("reg-live");
     const fs::path kiosk = buildDir() / "kiosk/kiosk";
-    if (!prerequisites(kiosk)) GTEST_SKIP() << "kiosk binary or face model missing (run scripts/setup)";
+    if (!livePrerequisites(kiosk)) GTEST_SKIP() << "kiosk binary or face model missing (run scripts/setup)";
 
     auto pki = TestPki::create(dir / "pki");
     ASSERT_TRUE(pki.ok()) << pki.error().message;
@@ -170,7 +170,7 @@ TEST(RegistrationLive, ReportsToTheServerAsARegistrationMachineAndStopsOnSigterm
 TEST(RegistrationLive, RefusesAStoreWhoseKeyFileIsMissing) {
     const fs::path dir = tempDir("reg-live-key");
     const fs::path kiosk = buildDir() / "kiosk/kiosk";
-    if (!prerequisites(kiosk)) GTEST_SKIP() << "kiosk binary or face model missing (run scripts/setup)";
+    if (!livePrerequisites(kiosk)) GTEST_SKIP() << "kiosk binary or face model missing (run scripts/setup)";
     writeConfig(dir / "registration-live.json", liveConfig(dir));
 
     // First start without a server: makes the store and its key, stops on SIGTERM.

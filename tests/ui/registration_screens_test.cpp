@@ -22,7 +22,7 @@ namespace {
 
 constexpr Language kLanguages[] = {Language::ZhHant, Language::En, Language::Pt};
 
-std::unique_ptr<App> makeApp(int w = 960, int h = 540, VoiceMode voice = VoiceMode::Off,
+std::unique_ptr<App> makeRegistrationApp(int w = 960, int h = 540, VoiceMode voice = VoiceMode::Off,
                              const std::string& voiceBinary = "espeak-ng") {
     WindowOptions o;
     o.mode = DisplayMode::Offscreen;
@@ -42,13 +42,13 @@ std::set<std::string> ids(const App& app) {
     return out;
 }
 
-std::vector<UiEvent> tap(App& app, const std::string& id) {
+std::vector<UiEvent> tapRegistration(App& app, const std::string& id) {
     for (const auto& t : app.tapTargets())
         if (t.id == id) {
             app.injectTap(t.box.x + t.box.w / 2, t.box.y + t.box.h / 2);
             return app.pollEvents();
         }
-    ADD_FAILURE() << "no tap target " << id;
+    ADD_FAILURE() << "no tapRegistration target " << id;
     return {};
 }
 
@@ -61,7 +61,7 @@ RegistrationAction actionOf(const std::vector<UiEvent>& ev) {
 ViewModel model(RegistrationScreen s, Language l = Language::En) { return sampleRegistrationViewModel(s, l); }
 
 TEST(RegistrationScreens, ButtonsPerScreenAndTheirEvents) {
-    auto app = makeApp();
+    auto app = makeRegistrationApp();
     ASSERT_TRUE(app);
     struct Expect {
         RegistrationScreen screen;
@@ -91,27 +91,27 @@ TEST(RegistrationScreens, ButtonsPerScreenAndTheirEvents) {
         for (const auto& [id, a] : x.buttons) want.insert(id);
         EXPECT_EQ(regButtons, want) << registrationScreenName(x.screen);
         for (const auto& [id, a] : x.buttons)
-            EXPECT_EQ(actionOf(tap(*app, id)), a) << registrationScreenName(x.screen) << " " << id;
+            EXPECT_EQ(actionOf(tapRegistration(*app, id)), a) << registrationScreenName(x.screen) << " " << id;
     }
     // Accept once the machine has seen the end; Reprint once the printer failed
     auto terms = model(RegistrationScreen::Terms);
     terms.registration->termsAcceptEnabled = true;
     ASSERT_TRUE(app->render(terms).ok());
-    EXPECT_EQ(actionOf(tap(*app, "reg.accept")), RegistrationAction::Accept);
+    EXPECT_EQ(actionOf(tapRegistration(*app, "reg.accept")), RegistrationAction::Accept);
     auto receipt = model(RegistrationScreen::Receipt);
     receipt.registration->printer = ReceiptPrinter::OutOfPaper;
     receipt.registration->reprintOffered = true;
     ASSERT_TRUE(app->render(receipt).ok());
-    EXPECT_EQ(actionOf(tap(*app, "reg.reprint")), RegistrationAction::Reprint);
+    EXPECT_EQ(actionOf(tapRegistration(*app, "reg.reprint")), RegistrationAction::Reprint);
     // the timeout warning: Continue, like the lane's
     ASSERT_TRUE(app->render(model(RegistrationScreen::TimeoutWarning)).ok());
-    auto c = tap(*app, "continue");
+    auto c = tapRegistration(*app, "continue");
     ASSERT_EQ(c.size(), 1u);
     EXPECT_EQ(c[0].type, UiEventType::ContinuePressed);
 }
 
 TEST(RegistrationScreens, LanguageChoiceHasLargeButtonsOnlyInTheBody) {
-    auto app = makeApp(1920, 1080);
+    auto app = makeRegistrationApp(1920, 1080);
     ASSERT_TRUE(app);
     ASSERT_TRUE(app->render(model(RegistrationScreen::ChooseLanguage, Language::ZhHant)).ok());
     int count = 0;
@@ -123,7 +123,7 @@ TEST(RegistrationScreens, LanguageChoiceHasLargeButtonsOnlyInTheBody) {
         }
     EXPECT_EQ(count, 3);
     for (Language l : kLanguages) {
-        auto ev = tap(*app, std::string("lang.") + languageTag(l));
+        auto ev = tapRegistration(*app, std::string("lang.") + languageTag(l));
         ASSERT_EQ(ev.size(), 1u);
         EXPECT_EQ(ev[0].type, UiEventType::LanguageSelected);
         EXPECT_EQ(ev[0].language, l);
@@ -131,7 +131,7 @@ TEST(RegistrationScreens, LanguageChoiceHasLargeButtonsOnlyInTheBody) {
 }
 
 TEST(RegistrationScreens, TermsScrollToTheEndAndReportItOnce) {
-    auto app = makeApp();
+    auto app = makeRegistrationApp();
     ASSERT_TRUE(app);
     auto vm = model(RegistrationScreen::Terms, Language::Pt);
     ASSERT_TRUE(app->render(vm).ok());
@@ -140,7 +140,7 @@ TEST(RegistrationScreens, TermsScrollToTheEndAndReportItOnce) {
     ASSERT_TRUE(app->screenshot(dir / "top.png").ok());
     int reported = 0, pages = 0;
     for (; pages < 30 && reported == 0; ++pages) {
-        auto ev = tap(*app, "reg.terms.down");
+        auto ev = tapRegistration(*app, "reg.terms.down");
         EXPECT_EQ(actionOf(ev), RegistrationAction::None);  // the arrow itself is no machine event
         ASSERT_TRUE(app->render(vm).ok());
         for (const auto& e : app->pollEvents()) reported += e.registrationAction == RegistrationAction::TermsReadToEnd;
@@ -148,9 +148,9 @@ TEST(RegistrationScreens, TermsScrollToTheEndAndReportItOnce) {
     EXPECT_EQ(reported, 1);
     EXPECT_GE(pages, 2) << "more than one page of terms at 960x540";
     // more scrolling, up and down again: not reported a second time on the same screen
-    tap(*app, "reg.terms.up");
+    tapRegistration(*app, "reg.terms.up");
     ASSERT_TRUE(app->render(vm).ok());
-    tap(*app, "reg.terms.down");
+    tapRegistration(*app, "reg.terms.down");
     ASSERT_TRUE(app->render(vm).ok());
     EXPECT_EQ(actionOf(app->pollEvents()), RegistrationAction::None);
     // the frame really moved
@@ -166,7 +166,7 @@ TEST(RegistrationScreens, TermsScrollToTheEndAndReportItOnce) {
 
 TEST(RegistrationScreens, TouchTargetsAreLargeAndApartOnEverySize) {
     for (auto [w, h] : {std::pair{960, 540}, {1920, 1080}, {1280, 800}, {1080, 1920}}) {
-        auto app = makeApp(w, h);
+        auto app = makeRegistrationApp(w, h);
         ASSERT_TRUE(app);
         double k = layout::layoutScale(w, h);
         for (RegistrationScreen s : allRegistrationScreens())
@@ -196,7 +196,7 @@ TEST(RegistrationScreens, TouchTargetsAreLargeAndApartOnEverySize) {
 // The hands diagram fills the finger to place, on the right hand (palms down: left hand
 // drawn on the left).
 TEST(RegistrationScreens, TheFingerToPlaceIsFilledOnItsHand) {
-    auto app = makeApp();
+    auto app = makeRegistrationApp();
     ASSERT_TRUE(app);
     auto dir = kiosk::testing::tempDir("reg_hands");
     auto accentIn = [&](const std::string& finger, int x0, int x1) {
@@ -236,7 +236,7 @@ TEST(RegistrationAccessibility, TypeSizesAtFullHd) {
 // the screen's text is: antialiasing only lowers contrast, so the core of the glyphs
 // must reach it).
 TEST(RegistrationAccessibility, RenderedTextContrastOnEveryScreen) {
-    auto app = makeApp(1920, 1080);
+    auto app = makeRegistrationApp(1920, 1080);
     ASSERT_TRUE(app);
     auto dir = kiosk::testing::tempDir("reg_contrast");
     const Rgb backgrounds[] = {palette::kBackground, palette::kOfficerBg, palette::kProceedBg, palette::kServiceBg,
@@ -272,7 +272,7 @@ TEST(RegistrationAccessibility, RenderedTextContrastOnEveryScreen) {
 }
 
 // Waits (up to 5 s) until the fake espeak's log has n lines.
-void waitForLines(const std::filesystem::path& log, std::size_t n) {
+void waitForRegistrationLines(const std::filesystem::path& log, std::size_t n) {
     for (int i = 0; i < 500; ++i) {
         std::ifstream in(log);
         std::size_t count = 0;
@@ -291,7 +291,7 @@ TEST(RegistrationVoice, EveryScreenIsSpokenInItsLanguageAndTheCountdownOnce) {
         f << "#!/bin/sh\necho \"$*\" >> " << log.string() << "\n";
     }
     std::filesystem::permissions(script, std::filesystem::perms::owner_all);
-    auto app = makeApp(960, 540, VoiceMode::Espeak, script.string());
+    auto app = makeRegistrationApp(960, 540, VoiceMode::Espeak, script.string());
     ASSERT_TRUE(app);
     auto table = StringTable::load(testing::sourceDir() / "assets" / "strings" / "strings.json");
     ASSERT_TRUE(table.ok());
@@ -315,7 +315,7 @@ TEST(RegistrationVoice, EveryScreenIsSpokenInItsLanguageAndTheCountdownOnce) {
                 default: must = table->get(std::string("reg.") + registrationScreenName(s) + ".title", l); break;
             }
             expected.emplace_back(l, must);
-            waitForLines(log, expected.size());  // this prompt's espeak is done before the next
+            waitForRegistrationLines(log, expected.size());  // this prompt's espeak is done before the next
         }
     }
     std::ifstream in(log);

@@ -14,7 +14,7 @@ namespace {
 using testing::checkGolden;
 using testing::langName;
 
-constexpr Language kLanguages[] = {Language::ZhHant, Language::En, Language::Pt};
+constexpr Language kShotLanguages[] = {Language::ZhHant, Language::En, Language::Pt};
 
 struct RegCase {
     RegistrationScreen screen;
@@ -37,7 +37,7 @@ TEST_P(RegistrationScreenshot, MatchesGolden) {
 std::vector<RegCase> allRegCases() {
     std::vector<RegCase> v;
     for (RegistrationScreen s : allRegistrationScreens())
-        for (Language l : kLanguages) v.push_back({s, l});
+        for (Language l : kShotLanguages) v.push_back({s, l});
     return v;
 }
 
@@ -53,7 +53,7 @@ ViewModel withReg(RegistrationScreen s, Language l, const std::function<void(Vie
 TEST(RegistrationScreenshotExtra, EveryRefusalInEveryLanguage) {
     for (RefusalKind k : {RefusalKind::NotPermanentResident, RefusalKind::DocumentExpired, RefusalKind::FingerQuality,
                           RefusalKind::FaceQuality})
-        for (Language l : kLanguages) {
+        for (Language l : kShotLanguages) {
             auto vm = withReg(RegistrationScreen::Refused, l, [k](ViewModel&, RegistrationView& r) {
                 r.refusal = k;
                 r.offices.clear();
@@ -63,14 +63,14 @@ TEST(RegistrationScreenshotExtra, EveryRefusalInEveryLanguage) {
 }
 
 TEST(RegistrationScreenshotExtra, CardLeftInTheReaderAlarm) {
-    for (Language l : kLanguages)
+    for (Language l : kShotLanguages)
         checkGolden("registration_take_card_alarm_" + langName(l),
                     withReg(RegistrationScreen::TakeCard, l, [](ViewModel&, RegistrationView& r) { r.cardAlarm = true; }),
                     960, 540);
 }
 
 TEST(RegistrationScreenshotExtra, FingerVerifyStep) {
-    for (Language l : kLanguages)
+    for (Language l : kShotLanguages)
         checkGolden("registration_finger_verify_" + langName(l),
                     withReg(RegistrationScreen::Finger, l,
                             [](ViewModel& vm, RegistrationView& r) {
@@ -84,7 +84,7 @@ TEST(RegistrationScreenshotExtra, FingerVerifyStep) {
 }
 
 TEST(RegistrationScreenshotExtra, FaceLivenessPrompt) {
-    for (Language l : kLanguages)
+    for (Language l : kShotLanguages)
         checkGolden("registration_face_blink_" + langName(l),
                     withReg(RegistrationScreen::Face, l,
                             [](ViewModel& vm, RegistrationView& r) {
@@ -96,7 +96,7 @@ TEST(RegistrationScreenshotExtra, FaceLivenessPrompt) {
 }
 
 TEST(RegistrationScreenshotExtra, PrinterOutOfPaperOffersReprint) {
-    for (Language l : kLanguages)
+    for (Language l : kShotLanguages)
         checkGolden("registration_receipt_out_of_paper_" + langName(l),
                     withReg(RegistrationScreen::Receipt, l,
                             [](ViewModel&, RegistrationView& r) {

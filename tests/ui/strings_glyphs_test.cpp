@@ -12,14 +12,14 @@ const char* kFont = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 const char* kBold = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc";
 constexpr int kTcFace = 3;
 
-StringTable table() {
+StringTable glyphTable() {
     auto t = StringTable::load(testing::sourceDir() / "assets" / "strings" / "strings.json");
     EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
     return t.ok() ? std::move(t).value() : StringTable{};
 }
 
 TEST(UiStrings, EveryScreenHasTitleAndBodyInThreeLanguages) {
-    auto t = table();
+    auto t = glyphTable();
     for (Screen s : allScreens()) {
         for (const char* part : {".title", ".body"}) {
             std::string key = std::string(screenName(s)) + part;
@@ -35,7 +35,7 @@ TEST(UiStrings, EveryScreenHasTitleAndBodyInThreeLanguages) {
 }
 
 TEST(UiStrings, LanguagesReallyDiffer) {
-    auto t = table();
+    auto t = glyphTable();
     // the Chinese text must be Chinese (code points >= U+2E80), not a copy of the English
     const TextTriple* w = t.find("welcome.body");
     ASSERT_NE(w, nullptr);
@@ -58,7 +58,7 @@ TEST(UiStrings, RefusesIncompleteTable) {
 }
 
 TEST(UiGlyphs, EveryStringRendersWithTheChosenFont) {
-    auto t = table();
+    auto t = glyphTable();
     ASSERT_GT(t.size(), 50u);
     for (const char* font : {kFont, kBold}) {
         for (const auto& key : t.keys()) {

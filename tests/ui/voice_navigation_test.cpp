@@ -25,9 +25,9 @@ namespace {
 
 using testing::screenModel;
 
-constexpr Language kLanguages[] = {Language::ZhHant, Language::En, Language::Pt};
+constexpr Language kVoiceLanguages[] = {Language::ZhHant, Language::En, Language::Pt};
 
-std::unique_ptr<App> makeApp(VoiceMode voice = VoiceMode::Off, const std::string& binary = "espeak-ng",
+std::unique_ptr<App> makeVoiceApp(VoiceMode voice = VoiceMode::Off, const std::string& binary = "espeak-ng",
                              SoundMode sounds = SoundMode::Off) {
     WindowOptions o;
     o.mode = DisplayMode::Offscreen;
@@ -42,16 +42,16 @@ std::unique_ptr<App> makeApp(VoiceMode voice = VoiceMode::Off, const std::string
     return r.ok() ? std::move(r).value() : nullptr;
 }
 
-StringTable table() {
+StringTable voiceTable() {
     auto t = StringTable::load(testing::sourceDir() / "assets" / "strings" / "strings.json");
     EXPECT_TRUE(t.ok());
     return t.ok() ? std::move(t).value() : StringTable{};
 }
 
 // A fake espeak-ng that appends its arguments to a log, one line per prompt.
-struct FakeEspeak {
+struct VoiceFakeEspeak {
     std::filesystem::path script, log;
-    explicit FakeEspeak(const std::string& tag) {
+    explicit VoiceFakeEspeak(const std::string& tag) {
         auto dir = kiosk::testing::tempDir(tag);
         script = dir / "fake-espeak";
         log = dir / "calls.txt";
@@ -111,7 +111,7 @@ std::vector<ViewModel> laneStates(Language l) {
     auto plain = screenModel(Screen::SeeOfficer, l);
     plain.reasonText.reset();  // the generic "see an officer"
     out.push_back(plain);
-    // a policy-table reason text: whole sentences with their own full stop
+    // a policy-voiceTable reason text: whole sentences with their own full stop
     auto policy = screenModel(Screen::SeeOfficer, l);
     const auto& r = policies::genericRefusal();
     policy.reasonText = TextTriple{std::string(r.zhHant), std::string(r.en), std::string(r.pt)};
@@ -120,16 +120,16 @@ std::vector<ViewModel> laneStates(Language l) {
 }
 
 TEST(VoiceNavigation, EveryScreenHasASpokenInstructionInEveryLanguage) {
-    auto app = makeApp();
+    auto app = makeVoiceApp();
     ASSERT_TRUE(app);
-    auto t = table();
+    auto t = voiceTable();
     const auto keys = t.keys();
-    for (Language l : kLanguages) {
+    for (Language l : kVoiceLanguages) {
         for (const ViewModel& vm : laneStates(l)) {
             const std::string what = std::string(screenName(vm.screen)) + "/" + languageTag(l) + "/" + vm.guidanceKey;
             const std::string text = app->spokenText(vm);
             ASSERT_FALSE(text.empty()) << what;
-            // the screen's own words, in its language (the same table the screen is drawn from)
+            // the screen's own words, in its language (the same voiceTable the screen is drawn from)
             EXPECT_NE(text.find(t.get(std::string(screenName(vm.screen)) + ".title", l)), std::string::npos) << what;
             if (!vm.guidanceKey.empty()) {
                 EXPECT_NE(text.find(t.get(vm.guidanceKey, l)), std::string::npos) << what << ": " << text;
@@ -162,9 +162,9 @@ TEST(VoiceNavigation, EveryScreenHasASpokenInstructionInEveryLanguage) {
 }
 
 TEST(VoiceNavigation, SpokenTextFollowsTheScreensState) {
-    auto app = makeApp();
+    auto app = makeVoiceApp();
     ASSERT_TRUE(app);
-    auto t = table();
+    auto t = voiceTable();
     auto finger = screenModel(Screen::Fingerprint, Language::En);
     finger.guidanceKey = "finger.press_harder";
     auto other = finger;
@@ -185,8 +185,8 @@ TEST(VoiceNavigation, SpokenTextFollowsTheScreensState) {
 }
 
 TEST(VoiceNavigation, RepeatKeyAndButtonSpeakTheInstructionAgain) {
-    FakeEspeak fake("voice_repeat");
-    auto app = makeApp(VoiceMode::Espeak, fake.script.string());
+    VoiceFakeEspeak fake("voice_repeat");
+    auto app = makeVoiceApp(VoiceMode::Espeak, fake.script.string());
     ASSERT_TRUE(app);
     auto vm = screenModel(Screen::FaceCapture, Language::Pt);
     vm.voiceEnabled = true;
@@ -226,7 +226,7 @@ TEST(VoiceNavigation, RepeatKeyAndButtonSpeakTheInstructionAgain) {
 }
 
 TEST(VoiceNavigation, RepeatButtonOnEveryScreenAndNothingWithVoiceOff) {
-    auto app = makeApp(VoiceMode::Off);
+    auto app = makeVoiceApp(VoiceMode::Off);
     ASSERT_TRUE(app);
     auto hasRepeat = [&app] {
         bool found = false;
@@ -360,7 +360,7 @@ TEST(SoundCues, PlayedOnTheAudioDeviceAndSilentWithoutOne) {
     // SDL's dummy driver: a real audio device that discards what it plays (no sound card here)
     setenv("SDL_AUDIODRIVER", "dummy", 1);
     {
-        auto app = makeApp(VoiceMode::Off, "espeak-ng", SoundMode::Tones);
+        auto app = makeVoiceApp(VoiceMode::Off, "espeak-ng", SoundMode::Tones);
         ASSERT_TRUE(app);
         ASSERT_TRUE(app->render(screenModel(Screen::Welcome, Language::En)).ok());
         EXPECT_EQ(app->lastSound(), "");
@@ -371,8 +371,8 @@ TEST(SoundCues, PlayedOnTheAudioDeviceAndSilentWithoutOne) {
     }
     {
         // the prompt of the new screen follows the cue instead of talking over it
-        FakeEspeak fake("voice_after_cue");
-        auto app = makeApp(VoiceMode::Espeak, fake.script.string(), SoundMode::Tones);
+        VoiceFakeEspeak fake("voice_after_cue");
+        auto app = makeVoiceApp(VoiceMode::Espeak, fake.script.string(), SoundMode::Tones);
         ASSERT_TRUE(app);
         auto vm = screenModel(Screen::Proceed, Language::En);
         vm.voiceEnabled = true;
@@ -387,7 +387,7 @@ TEST(SoundCues, PlayedOnTheAudioDeviceAndSilentWithoutOne) {
         EXPECT_NE(lines[0].find(app->spokenText(vm)), std::string::npos) << lines[0];
     }
     {
-        auto quiet = makeApp(VoiceMode::Off, "espeak-ng", SoundMode::Off);
+        auto quiet = makeVoiceApp(VoiceMode::Off, "espeak-ng", SoundMode::Off);
         ASSERT_TRUE(quiet);
         ASSERT_TRUE(quiet->render(screenModel(Screen::Proceed, Language::En)).ok());
         EXPECT_EQ(quiet->lastSound(), "");
@@ -395,7 +395,7 @@ TEST(SoundCues, PlayedOnTheAudioDeviceAndSilentWithoutOne) {
     // no usable audio driver: the lane runs on, silently
     setenv("SDL_AUDIODRIVER", "no-such-driver", 1);
     {
-        auto app = makeApp(VoiceMode::Off, "espeak-ng", SoundMode::Tones);
+        auto app = makeVoiceApp(VoiceMode::Off, "espeak-ng", SoundMode::Tones);
         ASSERT_TRUE(app);
         ASSERT_TRUE(app->render(screenModel(Screen::Proceed, Language::En)).ok());
         EXPECT_EQ(app->lastSound(), "");
@@ -424,7 +424,7 @@ TEST(VoiceConfig, VoiceAndSoundsAreOnUnlessTheConfigurationSaysOff) {
 }
 
 TEST(UiWording, TraditionalChineseUsesThePolite您Only) {
-    auto t = table();
+    auto t = voiceTable();
     int zh = 0;
     for (const auto& k : t.keys()) {
         const auto& s = t.get(k, Language::ZhHant);
@@ -432,7 +432,7 @@ TEST(UiWording, TraditionalChineseUsesThePolite您Only) {
         EXPECT_EQ(s.find("你"), std::string::npos) << k << ": " << s;
     }
     EXPECT_GT(zh, 100);
-    // the refusal texts the lane shows come from the policy table: the same register
+    // the refusal texts the lane shows come from the policy voiceTable: the same register
     for (const auto& r : policies::allReasons()) EXPECT_EQ(r.zhHant.find("你"), std::string_view::npos) << r.code;
     EXPECT_EQ(policies::genericRefusal().zhHant.find("你"), std::string_view::npos);
 }
@@ -440,7 +440,7 @@ TEST(UiWording, TraditionalChineseUsesThePolite您Only) {
 TEST(UiWording, PortugueseKeepsOneFormalGenderNeutralRegister) {
     // docs/ui.md "Wording": third-person formal imperative, "o seu / a sua", never "tu" or
     // "você", no agreement with the traveller's gender, "canal" for the lane, AO90 spelling
-    auto t = table();
+    auto t = voiceTable();
     std::vector<std::string> all;
     for (const auto& k : t.keys()) all.push_back(k + ": " + t.get(k, Language::Pt));
     for (const auto& r : policies::allReasons()) all.push_back(std::string(r.code) + ": " + std::string(r.pt));
@@ -452,11 +452,11 @@ TEST(UiWording, PortugueseKeepsOneFormalGenderNeutralRegister) {
 }
 
 TEST(UiWording, OfficerAlertTextsInEveryLanguageForEveryReasonCode) {
-    auto t = table();
+    auto t = voiceTable();
     for (const auto& r : policies::allReasons()) {
         const std::string key = "officer.alert." + std::string(r.code);
         ASSERT_TRUE(t.has(key)) << key;
-        // English is the policy table's officer text: the two cannot drift apart
+        // English is the policy voiceTable's officer text: the two cannot drift apart
         EXPECT_EQ(t.get(key, Language::En), std::string(r.officer)) << key;
         EXPECT_NE(t.get(key, Language::ZhHant), t.get(key, Language::En)) << key << " not translated";
         EXPECT_NE(t.get(key, Language::Pt), t.get(key, Language::En)) << key << " not translated";

@@ -59,7 +59,7 @@ TEST(FaceScoreNorm, CohortSimilaritiesAreMinusTheDistance) {
     EXPECT_NEAR(s[2], -0.4, 1e-6);
 }
 
-core::Result<FaceEngineOptions> parse(const std::string& faceJson) {
+core::Result<FaceEngineOptions> parseNormOptions(const std::string& faceJson) {
     auto j = core::parseJsonText("{\"face\": " + faceJson + "}", "test");
     if (!j.ok()) return j.error();
     static core::Json keep;
@@ -68,23 +68,23 @@ core::Result<FaceEngineOptions> parse(const std::string& faceJson) {
 }
 
 TEST(FaceConfig, DetectCascadeKeyIsReadAndBadValuesNamed) {
-    auto o = parse(R"({"detect_cascade": "c/cascade.xml"})");
+    auto o = parseNormOptions(R"({"detect_cascade": "c/cascade.xml"})");
     ASSERT_TRUE(o.ok()) << o.error().message;
     EXPECT_EQ(o->detectCascade, "/cfg/c/cascade.xml");  // relative to the configuration file
-    auto abs = parse(R"({"detect_cascade": "/usr/share/x.xml"})");
+    auto abs = parseNormOptions(R"({"detect_cascade": "/usr/share/x.xml"})");
     ASSERT_TRUE(abs.ok());
     EXPECT_EQ(abs->detectCascade, "/usr/share/x.xml");
-    auto d = parse("{}");
+    auto d = parseNormOptions("{}");
     ASSERT_TRUE(d.ok());
     EXPECT_TRUE(d->detectCascade.empty());  // off unless configured
-    auto bad = parse(R"({"detect_cascade": 3})");
+    auto bad = parseNormOptions(R"({"detect_cascade": 3})");
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().message.find("detect_cascade"), std::string::npos) << bad.error().message;
 }
 
 std::unique_ptr<df::DlibFaceEngine> engineWith(const std::string& extra) {
     const std::string sp = R"("shape_predictor": ")" + defaultOptions().shapePredictorPath + R"(")";
-    auto o = parse("{" + sp + (extra.empty() ? "" : ", " + extra) + "}");
+    auto o = parseNormOptions("{" + sp + (extra.empty() ? "" : ", " + extra) + "}");
     EXPECT_TRUE(o.ok()) << (o.ok() ? "" : o.error().message);
     if (!o.ok()) return nullptr;
     o->timeBudget = core::Millis(10 * 60 * 1000);  // as defaultOptions(): decisions, not speed
@@ -93,13 +93,13 @@ std::unique_ptr<df::DlibFaceEngine> engineWith(const std::string& extra) {
     return e.ok() ? std::move(e).value() : nullptr;
 }
 
-devices::Image demo(const std::string& person, const std::string& file) {
+devices::Image demoNormImage(const std::string& person, const std::string& file) {
     return loadOrDie(demoDir() / person / (file + ".png"));
 }
 
 // The 400 px demo crop shrunk to `side` px in a grey 1280x720 frame.
 devices::Image laneFrame(int side) {
-    const auto src = demo("p1", "enrol");
+    const auto src = demoNormImage("p1", "enrol");
     devices::Image f;
     f.format = devices::PixelFormat::Bgr8;
     f.width = 1280;
@@ -141,7 +141,7 @@ TEST(FaceConfig, DetectCascadeFindsTheFirstFaceThroughCandidates) {
     EXPECT_EQ(z->analysis.faceCount, 0);
     // A missing or invalid cascade file is named when the engine loads.
     for (const std::string& bad : {std::string("/nope/cascade.xml"), onnxModelPath().string()}) {
-        auto o = parse(R"({"detect_cascade": ")" + bad + "\"}");
+        auto o = parseNormOptions(R"({"detect_cascade": ")" + bad + "\"}");
         ASSERT_TRUE(o.ok());
         auto e = df::DlibFaceEngine::create(*o);
         ASSERT_FALSE(e.ok()) << bad;

@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Rig {
+struct ReaderRig {
     std::shared_ptr<fp::SimFingerSensor> sensor = std::make_shared<fp::SimFingerSensor>();
     std::unique_ptr<fp::LibfprintReader> reader;
     fp::FingerSynth synth{20261122};
@@ -30,7 +30,7 @@ struct Rig {
         o.verifyVariants = {fp::Enhancement::Clahe};
         return o;
     }
-    explicit Rig(fp::ReaderOptions o = fast()) {
+    explicit ReaderRig(fp::ReaderOptions o = fast()) {
         auto r = fp::LibfprintReader::create(o, sensor);
         if (!r.ok()) ADD_FAILURE() << r.error().code << ": " << r.error().message;
         else reader = std::move(r).value();
@@ -49,7 +49,7 @@ struct Rig {
 }  // namespace
 
 TEST(FingerReader, EnrolThenGenuineMatchesAndImpostorDoesNot) {
-    Rig rig(fp::ReaderOptions{});
+    ReaderRig rig(fp::ReaderOptions{});
     ASSERT_TRUE(rig.reader);
     auto print = rig.enrol(0);
     ASSERT_FALSE(print.empty());
@@ -74,7 +74,7 @@ TEST(FingerReader, EnrolThenGenuineMatchesAndImpostorDoesNot) {
 }
 
 TEST(FingerReader, BlankAndNoiseAreRefusedBeforeMatching) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     auto print = rig.enrol(2);
     ASSERT_FALSE(print.empty());
@@ -96,7 +96,7 @@ TEST(FingerReader, BlankAndNoiseAreRefusedBeforeMatching) {
 }
 
 TEST(FingerReader, NoFingerGivesPlaceFingerGuidance) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     rig.sensor->faults().noInput = true;
     auto v = rig.reader->verify(std::vector<uint8_t>(10, 0), 200ms);
@@ -106,7 +106,7 @@ TEST(FingerReader, NoFingerGivesPlaceFingerGuidance) {
 }
 
 TEST(FingerReader, SensorLostMidVerifyIsDeviceLost) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     auto print = rig.enrol(3);
     ASSERT_FALSE(print.empty());
@@ -124,7 +124,7 @@ TEST(FingerReader, SensorLostMidVerifyIsDeviceLost) {
 }
 
 TEST(FingerReader, SensorTimeoutIsDeviceTimeout) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     rig.sensor->faults().timeout = true;
     auto v = rig.reader->verify(std::vector<uint8_t>(10, 0), 200ms);
@@ -133,7 +133,7 @@ TEST(FingerReader, SensorTimeoutIsDeviceTimeout) {
 }
 
 TEST(FingerReader, TooHotDuringVerifyRecoversByRecreatingTheContext) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     auto print = rig.enrol(4);
     ASSERT_FALSE(print.empty());
@@ -148,7 +148,7 @@ TEST(FingerReader, TooHotDuringVerifyRecoversByRecreatingTheContext) {
 }
 
 TEST(FingerReader, ErrorDuringEnrolmentRecovers) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     ASSERT_TRUE(rig.reader->injectDeviceError(fp::kFpErrorProto).ok());
     auto print = rig.enrol(5);
@@ -157,7 +157,7 @@ TEST(FingerReader, ErrorDuringEnrolmentRecovers) {
 }
 
 TEST(FingerReader, CorruptTemplateIsBadInput) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     rig.sensor->present(rig.synth.impression(0, 0));
     auto v = rig.reader->verify(std::vector<uint8_t>(64, 0x5a), 5s);
@@ -175,7 +175,7 @@ TEST(FingerReader, UsbBackendWithoutHardwareIsUnavailable) {
 }
 
 TEST(FingerTransaction, EitherFingerAcceptsSecondFingerAfterFirstFails) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     auto p0 = rig.enrol(6);
     auto p1 = rig.enrol(7);
@@ -197,7 +197,7 @@ TEST(FingerTransaction, EitherFingerAcceptsSecondFingerAfterFirstFails) {
 }
 
 TEST(FingerTransaction, BothFingersRuleNeedsBoth) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     auto p0 = rig.enrol(6);
     auto p1 = rig.enrol(7);
@@ -213,7 +213,7 @@ TEST(FingerTransaction, BothFingersRuleNeedsBoth) {
 }
 
 TEST(FingerTransaction, DeviceLostEndsTransactionWithError) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     rig.sensor->faults().lost = true;
     fp::FingerTransaction tx(*rig.reader, {3, fp::FingerFusion::Either, 1000ms});
@@ -223,7 +223,7 @@ TEST(FingerTransaction, DeviceLostEndsTransactionWithError) {
 }
 
 TEST(FingerPrintMerge, MergedPrintHoldsAllImpressionsAndRejectsGarbage) {
-    Rig rig;
+    ReaderRig rig;
     ASSERT_TRUE(rig.reader);
     auto a = rig.enrol(1);
     ASSERT_FALSE(a.empty());

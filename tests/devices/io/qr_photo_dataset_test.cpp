@@ -38,7 +38,7 @@ std::vector<std::vector<cv::Point2f>> labels(const fs::path& txt) {
     return out;
 }
 
-Image fromMat(const cv::Mat& bgr) {
+Image photoFromMat(const cv::Mat& bgr) {
     Image img;
     img.width = bgr.cols;
     img.height = bgr.rows;
@@ -64,7 +64,7 @@ TEST(QrPhotoDataset, ScreensNominalAndCloseCodesAreReadWithoutFalsePositives) {
             ASSERT_FALSE(bgr.empty()) << e.path();
             QrDecodeOptions o;
             o.ambiguity = Ambiguity::ReturnAll;
-            auto codes = decodeQrCodes(fromMat(bgr), o);
+            auto codes = decodeQrCodes(photoFromMat(bgr), o);
             ASSERT_TRUE(codes.ok()) << e.path() << ": " << codes.error().message;
             std::vector<char> hit(polys.size(), 0);
             for (const auto& c : *codes) {

@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 
 // A console-like listener: no client certificate; GET /stream subscribes to "console"
 // (Last-Event-ID from the header), anything else is a JSON answer.
-HttpServerOptions browserOptions(const Pki& p) {
+HttpServerOptions sseBrowserOptions(const Pki& p) {
     HttpServerOptions o = serverOptions(p);
     o.clientAuth = ClientAuth::None;
     o.clientCaFile.clear();
@@ -79,7 +79,7 @@ std::optional<HttpReply> openStream(TlsClient& c, uint16_t port, const ClientCon
     return head;
 }
 
-ClientConfig noCert(const Pki& p) {
+ClientConfig sseNoCert(const Pki& p) {
     ClientConfig c;
     c.caFile = p.caCert();
     return c;
@@ -93,10 +93,10 @@ TEST(SseFormat, IdNameAndEveryDataLine) {
 
 TEST(Sse, SubscribersGetEveryPublishedEventInOrderWithTheStreamHeaders) {
     Pki pki = makePki("net-sse-order");
-    auto srv = HttpServer::create(browserOptions(pki), streamHandler);
+    auto srv = HttpServer::create(sseBrowserOptions(pki), streamHandler);
     ASSERT_TRUE(srv.ok()) << srv.error().message;
     HttpServer& server = **srv;
-    ClientContext ctx(noCert(pki));
+    ClientContext ctx(sseNoCert(pki));
     TlsClient a, b;
     auto headA = openStream(a, server.port(), ctx);
     auto headB = openStream(b, server.port(), ctx);
@@ -145,7 +145,7 @@ TEST(Sse, LastEventIdReplaysWhatWasMissedOnceThenLiveEvents) {
     std::mutex mu;
     std::vector<SseEvent> stored;  // what the "repository" holds
     std::atomic<int> replays{0};
-    auto opts = browserOptions(pki);
+    auto opts = sseBrowserOptions(pki);
     opts.replay = [&](const std::string& topic, int64_t after) {
         ++replays;
         EXPECT_EQ(topic, "console");
@@ -162,7 +162,7 @@ TEST(Sse, LastEventIdReplaysWhatWasMissedOnceThenLiveEvents) {
         std::lock_guard lock(mu);
         for (int i = 1; i <= 12; ++i) stored.push_back({i, "alert", "{\"n\":" + std::to_string(i) + "}"});
     }
-    ClientContext ctx(noCert(pki));
+    ClientContext ctx(sseNoCert(pki));
     TlsClient c;
     ASSERT_TRUE(openStream(c, server.port(), ctx, 4)) << c.error();
     for (int i = 5; i <= 12; ++i) {
@@ -201,12 +201,12 @@ TEST(Sse, LastEventIdReplaysWhatWasMissedOnceThenLiveEvents) {
 
 TEST(Sse, PingCommentKeepsAnIdleStreamOpen) {
     Pki pki = makePki("net-sse-ping");
-    auto opts = browserOptions(pki);
+    auto opts = sseBrowserOptions(pki);
     opts.ssePing = 100ms;
     opts.idleTimeout = 200ms;  // an event stream is not an idle keep-alive connection
     auto srv = HttpServer::create(opts, streamHandler);
     ASSERT_TRUE(srv.ok());
-    ClientContext ctx(noCert(pki));
+    ClientContext ctx(sseNoCert(pki));
     TlsClient c;
     ASSERT_TRUE(openStream(c, (*srv)->port(), ctx)) << c.error();
     for (int i = 0; i < 5; ++i) {
@@ -226,12 +226,12 @@ TEST(Sse, PingCommentKeepsAnIdleStreamOpen) {
 
 TEST(Sse, SlowSubscriberIsDroppedWhileTheOthersGetEverything) {
     Pki pki = makePki("net-sse-slow");
-    auto opts = browserOptions(pki);
+    auto opts = sseBrowserOptions(pki);
     opts.sseQueueBytes = 256 * 1024;
     auto srv = HttpServer::create(opts, streamHandler);
     ASSERT_TRUE(srv.ok());
     HttpServer& server = **srv;
-    ClientContext ctx(noCert(pki));
+    ClientContext ctx(sseNoCert(pki));
     TlsClient slow, fast;
     ASSERT_TRUE(openStream(slow, server.port(), ctx, 0, 4096)) << slow.error();  // never reads again
     ASSERT_TRUE(openStream(fast, server.port(), ctx)) << fast.error();
@@ -272,11 +272,11 @@ TEST(Sse, SlowSubscriberIsDroppedWhileTheOthersGetEverything) {
 
 TEST(Sse, AThousandSubscribersHeldAndAllGetTheEvent) {
     Pki pki = makePki("net-sse-1000");
-    auto opts = browserOptions(pki);
+    auto opts = sseBrowserOptions(pki);
     auto srv = HttpServer::create(opts, streamHandler);
     ASSERT_TRUE(srv.ok());
     HttpServer& server = **srv;
-    ClientContext ctx(noCert(pki));
+    ClientContext ctx(sseNoCert(pki));
     const int n = 1000;
     std::vector<std::unique_ptr<TlsClient>> clients;
     for (int i = 0; i < n; ++i) {
@@ -300,13 +300,13 @@ TEST(Sse, AThousandSubscribersHeldAndAllGetTheEvent) {
 
 TEST(Sse, ErrorAnswerInsteadOfAStreamIsAnOrdinaryResponse) {
     Pki pki = makePki("net-sse-err");
-    auto srv = HttpServer::create(browserOptions(pki), [](const Request&, const Identity&) {
+    auto srv = HttpServer::create(sseBrowserOptions(pki), [](const Request&, const Identity&) {
         Response r = jsonResponse(401, R"({"error":{"code":"auth.required","message":"log in"}})");
         r.stream = EventStream{"console", 0, ""};  // ignored: not a 200
         return r;
     });
     ASSERT_TRUE(srv.ok());
-    auto a = tryGet((*srv)->port(), noCert(pki), "/stream");
+    auto a = tryGet((*srv)->port(), sseNoCert(pki), "/stream");
     ASSERT_TRUE(a.reply) << a.error;
     EXPECT_EQ(a.reply->status, 401);
     EXPECT_EQ(a.reply->headers["content-security-policy"], "default-src 'self'");
