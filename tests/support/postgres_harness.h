@@ -2,7 +2,8 @@
 // A real PostgreSQL 15 for the tests, without libpq: the server binaries of Debian's
 // postgresql-15 (/usr/lib/postgresql/15/bin) run through fork/exec.
 //
-// One server per test process, started on first use: initdb + pg_ctl in a temp dir, as an
+// One server per test process, started on first use: a copy of an initdb'd cluster (made
+// once per user under /tmp, kiosk-pg-template-USER-15) + pg_ctl in a temp dir, as an
 // unprivileged user (as root: the Debian `postgres` user through runuser, the folder
 // chowned to it; otherwise as oneself), listening only on 127.0.0.1 at a free port and on
 // a unix socket in the temp dir, trust authentication. A watchdog process stops it

@@ -20,6 +20,13 @@ die() { echo "xvfb_e2e: FAIL: $*" >&2; exit 1; }
 skip() { echo "xvfb_e2e: SKIP: $*" >&2; exit 77; }
 
 command -v xvfb-run >/dev/null || skip "xvfb-run not installed (Debian: xvfb xauth)"
+# Under ASan (scripts/sanitize asan) these runs keep every memory-error check but not the
+# leak check: SDL's X11 backend loads Mesa's swrast DRI driver (for the window's visual,
+# whatever the renderer), which leaves 312 bytes in 3 allocations and is unloaded before
+# LSan looks, so the report names no module and no suppression can match it (2026-12-02;
+# libdbus, loaded the same way, leaves 1,032 bytes). The same code paths run with the leak
+# check offscreen (DemoScenarioHeadless, the ui and kiosk test executables).
+if [[ -n "${ASAN_OPTIONS:-}" ]]; then export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"; fi
 SCREEN=${E2E_SCREEN:-1920x1080x24}
 WORK=$(mktemp -d /tmp/kiosk-xvfb-e2e.XXXXXX)
 if [[ "${E2E_KEEP:-0}" != 1 ]]; then trap 'rm -rf "$WORK"' EXIT; else echo "work folder: $WORK"; fi
