@@ -2,8 +2,8 @@
 # built with the build type's flags. Their sources are compiled together in batches
 # (unity build) at KIOSK_TEST_COMPILE_OPTIONS: gtest and nlohmann/json are parsed and
 # instantiated once per batch instead of once per file. Measured on one file of
-# tests/server/api (2 idle cores, 2026-12-02): -O2 -g 21.4 s, -O1 -g1 9.0 s; four files
-# as one batch at -O1 -g1 17.9 s against 34.7 s one by one.
+# tests/server/api (2 idle cores, 2026-12-02): -O2 -g 21.4 s, -O1 -g1 9.0 s, -O0 -g1 6.9 s;
+# four files as one batch at -O1 -g1 17.9 s against 34.7 s one by one.
 set(KIOSK_TEST_COMPILE_OPTIONS "-O1;-g1" CACHE STRING "compile options of the test executables (after the build type's)")
 set(KIOSK_TEST_UNITY_BATCH "8" CACHE STRING "test sources per unity batch (0: no unity build)")
 function(kiosk_test_compile_options target)
