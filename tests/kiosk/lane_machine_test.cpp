@@ -133,11 +133,11 @@ TEST_P(LaneTransition, Step) {
     for (auto& m : r.mustRun) EXPECT_TRUE(has(res.commands, m)) << r.name << ": missing " << m;
     for (auto& m : r.mustNotRun) EXPECT_FALSE(has(res.commands, m)) << r.name << ": unexpected " << m;
     EXPECT_EQ(res.next.finished.has_value(), r.finished.has_value()) << r.name;
-    if (r.finished && res.next.finished) EXPECT_EQ(*res.next.finished, *r.finished) << r.name;
-    if (!r.reasons.empty()) EXPECT_EQ(res.next.reasons, r.reasons) << r.name;
+    if (r.finished && res.next.finished) { EXPECT_EQ(*res.next.finished, *r.finished) << r.name; }
+    if (!r.reasons.empty()) { EXPECT_EQ(res.next.reasons, r.reasons) << r.name; }
     if (res.next.state != r.from.state || !res.commands.empty()) {
         // Every state entry re-arms a timer: a state without a timeout would hang the lane.
-        if (res.next.epoch != r.from.epoch) EXPECT_GT(res.timeout.count(), 0) << r.name;
+        if (res.next.epoch != r.from.epoch) { EXPECT_GT(res.timeout.count(), 0) << r.name; }
     }
 }
 

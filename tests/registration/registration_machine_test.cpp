@@ -177,10 +177,10 @@ TEST_P(Transition, Row) {
     for (auto& c : r.mustRun) EXPECT_TRUE(has(res.commands, c)) << r.name << ": missing " << c;
     for (auto& c : r.mustNotRun) EXPECT_FALSE(has(res.commands, c)) << r.name << ": unexpected " << c;
     EXPECT_EQ(res.next.finished.has_value(), r.finished.has_value()) << r.name;
-    if (r.finished && res.next.finished) EXPECT_EQ(*res.next.finished, *r.finished) << r.name;
-    if (!r.reasons.empty()) EXPECT_EQ(res.next.reasons, r.reasons) << r.name;
+    if (r.finished && res.next.finished) { EXPECT_EQ(*res.next.finished, *r.finished) << r.name; }
+    if (!r.reasons.empty()) { EXPECT_EQ(res.next.reasons, r.reasons) << r.name; }
     // A state change always arms a timer; staying without re-arming arms none.
-    if (res.next.epoch != r.from.epoch) EXPECT_GT(res.timeout.count(), 0) << r.name;
+    if (res.next.epoch != r.from.epoch) { EXPECT_GT(res.timeout.count(), 0) << r.name; }
 }
 
 INSTANTIATE_TEST_SUITE_P(Registration, Transition, ::testing::ValuesIn(rows()), [](const auto& info) {
@@ -220,7 +220,7 @@ TEST(RegistrationMachine, EveryCommitPrecedingStateNeverCommitsOnAnyEvent) {
     for (State st : allStates())
         for (const auto& e : events) {
             const auto r = step(in(st), e, cfg());
-            if (st != State::Confirm) EXPECT_FALSE(has(r.commands, "Commit")) << toString(st) << " " << describe(e);
+            if (st != State::Confirm) { EXPECT_FALSE(has(r.commands, "Commit")) << toString(st) << " " << describe(e); }
         }
 }
 

@@ -209,10 +209,10 @@ TEST(ConsoleListener, ServesTheFolderOnlyWithSecurityHeadersOnEveryAnswer) {
         auto r = c.request("GET", k.target);
         ASSERT_TRUE(r) << k.target << ": " << c.error();
         EXPECT_EQ(r->status, k.status) << k.target << " " << r->body;
-        if (!k.type.empty()) EXPECT_EQ(r->headers["content-type"].rfind(k.type, 0), 0u) << k.target;
+        if (!k.type.empty()) { EXPECT_EQ(r->headers["content-type"].rfind(k.type, 0), 0u) << k.target; }
         EXPECT_EQ(r->body.find("secret"), std::string::npos) << k.target;
         expectSecurityHeaders(*r, k.target);
-        if (k.target.rfind("/v1/", 0) == 0) EXPECT_EQ(r->headers["cache-control"], "no-store") << k.target;
+        if (k.target.rfind("/v1/", 0) == 0) { EXPECT_EQ(r->headers["cache-control"], "no-store") << k.target; }
     }
     auto page = c.request("GET", "/");
     ASSERT_TRUE(page);
