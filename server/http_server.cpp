@@ -40,6 +40,9 @@ using ms = std::chrono::milliseconds;
 
 namespace {
 
+// Bytes one event-stream write may carry (two TLS records).
+constexpr size_t kSseWriteBatch = 32 * 1024;
+
 std::string opensslErrors() {
     std::string out;
     while (unsigned long e = ERR_get_error()) {
@@ -465,10 +468,16 @@ private:
     void writeQueued() {
         if (queue_.empty() || phase_ != Phase::Streaming) return;
         writing_ = true;
-        inflight_.assign(queue_.begin(), queue_.end());
-        queue_.clear();
+        // One write holds at most kSseWriteBatch: its bytes count as waiting until the whole
+        // write completes, even those the peer already read, so a batch as large as the
+        // queue would double-count a fast reader and drop it behind a slow writer thread.
+        inflight_.clear();
         inflightBytes_ = 0;
-        for (const auto& t : inflight_) inflightBytes_ += t->size();
+        while (!queue_.empty() && (inflight_.empty() || inflightBytes_ + queue_.front()->size() <= kSseWriteBatch)) {
+            inflightBytes_ += queue_.front()->size();
+            inflight_.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+        }
         std::vector<net::const_buffer> bufs;
         bufs.reserve(inflight_.size());
         for (const auto& t : inflight_) bufs.emplace_back(t->data(), t->size());
