@@ -6,6 +6,11 @@
 # four files as one batch at -O1 -g1 17.9 s against 34.7 s one by one.
 set(KIOSK_TEST_COMPILE_OPTIONS "-O1;-g1" CACHE STRING "compile options of the test executables (after the build type's)")
 set(KIOSK_TEST_UNITY_BATCH "8" CACHE STRING "test sources per unity batch (0: no unity build)")
+# 0: one ctest test per GoogleTest test (gtest_discover_tests: one process each, named
+# runs with -R). N > 0: each test executable runs as N processes, the sanitizer builds'
+# setting: there a process start costs up to 1.9 s (ASan over the shared libraries of
+# OpenCV, dlib, GDAL...), and 1,212 starts were most of the ASan stage's test time.
+set(KIOSK_TEST_SHARDS "0" CACHE STRING "processes per test executable (0: one per test)")
 function(kiosk_test_compile_options target)
   target_compile_options(${target} PRIVATE ${KIOSK_TEST_COMPILE_OPTIONS})
   if(KIOSK_TEST_UNITY_BATCH GREATER 0)
@@ -30,6 +35,38 @@ function(kiosk_add_test_folder name)
   # The folders reach the tests as compile-time defaults of kiosk_test_support (an env
   # var of the same name overrides them); ctest's ENVIRONMENT cannot carry a list here.
   set(env "KIOSK_SHARED_DIR=${KIOSK_SHARED_DIR}")
+  if(KIOSK_TEST_SHARDS GREATER 0)
+    # <folder>.shard<i>of<N> and <folder>.dataset.shard<i>of<N>: GoogleTest's own sharding
+    # (round robin over the tests); several tests per process. No skip expression: a
+    # process whose tests partly skipped still ran the others.
+    math(EXPR last "${KIOSK_TEST_SHARDS} - 1")
+    set(kinds main)
+    foreach(src ${srcs})
+      file(STRINGS ${src} dataset_lines REGEX "Dataset")
+      if(dataset_lines)
+        set(kinds main dataset)
+      endif()
+    endforeach()
+    foreach(kind ${kinds})
+      if(kind STREQUAL "main")
+        set(filter "-*Dataset*")
+        set(test_prefix "${name}")
+        set(label "${name}")
+      else()
+        set(filter "*Dataset*")
+        set(test_prefix "${name}.dataset")
+        set(label "dataset;${name}")  # -LE deb also leaves out deb's dataset shards
+      endif()
+      foreach(i RANGE ${last})
+        set(t "${test_prefix}.shard${i}of${KIOSK_TEST_SHARDS}")
+        add_test(NAME ${t} COMMAND ${name}_tests --gtest_filter=${filter})
+        set_tests_properties(${t} PROPERTIES
+          ENVIRONMENT "${env};GTEST_TOTAL_SHARDS=${KIOSK_TEST_SHARDS};GTEST_SHARD_INDEX=${i}"
+          LABELS "${label}" ${ARG_PROPERTIES})
+      endforeach()
+    endforeach()
+    return()
+  endif()
   gtest_discover_tests(${name}_tests
     TEST_FILTER "-*Dataset*"
     DISCOVERY_MODE PRE_TEST
