@@ -26,10 +26,10 @@ enum class Ambiguity { Refuse, ReturnAll };
 // The budgeted scheduler stops before a pass it cannot afford and says where it stopped,
 // so the next (unchanged) frame can resume there.
 enum class QrPass : int {
-    Half = 0,          // every second pixel of every second row (no copy)
+    TryHarder = 0,     // zxing's tryHarder with its downscale pyramid (= one plain zxing-cpp call)
+    Half,              // every second pixel of every second row (no copy)
     InvertedHalf,      // light-on-dark (dark-mode screens), half resolution
     HalfGlobal,        // half resolution, global-histogram binarizer
-    TryHarder,         // zxing's tryHarder with its downscale pyramid
     FinderCrops,       // regions around our own finder-pattern groups, enlarged: zxing, then zbar
     Contrast,          // locally equalised copy (CLAHE): glare, shadows, dim corners
     Zbar,              // zbar on a half-resolution copy: high versions, distorted paper

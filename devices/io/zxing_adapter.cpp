@@ -1,16 +1,20 @@
 // The one file that includes zxing-cpp (1.4) in kiosk::devices_io. Its exceptions are
-// caught here. The passes (QrPass), in the order chosen by codes read per CPU ms on the
-// BoofCV photographs in 1280x720 lane frames (bench_qr --pass-study: every pass alone on
-// every frame; greedy, each next pass is the one that adds the most codes per ms to what
-// the passes before it read), dark-mode screens kept second for the lane:
+// caught here. The passes (QrPass), in order:
+//   TryHarder       zxing's own try-harder search with its downscale pyramid: the same call
+//                   as one plain zxing-cpp ReadBarcodes with its default hints. First, and
+//                   so always run, so that on every frame the kiosk reads at least what
+//                   zxing-cpp alone reads (~4 ms per 720p frame); with Half first, a frame
+//                   whose cheap passes were slow lost it to the budget (bench_qr, issue 18);
+// then the rest in the order chosen by codes read per CPU ms on the BoofCV photographs in
+// 1280x720 lane frames (bench_qr --pass-study: every pass alone on every frame; greedy,
+// each next pass is the one that adds the most codes per ms to what the passes before it
+// read), dark-mode screens kept early for the lane:
 //   Half            every second pixel of every second row (ImageView::subsampled(2): no
-//                   copy) — most codes held at a normal distance are read here in ~1 ms;
+//                   copy);
 //   InvertedHalf    light-on-dark codes (dark-mode phone screens), early so that a
 //                   dark-mode phone is read within the first frame's budget;
 //   HalfGlobal      half resolution with zxing's other binarizer (one threshold): screens,
 //                   glare;
-//   TryHarder       zxing's own try-harder search with its downscale pyramid: small,
-//                   perspective and rotated codes;
 //   FinderCrops     the regions where our own finder-pattern search (qr_finder.h) sees the
 //                   corners of a code, each read alone: enlarged 2-3x when its modules are
 //                   under 3.5 pixels (zxing), then zbar at full resolution on the region —
@@ -75,7 +79,7 @@ double threadCpuMs() {
 // Starting estimates in ms per megapixel on one core of the development machine (p95 of
 // each pass alone on the 1280x720 lane frames, bench_qr --pass-study); the moving average
 // takes over after a few frames.
-constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {1.0, 0.8, 0.7, 3.6, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7, 19.0};
+constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {3.6, 1.0, 0.8, 0.7, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7, 19.0};
 // FinderCrops is admitted on the cost of its search alone (about 1.3 ms per 720p frame);
 // it then reads only the regions whose own estimate still fits.
 constexpr double kFinderSearchMsPerMpx = 1.5;

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "devices/io/camera_qr_scanner.h"
+#include "devices/io/qr_decoder.h"
 #include "devices/io/qr_frame_scheduler.h"
 #include "devices/io/qr_image_set.h"
 
@@ -108,6 +109,36 @@ TEST(QrDecoderBudget, TheFirstPassAlwaysRunsAndCanRead) {
     ASSERT_EQ(r->size(), 1u);
     EXPECT_EQ(r->front().text, text);
     EXPECT_EQ(rep.passesRun, 1);
+}
+
+// The first pass is zxing-cpp's own complete search (one plain call's hints), so a budget
+// that allows nothing else still reads a code the half-resolution passes cannot: the kiosk
+// never reads less than zxing-cpp alone (bench_qr, issue 18).
+TEST(QrDecoderBudget, TheGuaranteedFirstPassIsZxingsWholeSearch) {
+    const std::string text = tokenLikeText(14, 20);
+    QrShotParams p;
+    p.codeFraction = 0.08;  // ~58 pixels: modules of ~2.3 pixels, ~1.2 at half resolution
+    p.centerX = 0.6;
+    p.centerY = 0.4;
+    auto img = renderQrShot(text, p, 1280, 720, 21);
+    ASSERT_TRUE(img.ok());
+
+    QrDecodeOptions halfOnly;
+    halfOnly.firstPass = static_cast<int>(QrPass::Half);
+    halfOnly.budgetMs = 1e-9;
+    auto half = decodeQrCodes(*img, halfOnly);
+    ASSERT_TRUE(half.ok());
+    EXPECT_TRUE(half->empty()) << "the half-resolution pass should not read modules this small";
+
+    QrDecodeOptions o;
+    o.budgetMs = 1e-9;
+    QrDecodeReport rep;
+    auto r = decodeQrCodes(*img, o, &rep);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(rep.passesRun, 1);
+    EXPECT_EQ(rep.readByPass, static_cast<int>(QrPass::TryHarder));
+    ASSERT_EQ(r->size(), 1u);
+    EXPECT_EQ(r->front().text, text);
 }
 
 TEST(QrFrameScheduler, FramesWithoutContrastAreNotDecoded) {
