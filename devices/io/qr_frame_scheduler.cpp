@@ -103,8 +103,13 @@ core::Result<QrFrameOutcome> QrFrameScheduler::process(const Image& frame, const
         o.firstPass = resume ? nextPass_ : 0;
         out.resumedAt = o.firstPass;
         o.budgetMs = options_.budgetMs > 0 ? std::max(0.001, left) : 0;
-        // After a read in the region, the rest of the frame only gets what still fits.
-        o.firstPassAlwaysRuns = out.codes.empty();
+        // After a read in the region, the rest of the frame only gets what still fits. So
+        // does a resumed pass after the region spent part of the budget: the pass where
+        // the last frame stopped can cost more than what is left (the stream's p95 went
+        // over the budget that way); when it does not fit, the region is dropped and the
+        // next frame gives that pass the whole budget.
+        const bool regionSpent = spent > 0;
+        o.firstPassAlwaysRuns = out.codes.empty() && !(regionSpent && o.firstPass > 0);
         QrDecodeReport rep;
         auto r = decodeQrCodes(frame, o, &rep);
         spent += rep.spentMs;
@@ -112,6 +117,8 @@ core::Result<QrFrameOutcome> QrFrameScheduler::process(const Image& frame, const
         mergeCodes(out.codes, std::move(*r));
         nextPass_ = rep.nextPass;
         out.budgetCut = rep.nextPass < kQrPassCount;
+        out.framePasses = rep.passesRun;
+        if (rep.passesRun == 0 && out.codes.empty()) roi_.reset();
     } else if (!all) {
         nextPass_ = kQrPassCount;
     }

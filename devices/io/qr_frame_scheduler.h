@@ -37,6 +37,8 @@ struct QrFrameOutcome {
     bool budgetCut = false;  // the budget stopped the passes before all had run
     int resumedAt = 0;       // first full-frame pass (> 0: resumed an unchanged frame)
     double spentMs = 0;      // decoder time on the budget's clock
+    int framePasses = 0;     // full-frame passes run (0 after a region miss: the resumed pass
+                             // did not fit what was left; the next frame runs it without the region)
 };
 
 class QrFrameScheduler {

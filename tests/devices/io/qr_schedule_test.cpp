@@ -213,6 +213,39 @@ TEST(QrFrameScheduler, TheRegionOfTheLastReadIsTriedFirst) {
     EXPECT_FALSE(c->readInRoi);
 }
 
+// The pass where the last frame stopped can cost more than what the carried-over region
+// left of the budget: it is not forced through after the region; the region is dropped and
+// the next frame runs that pass with the whole budget.
+TEST(QrFrameScheduler, AResumedPassIsNotForcedPastTheBudgetAfterTheRegion) {
+    QrScheduleOptions so;
+    so.budgetMs = 8;
+    QrFrameScheduler s(so);
+    QrDecodeOptions d;
+    d.cpuClockMs = steppingClock(5);  // every pass seems to cost 5 ms
+    const std::string text = tokenLikeText(16, 80);
+    auto a = s.process(shotAt(text, 0.4, 0.5, 4), d);
+    ASSERT_TRUE(a.ok());
+    ASSERT_EQ(a->codes.size(), 1u);  // read: its region is carried over
+
+    const Image n = noiseFrame(5);
+    auto b = s.process(n, d);  // changed: region, then the whole frame from its first pass
+    ASSERT_TRUE(b.ok());
+    EXPECT_TRUE(b->codes.empty());
+    EXPECT_EQ(b->resumedAt, 0);
+    EXPECT_GE(b->framePasses, 1) << "a fresh frame's first pass always runs";
+    ASSERT_TRUE(b->budgetCut);
+
+    auto c = s.process(n, d);  // unchanged: region again, then the resumed pass does not fit
+    ASSERT_TRUE(c.ok());
+    EXPECT_GT(c->resumedAt, 0);
+    EXPECT_EQ(c->framePasses, 0);
+
+    auto e = s.process(n, d);  // no region any more: the resumed pass runs
+    ASSERT_TRUE(e.ok());
+    EXPECT_EQ(e->resumedAt, c->resumedAt);
+    EXPECT_GE(e->framePasses, 1);
+}
+
 // A camera whose frames carry the capture numbers given (gaps = frames that went stale).
 class NumberedCamera final : public Camera {
 public:
