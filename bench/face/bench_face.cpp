@@ -101,19 +101,6 @@ bench::face::Scores pairs(const DlibFaceEngine& e, const std::vector<std::pair<i
     return s;
 }
 
-std::vector<std::pair<std::string, std::vector<fs::path>>> identities(const fs::path& root) {
-    std::vector<std::pair<std::string, std::vector<fs::path>>> out;
-    for (const auto& dir : fs::directory_iterator(root)) {
-        if (!dir.is_directory()) continue;
-        std::vector<fs::path> files;
-        for (const auto& f : fs::directory_iterator(dir.path())) files.push_back(f.path());
-        std::sort(files.begin(), files.end());
-        out.emplace_back(dir.path().filename().string(), files);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 void accuracy() {
     const fs::path faces = sharedData() / "faces";
     if (!fs::is_directory(faces)) {
@@ -140,7 +127,7 @@ void accuracy() {
         }
         std::vector<std::pair<int, FaceDescriptor>> d;
         int id = 0;
-        for (const auto& [name, files] : identities(faces / "johns")) {
+        for (const auto& [name, files] : kiosk::bench::face::identitiesOf(faces / "johns")) {
             for (const auto& f : files) {
                 auto img = loadImageFile(f);
                 if (!img.ok()) continue;
@@ -156,7 +143,7 @@ void accuracy() {
         auto e = engineOrDie(1, rec);
         std::vector<std::pair<int, FaceDescriptor>> d;
         int id = 0, images = 0, fta = 0;
-        for (const auto& [name, files] : identities(faces / "bbt")) {
+        for (const auto& [name, files] : kiosk::bench::face::identitiesOf(faces / "bbt")) {
             for (const auto& f : files) {
                 ++images;
                 auto img = loadImageFile(f);

@@ -101,6 +101,20 @@ Scores multiTemplate(const std::vector<Photo>& photos, int r, const df::DlibFace
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::vector<fs::path>>> identitiesOf(const fs::path& root) {
+    std::vector<std::pair<std::string, std::vector<fs::path>>> out;
+    if (!fs::is_directory(root)) return out;
+    for (const auto& dir : fs::directory_iterator(root)) {
+        if (!dir.is_directory()) continue;
+        std::vector<fs::path> files;
+        for (const auto& f : fs::directory_iterator(dir.path())) files.push_back(f.path());
+        std::sort(files.begin(), files.end());
+        out.emplace_back(dir.path().filename().string(), files);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 bool isEastAsian(const std::string& identity) { return kEastAsian.count(identity) > 0; }
 
 int runLfwDetection(const fs::path& dir, devices::FaceEngineOptions o) {

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "devices/face.h"
@@ -17,6 +18,10 @@ int runLfwAlign(const std::filesystem::path& dir, devices::FaceEngineOptions opt
 // Score normalisation against a cohort (bench_face_norm.cpp); ONNX descriptors cached in `cache`.
 int runLfwNorm(const std::filesystem::path& lfwDir, const std::filesystem::path& facesDir,
                const std::filesystem::path& cache, const devices::FaceEngineOptions& options);
+// One folder per identity under `root`, each with its files, both sorted; empty when
+// `root` is not a folder.
+std::vector<std::pair<std::string, std::vector<std::filesystem::path>>> identitiesOf(
+    const std::filesystem::path& root);
 // The East-Asian identities of ../shared/data/faces/lfw (the list in bench_face_lfw.cpp).
 bool isEastAsian(const std::string& identity);
 }

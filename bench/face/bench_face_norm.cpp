@@ -85,20 +85,6 @@ void saveCache(const fs::path& p, const std::vector<Item>& items) {
     }
 }
 
-std::vector<std::pair<std::string, std::vector<fs::path>>> identitiesOf(const fs::path& root) {
-    std::vector<std::pair<std::string, std::vector<fs::path>>> out;
-    if (!fs::is_directory(root)) return out;
-    for (const auto& dir : fs::directory_iterator(root)) {
-        if (!dir.is_directory()) continue;
-        std::vector<fs::path> files;
-        for (const auto& f : fs::directory_iterator(dir.path())) files.push_back(f.path());
-        std::sort(files.begin(), files.end());
-        out.emplace_back(dir.path().filename().string(), files);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 // lfw and bbt through the full pipeline (bbt with one upsampling step, as bench_face's bbt
 // accuracy), johns as aligned chips (describeChip), exactly as the other bench_face modes.
 core::Result<std::vector<Item>> computeDescriptors(const fs::path& lfw, const fs::path& faces,
