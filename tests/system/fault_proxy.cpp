@@ -20,7 +20,8 @@
 #include <thread>
 
 namespace kiosk::testing {
-namespace {
+// Named, not anonymous: FaultProxy::Impl (external linkage) holds these types.
+namespace fault_proxy_detail {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kReadChunk = 64 * 1024;
@@ -103,7 +104,8 @@ void softClose(int& fd) {
     fd = -1;
 }
 
-}  // namespace
+}  // namespace fault_proxy_detail
+using namespace fault_proxy_detail;
 
 struct FaultProxy::Impl {
     int listenFd = -1;

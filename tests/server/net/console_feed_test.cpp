@@ -14,6 +14,16 @@ namespace {
 using namespace nettest;
 using core::Json;
 
+LaneCommand pendingCommand(std::string device, std::string kind, std::string by, int64_t at) {
+    LaneCommand c;
+    c.deviceId = std::move(device);
+    c.kind = std::move(kind);
+    c.args = "{}";
+    c.issuedBy = std::move(by);
+    c.issuedAt = at;
+    return c;
+}
+
 struct Published {
     int64_t id;
     std::string name;
@@ -66,7 +76,7 @@ TEST_F(FeedTest, PublishesWhatCameAfterStartOnceWithItsShape) {
     const int64_t t = 1795000000;
     // Stored long before start: not published (the console loads it through the API).
     append({event("HZMB-A-07", 1, "alert", {{"lane", "HZMB-A-07"}, {"reason", "lane.old"}}, t - 3600)});
-    ASSERT_TRUE(repo_->enqueueCommand(LaneCommand{0, "HZMB-A-07", "release", "{}", "officer:old", t - 3600}).ok());
+    ASSERT_TRUE(repo_->enqueueCommand(pendingCommand("HZMB-A-07", "release", "officer:old", t - 3600)).ok());
     auto feed = makeFeed();
     ASSERT_TRUE(feed.begin(t).ok());
     ASSERT_TRUE(feed.pollOnce().ok());
@@ -105,7 +115,7 @@ TEST_F(FeedTest, PublishesWhatCameAfterStartOnceWithItsShape) {
     EXPECT_TRUE(take().empty());
 
     // A command issued and answered: two "command" events with the command's state.
-    auto cmd = repo_->enqueueCommand(LaneCommand{0, "HZMB-A-07", "out_of_service", "{}", "officer:chan.tm", t + 4});
+    auto cmd = repo_->enqueueCommand(pendingCommand("HZMB-A-07", "out_of_service", "officer:chan.tm", t + 4));
     ASSERT_TRUE(cmd.ok());
     ASSERT_TRUE(feed.pollOnce().ok());
     ASSERT_TRUE(repo_->completeCommand(cmd->id, "HZMB-A-07", CommandState::Applied, "ok", t + 6).ok());
