@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+#include <system_error>
+
 namespace kiosk::server::detail {
 
 core::Error sqliteError(sqlite3* db, int rc, const std::string& context) {
@@ -85,8 +88,14 @@ core::Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) 
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
     if (rc != SQLITE_OK) {
-        core::Error e = sqliteError(db, rc, "open");
+        // Name the file, and a missing folder (the usual cause before the first start,
+        // e.g. `clearance-server officer add` before systemd made its StateDirectory).
+        core::Error e = sqliteError(db, rc, "open " + path);
         e.code = "repo.open_failed";
+        std::error_code ec;
+        const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+        if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+            e.message += " (the folder " + parent.string() + " does not exist)";
         sqlite3_close(db);
         return e;
     }

@@ -176,6 +176,14 @@ TEST(RepositoryUrl, SqliteForms) {
     EXPECT_REPO_ERROR(openRepository("mysql://host/db"), "repo.open_failed");
     EXPECT_REPO_ERROR(openRepository("sqlite:"), "repo.open_failed");
     EXPECT_REPO_ERROR(openRepository("sqlite:" + (dir / "missing" / "x.db").string()), "repo.open_failed");
+    // The message names the file and the missing folder (an operator's first `officer add`).
+    auto missing = openRepository("sqlite:" + (dir / "missing" / "x.db").string());
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message.find((dir / "missing" / "x.db").string()), std::string::npos)
+        << missing.error().message;
+    EXPECT_NE(missing.error().message.find("the folder " + (dir / "missing").string() + " does not exist"),
+              std::string::npos)
+        << missing.error().message;
 }
 
 TEST(RepositoryUrl, InMemorySqlite) {
