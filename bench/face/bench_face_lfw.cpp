@@ -105,8 +105,12 @@ Scores multiTemplate(const std::vector<Photo>& photos, int r, const df::DlibFace
 // one unlucky first pair does not decide the rate alone. Impostors as in multiTemplate (each
 // other identity enrolled with its first two photos). `misses`: genuine trials refused at
 // `threshold`, as "probe vs a + b (score)".
+// `weighted`: each genuine trial with the weight 1 / C(n-1, 2), so that every probe photo counts
+// once, averaged over its possible enrolments (otherwise an identity with n photos weighs
+// ~n^3: Jiang_Zemin's 20 photos are half of the East-Asian trials).
 Scores rotatedTemplates(const std::vector<Photo>& photos, int r, const df::DlibFaceEngine& e, devices::TemplateRule rule,
-                        const std::vector<bool>* keep, double threshold, std::vector<std::string>* misses) {
+                        const std::vector<bool>* keep, double threshold, std::vector<std::string>* misses,
+                        std::vector<std::pair<float, double>>* weighted = nullptr) {
     Scores s = multiTemplate(photos, r, e, rule, 2, keep);
     s.genuine.clear();
     std::map<int, std::vector<std::size_t>> byId;
@@ -122,6 +126,9 @@ Scores rotatedTemplates(const std::vector<Photo>& photos, int r, const df::DlibF
                     const double y = e.distance(*photos[v[p]].d[r], *photos[v[b]].d[r]);
                     const double score = rule == devices::TemplateRule::Mean ? (x + y) / 2 : std::min(x, y);
                     s.genuine.push_back(static_cast<float>(score));
+                    if (weighted)
+                        weighted->emplace_back(static_cast<float>(score),
+                                               2.0 / static_cast<double>((v.size() - 1) * (v.size() - 2)));
                     if (misses && score > threshold)
                         misses->push_back(photos[v[p]].path.filename().string() + " vs " +
                                           photos[v[a]].path.filename().string() + " + " +
@@ -129,6 +136,29 @@ Scores rotatedTemplates(const std::vector<Photo>& photos, int r, const df::DlibF
                 }
     }
     return s;
+}
+
+// FNMR with every probe photo counted once (the weights above), at the thresholds of the
+// unweighted table's FMR targets and at the configured one.
+void printProbeWeighted(const std::string& name, const std::vector<std::pair<float, double>>& weighted, Scores s,
+                        double configured) {
+    sortScores(s);
+    double probes = 0;
+    for (const auto& [x, w] : weighted) probes += w;
+    std::printf("%s, every probe photo counted once (%.0f probes):", name.c_str(), probes);
+    auto fnmrAt = [&](double t) {
+        double refused = 0;
+        for (const auto& [x, w] : weighted)
+            if (x > t) refused += w;
+        return std::pair<double, double>{refused, probes > 0 ? 100.0 * refused / probes : NAN};
+    };
+    for (double p : {0.1, 0.05, 0.01}) {
+        const AtFmr a = atFmr(s.genuine, s.impostor, p);
+        const auto [refused, pct] = fnmrAt(a.threshold);
+        std::printf(" FMR %.2f %% (t %.4f): FNMR %.2f %% (%.2f probes);", p, a.threshold, pct, refused);
+    }
+    const auto [refused, pct] = fnmrAt(configured);
+    std::printf(" configured %.4f: FNMR %.2f %% (%.2f probes)\n", configured, pct, refused);
 }
 
 }  // namespace
@@ -287,15 +317,19 @@ int runLfw(const fs::path& dir, const std::function<devices::FaceEngineOptions(F
                    multiTemplate(photos, r, e, devices::TemplateRule::Best, 2, &eastAsian), e.options().matchThreshold);
         printRates("LFW East-Asian subset, 1 enrolled template (same probes as above), " + name,
                    multiTemplate(photos, r, e, devices::TemplateRule::Best, 1, &eastAsian), e.options().matchThreshold);
-        printRates("LFW 2 enrolled templates, every enrolment pair, rule best, " + name,
-                   rotatedTemplates(photos, r, e, devices::TemplateRule::Best, nullptr, 9, nullptr),
-                   e.options().matchThreshold);
+        std::vector<std::pair<float, double>> weighted;
+        const std::string allName = "LFW 2 enrolled templates, every enrolment pair, rule best, " + name;
+        const Scores all = rotatedTemplates(photos, r, e, devices::TemplateRule::Best, nullptr, 9, nullptr, &weighted);
+        printRates(allName, all, e.options().matchThreshold);
+        printProbeWeighted(allName, weighted, all, e.options().matchThreshold);
         std::vector<std::string> misses;
-        printRates("LFW East-Asian subset, 2 enrolled templates, every enrolment pair, rule best (impostors inside "
-                   "it), " + name,
-                   rotatedTemplates(photos, r, e, devices::TemplateRule::Best, &eastAsian, e.options().matchThreshold,
-                                    &misses),
-                   e.options().matchThreshold);
+        weighted.clear();
+        const std::string eaName =
+            "LFW East-Asian subset, 2 enrolled templates, every enrolment pair, rule best (impostors inside it), " + name;
+        const Scores ea = rotatedTemplates(photos, r, e, devices::TemplateRule::Best, &eastAsian,
+                                           e.options().matchThreshold, &misses, &weighted);
+        printRates(eaName, ea, e.options().matchThreshold);
+        printProbeWeighted(eaName, weighted, ea, e.options().matchThreshold);
         std::printf("refused at the configured threshold (%zu):\n", misses.size());
         for (const auto& m : misses) std::printf("  %s\n", m.c_str());
         std::fflush(stdout);
