@@ -127,7 +127,7 @@ void accuracy() {
         }
         std::vector<std::pair<int, FaceDescriptor>> d;
         int id = 0;
-        for (const auto& [name, files] : kiosk::bench::face::identitiesOf(faces / "johns")) {
+        for (const auto& [name, files] : bench::face::identitiesOf(faces / "johns")) {
             for (const auto& f : files) {
                 auto img = loadImageFile(f);
                 if (!img.ok()) continue;
@@ -143,7 +143,7 @@ void accuracy() {
         auto e = engineOrDie(1, rec);
         std::vector<std::pair<int, FaceDescriptor>> d;
         int id = 0, images = 0, fta = 0;
-        for (const auto& [name, files] : kiosk::bench::face::identitiesOf(faces / "bbt")) {
+        for (const auto& [name, files] : bench::face::identitiesOf(faces / "bbt")) {
             for (const auto& f : files) {
                 ++images;
                 auto img = loadImageFile(f);

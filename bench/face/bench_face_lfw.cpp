@@ -319,7 +319,8 @@ int runLfw(const fs::path& dir, const std::function<devices::FaceEngineOptions(F
                    multiTemplate(photos, r, e, devices::TemplateRule::Best, 1, &eastAsian), e.options().matchThreshold);
         std::vector<std::pair<float, double>> weighted;
         const std::string allName = "LFW 2 enrolled templates, every enrolment pair, rule best, " + name;
-        const Scores all = rotatedTemplates(photos, r, e, devices::TemplateRule::Best, nullptr, 9, nullptr, &weighted);
+        const Scores all = rotatedTemplates(photos, r, e, devices::TemplateRule::Best, nullptr,
+                                            e.options().matchThreshold, nullptr, &weighted);
         printRates(allName, all, e.options().matchThreshold);
         printProbeWeighted(allName, weighted, all, e.options().matchThreshold);
         std::vector<std::string> misses;
