@@ -350,6 +350,9 @@ int main(int argc, char** argv) {
         if (argc > 3) which = {std::string(argv[3]) == "dlib_resnet" ? 0 : 1};
         return bench::face::runLfw(dir, [](FaceRecogniser r) { return options(0, r); }, which);
     }
+    if (argc > 2 && std::string(argv[1]) == "--pose") {  // --pose FILE...
+        return bench::face::runPose(std::vector<fs::path>(argv + 2, argv + argc), options(0));
+    }
     if (argc > 1 && std::string(argv[1]) == "--lfw-norm") {  // --lfw-norm [DIR [CACHE]]
         const fs::path dir = argc > 2 ? fs::path(argv[2]) : sharedData() / "faces" / "lfw";
         const fs::path cache = argc > 3 ? fs::path(argv[3]) : fs::path("logs/lfw_onnx_descriptors.bin");

@@ -24,4 +24,6 @@ std::vector<std::pair<std::string, std::vector<std::filesystem::path>>> identiti
     const std::filesystem::path& root);
 // The East-Asian identities of ../shared/data/faces/lfw (the list in bench_face_lfw.cpp).
 bool isEastAsian(const std::string& identity);
+// Pose, exposure and the lane's quality verdict of the centre face of each file (diagnosis).
+int runPose(const std::vector<std::filesystem::path>& files, devices::FaceEngineOptions options);
 }
