@@ -67,7 +67,28 @@ struct Variant {
     bool rgb = false;
     bool flip = false;
     double mean = 127.5;
+    enum class Colour { AsIs, GreyWorld, Grey } colour = Colour::AsIs;  // colour casts (stage light, film)
 };
+
+// Grey world: each channel scaled so that its mean over the chip equals the mean of the three
+// (a colour cast is removed, brightness kept). Grey: the luma in all three channels.
+cv::Mat recolour(const cv::Mat& chip, Variant::Colour c) {
+    if (c == Variant::Colour::AsIs) return chip;
+    if (c == Variant::Colour::Grey) {
+        cv::Mat g, out;
+        cv::cvtColor(chip, g, cv::COLOR_BGR2GRAY);
+        cv::cvtColor(g, out, cv::COLOR_GRAY2BGR);
+        return out;
+    }
+    const cv::Scalar m = cv::mean(chip);
+    const double grey = (m[0] + m[1] + m[2]) / 3;
+    std::vector<cv::Mat> ch;
+    cv::split(chip, ch);
+    for (int i = 0; i < 3; ++i) ch[static_cast<std::size_t>(i)].convertTo(ch[static_cast<std::size_t>(i)], -1, m[i] > 1 ? grey / m[i] : 1.0);
+    cv::Mat out;
+    cv::merge(ch, out);
+    return out;
+}
 
 cv::Mat alignVariant(const cv::Mat& bgr, const Landmarks68& lm, const Variant& v) {
     const auto src = points(lm, v.pts);
@@ -86,7 +107,7 @@ cv::Mat alignVariant(const cv::Mat& bgr, const Landmarks68& lm, const Variant& v
     }
     cv::Mat out;
     cv::warpAffine(bgr, out, m, cv::Size(112, 112), v.interp, v.border);
-    return out;
+    return recolour(out, v.colour);
 }
 
 std::vector<float> describe(cv::dnn::Net& net, const cv::Mat& chipBgr, const Variant& v) {
@@ -190,6 +211,18 @@ int runLfwAlign(const fs::path& dir, devices::FaceEngineOptions o, int step) {
         v.interp = cv::INTER_CUBIC;
         variants.push_back(v);
     }
+    {
+        Variant v{"  flip-sum + grey world"};
+        v.flip = true;
+        v.colour = Variant::Colour::GreyWorld;
+        variants.push_back(v);
+    }
+    {
+        Variant v{"  flip-sum + grey"};
+        v.flip = true;
+        v.colour = Variant::Colour::Grey;
+        variants.push_back(v);
+    }
     if (const char* only = std::getenv("ALIGN_VARIANTS")) {  // e.g. "0,2": run only these
         std::vector<Variant> keep;
         std::string s = only;
@@ -225,7 +258,7 @@ int runLfwAlign(const fs::path& dir, devices::FaceEngineOptions o, int step) {
             auto img = df::loadImageFile(f);
             if (!img.ok()) continue;
             auto x = (*e)->process(*img, df::DescriptorPolicy::Never, nullptr, df::FaceChoice::Centre);
-            if (!x.ok() || !x->landmarks) continue;
+            if (!x.ok() || !x->landmarks || !isCentreFace(*x, *img)) continue;
             cv::Mat bgr = cv::imread(f.string(), cv::IMREAD_COLOR);
             P p{static_cast<int>(i), ea, {}};
             for (std::size_t v = 0; v < variants.size(); ++v) {

@@ -47,19 +47,6 @@ struct Photo {
     devices::FaceGuidance laneQuality = devices::FaceGuidance::NoFace;
 };
 
-// LFW's photos are centred on the labelled face. When the detector misses it, the face
-// nearest the centre is someone behind or beside them (3 photos: Tung_Chee-hwa_0001 in
-// profile, where a man at the edge was taken, Mark_Heller_0002, John_Taylor_0001): their eye
-// midpoints lie 83-137 px from the centre of the 250x250 photo; every labelled face found
-// lies within 54 px. A face farther than a quarter of the shorter side is not the labelled
-// one: the photo counts as not detected, not as a comparison of another person.
-bool isCentreFace(const df::FrameDetail& x, const devices::Image& img) {
-    if (!x.landmarks) return false;
-    const auto l = df::leftEyeCentre(*x.landmarks), r = df::rightEyeCentre(*x.landmarks);
-    const double dx = (l.x + r.x) / 2 - img.width / 2.0, dy = (l.y + r.y) / 2 - img.height / 2.0;
-    return std::hypot(dx, dy) <= std::min(img.width, img.height) / 4.0;
-}
-
 devices::FaceGuidance laneQualityOf(const df::FrameDetail& x, devices::FaceQualityOptions o) {
     o.minEyeDistancePx = 0;
     return df::judgeQuality(df::QualityMeasures{1, x.pose, x.brightness, x.sharpness}, o);
@@ -201,6 +188,20 @@ std::vector<std::pair<std::string, std::vector<fs::path>>> identitiesOf(const fs
 }
 
 bool isEastAsian(const std::string& identity) { return kEastAsian.count(identity) > 0; }
+
+// LFW's photos are centred on the labelled face. When the detector misses it, the face
+// nearest the centre is someone behind or beside them (3 photos: Tung_Chee-hwa_0001 in
+// profile, where a man at the edge was taken, Mark_Heller_0002, John_Taylor_0001): their eye
+// midpoints lie 83-137 px from the centre of the 250x250 photo; every labelled face found
+// lies within 54 px. A face farther than a quarter of the shorter side is not the labelled
+// one: the photo counts as not detected, not as a comparison of another person.
+bool isCentreFace(const df::FrameDetail& x, const devices::Image& img) {
+    if (!x.landmarks) return false;
+    const auto l = df::leftEyeCentre(*x.landmarks), r = df::rightEyeCentre(*x.landmarks);
+    const double dx = (l.x + r.x) / 2 - img.width / 2.0, dy = (l.y + r.y) / 2 - img.height / 2.0;
+    return std::hypot(dx, dy) <= std::min(img.width, img.height) / 4.0;
+}
+
 
 int runPose(const std::vector<fs::path>& files, devices::FaceEngineOptions o) {
     o.track = false;

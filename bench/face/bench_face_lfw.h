@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "devices/face.h"
+#include "devices/face/dlib_face_engine.h"
 
 namespace kiosk::bench::face {
 // Detection alone (the recogniser is not run): rate, failures, median CPU.
@@ -24,6 +25,9 @@ std::vector<std::pair<std::string, std::vector<std::filesystem::path>>> identiti
     const std::filesystem::path& root);
 // The East-Asian identities of ../shared/data/faces/lfw (the list in bench_face_lfw.cpp).
 bool isEastAsian(const std::string& identity);
+// Whether the chosen face is LFW's labelled one: its eye midpoint within a quarter of the
+// photo's shorter side from the centre (bench_face_lfw.cpp says why).
+bool isCentreFace(const devices::face::FrameDetail& x, const devices::Image& img);
 // Pose, exposure and the lane's quality verdict of the centre face of each file (diagnosis).
 int runPose(const std::vector<std::filesystem::path>& files, devices::FaceEngineOptions options);
 }
