@@ -202,7 +202,6 @@ bool isCentreFace(const df::FrameDetail& x, const devices::Image& img) {
     return std::hypot(dx, dy) <= std::min(img.width, img.height) / 4.0;
 }
 
-
 int runPose(const std::vector<fs::path>& files, devices::FaceEngineOptions o) {
     o.track = false;
     auto e = df::DlibFaceEngine::create(o);
@@ -408,22 +407,23 @@ int runLfw(const fs::path& dir, const std::function<devices::FaceEngineOptions(F
                    multiTemplate(photos, r, e, devices::TemplateRule::Best, 2, &eastAsian), e.options().matchThreshold);
         printRates("LFW East-Asian subset, 1 enrolled template (same probes as above), " + name,
                    multiTemplate(photos, r, e, devices::TemplateRule::Best, 1, &eastAsian), e.options().matchThreshold);
-        std::vector<std::pair<float, double>> weighted;
-        const std::string allName = "LFW 2 enrolled templates, every enrolment pair, rule best, " + name;
-        const Scores all = rotatedTemplates(photos, r, e, devices::TemplateRule::Best, nullptr,
-                                            e.options().matchThreshold, nullptr, &weighted);
-        printRates(allName, all, e.options().matchThreshold);
-        printProbeWeighted(allName, weighted, all, e.options().matchThreshold);
-        std::vector<std::string> misses;
-        weighted.clear();
-        const std::string eaName =
-            "LFW East-Asian subset, 2 enrolled templates, every enrolment pair, rule best (impostors inside it), " + name;
-        const Scores ea = rotatedTemplates(photos, r, e, devices::TemplateRule::Best, &eastAsian,
-                                           e.options().matchThreshold, &misses, &weighted);
-        printRates(eaName, ea, e.options().matchThreshold);
-        printProbeWeighted(eaName, weighted, ea, e.options().matchThreshold);
-        std::printf("refused at the configured threshold (%zu):\n", misses.size());
-        for (const auto& m : misses) std::printf("  %s\n", m.c_str());
+        // Two templates over every enrolment pair, per trial and with each probe photo counted
+        // once; `listMisses`: the genuine trials refused at the configured threshold.
+        auto everyPair = [&](const std::string& n, const std::vector<bool>* keep, bool listMisses) {
+            std::vector<std::pair<float, double>> weighted;
+            std::vector<std::string> misses;
+            const Scores q = rotatedTemplates(photos, r, e, devices::TemplateRule::Best, keep,
+                                              e.options().matchThreshold, listMisses ? &misses : nullptr, &weighted);
+            printRates(n, q, e.options().matchThreshold);
+            printProbeWeighted(n, weighted, q, e.options().matchThreshold);
+            if (!listMisses) return;
+            std::printf("refused at the configured threshold (%zu):\n", misses.size());
+            for (const auto& m : misses) std::printf("  %s\n", m.c_str());
+        };
+        everyPair("LFW 2 enrolled templates, every enrolment pair, rule best, " + name, nullptr, false);
+        everyPair("LFW East-Asian subset, 2 enrolled templates, every enrolment pair, rule best (impostors inside "
+                  "it), " + name,
+                  &eastAsian, true);
 
         // The same over the photos the lane's quality check passes (above), enrolments included
         // (the registration machine keeps only captures that pass it).
@@ -431,21 +431,9 @@ int runLfw(const fs::path& dir, const std::function<devices::FaceEngineOptions(F
                    e.options().matchThreshold);
         printRates("LFW East-Asian subset, lane quality passed (impostors inside it), " + name,
                    allPairs(photos, r, e, &eaLaneOk), e.options().matchThreshold);
-        for (const auto* keep : {&laneOk, &eaLaneOk}) {
-            const std::string n = std::string(keep == &laneOk ? "LFW all" : "LFW East-Asian subset") +
-                                  ", lane quality passed, 2 enrolled templates, every enrolment pair, rule best, " +
-                                  name;
-            weighted.clear();
-            misses.clear();
-            const Scores q = rotatedTemplates(photos, r, e, devices::TemplateRule::Best, keep,
-                                              e.options().matchThreshold, &misses, &weighted);
-            printRates(n, q, e.options().matchThreshold);
-            printProbeWeighted(n, weighted, q, e.options().matchThreshold);
-            if (keep == &eaLaneOk) {
-                std::printf("refused at the configured threshold (%zu):\n", misses.size());
-                for (const auto& m : misses) std::printf("  %s\n", m.c_str());
-            }
-        }
+        const std::string twoEvery = ", lane quality passed, 2 enrolled templates, every enrolment pair, rule best, ";
+        everyPair("LFW all" + twoEvery + name, &laneOk, false);
+        everyPair("LFW East-Asian subset" + twoEvery + name, &eaLaneOk, true);
         std::fflush(stdout);
     }
     return 0;
