@@ -38,10 +38,12 @@ enum class QrPass : int {
     QuietZone,         // luminance copy inside a white border (codes cut at the edge)
     Sharpened,         // unsharp-masked copy (defocus)
     InvertedFull,      // light-on-dark, full resolution
+    Rebuilt,           // codes redrawn from their module grid (qr_grid.h): a dark bar or surround
+                       // fused to a finder pattern
     ZbarFull,          // zbar on the whole image at full resolution: only without a budget
                        // or with one that affords it whole (never the "first pass always runs")
 };
-inline constexpr int kQrPassCount = 13;
+inline constexpr int kQrPassCount = 14;
 const char* qrPassName(QrPass pass);
 
 struct QrDecodeOptions {

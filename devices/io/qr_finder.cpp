@@ -76,7 +76,7 @@ private:
 };
 
 // Five runs dark-light-dark-light-dark in the ratio 1:1:3:1:1 (each within 60 % of a module).
-bool finderRatio(const int r[5], double& module) {
+bool closedRatio(const int r[5], double& module) {
     const int total = r[0] + r[1] + r[2] + r[3] + r[4];
     if (total < 7) return false;
     module = total / 7.0;
@@ -85,9 +85,29 @@ bool finderRatio(const int r[5], double& module) {
            std::abs(r[3] - module) < tol && std::abs(r[4] - module) < tol;
 }
 
+// The same, except that one outer dark run may run on into a dark region fused to it (a
+// bar, a dark surround, dark modules where the separator should be light): 1:3:1:1 on the
+// other side and at least about a module on the fused one.
+bool finderRatio(const int r[5], double& module, QrFinderEnds ends) {
+    if (closedRatio(r, module)) return true;
+    if (ends == QrFinderEnds::Closed) return false;
+    for (const bool leftOpen : {true, false}) {
+        const int open = leftOpen ? r[0] : r[4], outer = leftOpen ? r[4] : r[0];
+        const int total = r[1] + r[2] + r[3] + outer;
+        if (total < 6) continue;
+        const double m = total / 6.0, tol = m * 0.6;
+        if (open >= 0.5 * m && std::abs(r[1] - m) < tol && std::abs(r[2] - 3 * m) < 3 * tol && std::abs(r[3] - m) < tol &&
+            std::abs(outer - m) < tol) {
+            module = m;
+            return true;
+        }
+    }
+    return false;
+}
+
 // The same pattern down column x through row y (y inside the centre square): its centre
 // row and module size, or false.
-bool crossCheckDown(const DarkMap& dark, int x, int y, double& cy, double& module) {
+bool crossCheckDown(const DarkMap& dark, int x, int y, double& cy, double& module, QrFinderEnds ends) {
     const int h = dark.height();
     auto at = [&](int yy) { return dark.dark(x, yy); };
     if (!at(y)) return false;
@@ -102,7 +122,7 @@ bool crossCheckDown(const DarkMap& dark, int x, int y, double& cy, double& modul
     while (yy < h && !at(yy)) ++yy, ++r[3];
     while (yy < h && at(yy)) ++yy, ++r[4];
     if (r[0] == 0 || r[1] == 0 || r[3] == 0 || r[4] == 0) return false;
-    if (!finderRatio(r, module)) return false;
+    if (!finderRatio(r, module, ends)) return false;
     cy = top + r[0] + r[1] + r[2] / 2.0;
     return true;
 }
@@ -112,7 +132,7 @@ struct Finder {
     int hits = 0;
 };
 
-std::vector<Finder> findFinders(const LumPlane& p, std::size_t giveUpAt) {
+std::vector<Finder> findFinders(const LumPlane& p, std::size_t giveUpAt, QrFinderEnds ends) {
     const int w = p.width, h = p.height;
     const DarkMap dark(p);
     std::vector<Finder> finders;
@@ -136,9 +156,9 @@ std::vector<Finder> findFinders(const LumPlane& p, std::size_t giveUpAt) {
             if (!isDark) continue;
             const int r[5] = {runs[i], runs[i + 1], runs[i + 2], runs[i + 3], runs[i + 4]};
             double mh = 0, mv = 0, cy = 0;
-            if (!finderRatio(r, mh)) continue;
+            if (!finderRatio(r, mh, ends)) continue;
             const int cx = x0 + r[0] + r[1] + r[2] / 2;
-            if (!crossCheckDown(dark, cx, y, cy, mv)) continue;
+            if (!crossCheckDown(dark, cx, y, cy, mv, ends)) continue;
             if (mv < mh * 0.5 || mv > mh * 2.0) continue;
             const double m = (mh + mv) / 2;
             bool merged = false;
@@ -186,27 +206,15 @@ QrCandidate boxAround(const std::vector<std::pair<double, double>>& pts, double 
     return c;
 }
 
-}  // namespace
+// Three corners: A at the right angle, B and C about as far from it (a square code seen
+// at an angle stays within ~40 %), the angle at A near 90 degrees.
+struct Triple {
+    std::size_t a, b, c;
+    int hits;
+    double side;  // mean of |AB| and |AC| in pixels
+};
 
-std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates, int maxFinders, QrGrouping grouping) {
-    std::vector<QrCandidate> out;
-    if (plane.width < 21 || plane.height < 21 || maxCandidates <= 0) return out;
-    // Far more raw patterns than would be kept: a texture, not codes (the lane's 60 kept
-    // give up at 400; a caller asking for a sheet of codes allows 5 per kept one).
-    const std::size_t giveUpAt = static_cast<std::size_t>(std::max(400, 5 * maxFinders));
-    std::vector<Finder> f = findFinders(plane, giveUpAt);
-    if (f.size() > giveUpAt) return out;
-    std::sort(f.begin(), f.end(), [](const Finder& a, const Finder& b) { return a.hits > b.hits; });
-    if (f.size() > static_cast<std::size_t>(maxFinders)) f.resize(static_cast<std::size_t>(maxFinders));  // the strongest
-    const int w = plane.width, h = plane.height;
-    std::vector<char> used(f.size(), 0);
-    // Three corners: A at the right angle, B and C about as far from it (a square code
-    // seen at an angle stays within ~40 %), the angle at A near 90 degrees.
-    struct Triple {
-        std::size_t a, b, c;
-        int hits;
-        double side;  // mean of |AB| and |AC| in pixels
-    };
+std::vector<Triple> groupTriples(const std::vector<Finder>& f, QrGrouping grouping) {
     std::vector<Triple> triples;
     for (std::size_t a = 0; a < f.size(); ++a)
         for (std::size_t b = 0; b < f.size(); ++b) {
@@ -227,6 +235,46 @@ std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidat
         std::sort(triples.begin(), triples.end(), [](const Triple& x, const Triple& y) { return x.side < y.side; });
     else
         std::sort(triples.begin(), triples.end(), [](const Triple& x, const Triple& y) { return x.hits > y.hits; });
+    return triples;
+}
+
+// The strongest finder patterns of the plane (empty when there are so many that it is a
+// texture, not codes).
+std::vector<Finder> strongestFinders(const LumPlane& plane, int maxFinders, QrFinderEnds ends) {
+    // Far more raw patterns than would be kept: a texture, not codes (the lane's 60 kept
+    // give up at 400; a caller asking for a sheet of codes allows 5 per kept one).
+    const std::size_t giveUpAt = static_cast<std::size_t>(std::max(400, 5 * maxFinders));
+    std::vector<Finder> f = findFinders(plane, giveUpAt, ends);
+    if (f.size() > giveUpAt) return {};
+    std::sort(f.begin(), f.end(), [](const Finder& a, const Finder& b) { return a.hits > b.hits; });
+    if (f.size() > static_cast<std::size_t>(maxFinders)) f.resize(static_cast<std::size_t>(maxFinders));
+    return f;
+}
+
+}  // namespace
+
+std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples, int maxFinders, QrFinderEnds ends) {
+    std::vector<QrFinderTriple> out;
+    if (plane.width < 21 || plane.height < 21 || maxTriples <= 0) return out;
+    const std::vector<Finder> f = strongestFinders(plane, maxFinders, ends);
+    std::vector<char> used(f.size(), 0);
+    for (const auto& t : groupTriples(f, QrGrouping::StrongestFirst)) {
+        if (static_cast<int>(out.size()) >= maxTriples) break;
+        if (used[t.a] || used[t.b] || used[t.c]) continue;
+        used[t.a] = used[t.b] = used[t.c] = 1;
+        const Finder &A = f[t.a], &B = f[t.b], &C = f[t.c];
+        out.push_back({A.x, A.y, B.x, B.y, C.x, C.y, (A.module + B.module + C.module) / 3});
+    }
+    return out;
+}
+
+std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates, int maxFinders, QrGrouping grouping) {
+    std::vector<QrCandidate> out;
+    if (plane.width < 21 || plane.height < 21 || maxCandidates <= 0) return out;
+    const std::vector<Finder> f = strongestFinders(plane, maxFinders, QrFinderEnds::Closed);
+    const int w = plane.width, h = plane.height;
+    std::vector<char> used(f.size(), 0);
+    const std::vector<Triple> triples = groupTriples(f, grouping);
     for (const auto& t : triples) {
         if (static_cast<int>(out.size()) >= maxCandidates) break;
         if (used[t.a] || used[t.b] || used[t.c]) continue;

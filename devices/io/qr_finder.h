@@ -29,10 +29,27 @@ struct QrCandidate {
 // larger L's of the same strength that would otherwise take each code's finders.
 enum class QrGrouping { StrongestFirst, SmallestFirst };
 
+// Closed: a finder's outer dark ring must end in a light separator on both sides of every
+// run (the standard). OneOpen: on one side the ring may run on into dark that is fused to
+// it (a bar printed against the code, a dark surround, a light-on-dark code whose
+// separators came out dark): how a rebuilt code (qr_grid.h) finds its corners.
+enum class QrFinderEnds { Closed, OneOpen };
+
+// Three finder patterns in the L of one code: A at the right angle, B and C the other two
+// (in no particular turning order), centres in pixels, and their mean module size.
+struct QrFinderTriple {
+    double ax = 0, ay = 0, bx = 0, by = 0, cx = 0, cy = 0;
+    double module = 0;
+};
+
 // At most maxCandidates regions, three-corner groups first, then two-corner ones.
 // maxFinders: the strongest finder patterns kept for grouping (a sheet of 60 codes has 180;
 // grouping costs about maxFinders^3 in the worst case, so the lane keeps 60).
 std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates = 4, int maxFinders = 60,
                                           QrGrouping grouping = QrGrouping::StrongestFirst);
+
+// The three-corner groups alone (at most maxTriples, strongest first, no finder in two).
+std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples = 4, int maxFinders = 60,
+                                                QrFinderEnds ends = QrFinderEnds::Closed);
 
 }  // namespace kiosk::devices::io

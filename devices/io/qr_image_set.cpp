@@ -173,6 +173,15 @@ core::Result<Image> renderQrShot(const std::string& text, const QrShotParams& p,
     }
 }
 
+core::Result<std::vector<std::vector<bool>>> qrModuleGrid(const std::string& text) {
+    int n = 0;
+    KIOSK_ASSIGN_OR_RETURN(const cv::Mat m, renderModules(text, n));
+    std::vector<std::vector<bool>> grid(static_cast<std::size_t>(n), std::vector<bool>(static_cast<std::size_t>(n)));
+    for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) grid[static_cast<std::size_t>(y)][static_cast<std::size_t>(x)] = m.at<uint8_t>(y, x) == 0;
+    return grid;
+}
+
 core::Result<Image> renderQrShots(const std::vector<std::string>& texts, int width, int height) {
     cv::Mat frame(height, width, CV_8UC3, cv::Scalar(120, 130, 140));
     const int n = static_cast<int>(texts.size());

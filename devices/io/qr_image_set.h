@@ -30,6 +30,10 @@ struct QrShotParams {
 core::Result<Image> renderQrShot(const std::string& text, const QrShotParams& params, int width = 1280,
                                  int height = 720, uint64_t seed = 1);
 
+// The module grid of text as a QR code (ECC level M), row by row, true = dark: for tests
+// that draw a code's modules themselves.
+core::Result<std::vector<std::vector<bool>>> qrModuleGrid(const std::string& text);
+
 // Renders several codes side by side in one frame (for the ambiguity tests).
 core::Result<Image> renderQrShots(const std::vector<std::string>& texts, int width = 1280, int height = 720);
 

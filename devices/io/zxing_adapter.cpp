@@ -26,6 +26,12 @@
 //   Full, GlobalHistogram, QuietZone (a copy inside a white border: codes cut by the
 //                   picture's edge), Sharpened (unsharp mask: defocus), InvertedFull: last,
 //                   they add little once the others ran (kept for the generated frames).
+//   Rebuilt         the codes whose finder patterns have something dark fused to them (a
+//                   bar against the code, a dark surround without quiet zone, dark
+//                   separators of a light-on-dark code), which no decoder's finder search
+//                   accepts: our search with one end of a finder open finds the corners,
+//                   the grid is sampled and redrawn clean (qr_grid.h) and zxing reads it
+//                   in pure mode; its error correction still decides. Both polarities.
 //   ZbarFull        zbar on the whole image at full resolution (~20 ms per 720p frame): only
 //                   without a budget or with one that affords it whole (a sheet of codes, a
 //                   registration scan); never a budgeted frame's guaranteed first pass.
@@ -44,6 +50,7 @@
 
 #include "devices/io/qr_decoder.h"
 #include "devices/io/qr_finder.h"
+#include "devices/io/qr_grid.h"
 #include "devices/io/qr_image_ops.h"
 #include "devices/io/zbar_qr.h"
 
@@ -63,6 +70,7 @@ const char* qrPassName(QrPass pass) {
         case QrPass::Contrast: return "contrast";
         case QrPass::Zbar: return "zbar";
         case QrPass::FinderCrops: return "finder_crops";
+        case QrPass::Rebuilt: return "rebuilt";
         case QrPass::ZbarFull: return "zbar_full";
     }
     return "?";
@@ -79,7 +87,7 @@ double threadCpuMs() {
 // Starting estimates in ms per megapixel on one core of the development machine (p95 of
 // each pass alone on the 1280x720 lane frames, bench_qr --pass-study); the moving average
 // takes over after a few frames.
-constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {3.6, 1.0, 0.8, 0.7, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7, 19.0};
+constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {3.6, 1.0, 0.8, 0.7, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7, 4.0, 19.0};
 // FinderCrops is admitted on the cost of its search alone (about 1.3 ms per 720p frame);
 // it then reads only the regions whose own estimate still fits.
 constexpr double kFinderSearchMsPerMpx = 1.5;
@@ -148,7 +156,7 @@ bool passEnabled(QrPass p, const QrDecodeOptions& o, bool pyramid) {
     // Below 400 pixels the Zbar pass already reads at full resolution.
     if (p == QrPass::ZbarFull && !pyramid) return false;
     if ((p == QrPass::HalfGlobal || p == QrPass::ZbarFull || p == QrPass::GlobalHistogram || p == QrPass::QuietZone || p == QrPass::TryHarder || p == QrPass::Sharpened ||
-         p == QrPass::Contrast || p == QrPass::Zbar) &&
+         p == QrPass::Contrast || p == QrPass::Zbar || p == QrPass::Rebuilt) &&
         !o.tryHarder)
         return false;
     return true;
@@ -299,6 +307,25 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                         auto codes = zbarQrCodes(crop, 1, x + c.x, y + c.y);
                         if (!codes.ok()) return codes.error();
                         for (auto& code : *codes) found.addCode(std::move(code));
+                    }
+                    break;
+                }
+                case QrPass::Rebuilt: {
+                    ZXing::DecodeHints pure = hints;
+                    pure.setIsPure(true).setTryRotate(false).setMaxNumberOfSymbols(1);
+                    for (const auto polarity : {QrPolarity::DarkOnLight, QrPolarity::LightOnDark}) {
+                        if (polarity == QrPolarity::LightOnDark && !options.tryInverted) continue;
+                        for (const auto& rebuilt : rebuildQrCodes(luminance(), polarity)) {
+                            for (const auto& r : ZXing::ReadBarcodes(lumView(rebuilt.plane), pure)) {
+                                if (!r.isValid()) continue;
+                                QrCode code;
+                                code.text = r.text();
+                                for (std::size_t i = 0; i < 4; ++i)
+                                    code.corners[i] = QrPoint{static_cast<int>(std::lround(rebuilt.corners[i][0])) + x,
+                                                              static_cast<int>(std::lround(rebuilt.corners[i][1])) + y};
+                                found.addCode(std::move(code));
+                            }
+                        }
                     }
                     break;
                 }

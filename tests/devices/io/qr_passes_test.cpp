@@ -9,6 +9,7 @@
 
 #include "devices/io/qr_decoder.h"
 #include "devices/io/qr_finder.h"
+#include "devices/io/qr_grid.h"
 #include "devices/io/qr_image_ops.h"
 #include "devices/io/qr_image_set.h"
 #include "devices/io/zbar_qr.h"
@@ -253,6 +254,151 @@ TEST(QrPasses, NoFinderCandidatesInNoiseOrOnABlankFrame) {
     blank.height = 360;
     blank.pixels.assign(640 * 360, 128);
     EXPECT_TRUE(findQrCandidates(blank).empty());
+}
+
+// A code drawn module by module (px pixels each, top-left module at x0, y0) on a plane of
+// `background`, light modules `light`, dark ones `dark`.
+struct DrawnCode {
+    LumPlane plane;
+    int n = 0;
+};
+DrawnCode drawCode(const std::vector<std::vector<bool>>& grid, int px, int x0, int y0, int w, int h, uint8_t background,
+                   uint8_t dark, uint8_t light) {
+    DrawnCode d;
+    d.n = static_cast<int>(grid.size());
+    d.plane.width = w;
+    d.plane.height = h;
+    d.plane.pixels.assign(static_cast<std::size_t>(w) * h, background);
+    for (int r = 0; r < d.n; ++r)
+        for (int c = 0; c < d.n; ++c)
+            for (int y = y0 + r * px; y < y0 + (r + 1) * px; ++y)
+                for (int x = x0 + c * px; x < x0 + (c + 1) * px; ++x)
+                    d.plane.pixels[static_cast<std::size_t>(y) * w + x] = grid[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)] ? dark : light;
+    return d;
+}
+
+Image asImage(const LumPlane& p) {
+    Image img;
+    img.width = p.width;
+    img.height = p.height;
+    img.format = PixelFormat::Gray8;
+    img.pixels = p.pixels;
+    return img;
+}
+
+// Every pass but the rebuilt one, with no budget: what the decoder read before it.
+std::vector<QrCode> everyOtherPass(const Image& img) {
+    std::vector<QrCode> all;
+    for (int p = 0; p < kQrPassCount; ++p) {
+        if (p == static_cast<int>(QrPass::Rebuilt)) continue;
+        for (auto& c : onePass(img, static_cast<QrPass>(p))) all.push_back(c);
+    }
+    return all;
+}
+
+TEST(QrPasses, RebuiltReadsACodeWithABarFusedToAFinderPattern) {
+    const std::string text = "MAILTO:name@example.org";
+    auto grid = qrModuleGrid(text);
+    ASSERT_TRUE(grid.ok());
+    // 8-pixel modules, a white quiet zone on three sides; a black bar runs from the code's
+    // bottom edge to the bottom of the picture, fused to the bottom-left finder pattern.
+    const int px = 8, x0 = 40, y0 = 40;
+    const int n = static_cast<int>(grid->size());
+    DrawnCode d = drawCode(*grid, px, x0, y0, x0 + n * px + 40, y0 + n * px + 40, 255, 0, 255);
+    for (int y = y0 + n * px; y < d.plane.height; ++y)
+        std::fill_n(d.plane.pixels.begin() + static_cast<std::ptrdiff_t>(y) * d.plane.width, d.plane.width, uint8_t{0});
+    const Image img = asImage(d.plane);
+    EXPECT_TRUE(everyOtherPass(img).empty()) << "a pass that reads it without the rebuilt one";
+    QrDecodeReport rep;
+    const auto codes = onePass(img, QrPass::Rebuilt, &rep);
+    ASSERT_EQ(codes.size(), 1u);
+    EXPECT_EQ(codes.front().text, text);
+    EXPECT_EQ(rep.readByPass, static_cast<int>(QrPass::Rebuilt));
+    // Its corners are the code's own, in picture coordinates (within a module).
+    const int expected[4][2] = {{x0, y0}, {x0 + n * px, y0}, {x0 + n * px, y0 + n * px}, {x0, y0 + n * px}};
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_NEAR(codes.front().corners[i].x, expected[i][0], px) << "corner " << i;
+        EXPECT_NEAR(codes.front().corners[i].y, expected[i][1], px) << "corner " << i;
+    }
+}
+
+TEST(QrPasses, RebuiltReadsALightOnDarkCodeWithoutSeparators) {
+    const std::string text = "MAILTO:name@example.org";
+    auto grid = qrModuleGrid(text);
+    ASSERT_TRUE(grid.ok());
+    const int n = static_cast<int>(grid->size());
+    // Light-on-dark on a dark surround, where the light separators around each finder
+    // pattern came out the colour of the finder's outer ring: inverted, that ring runs on
+    // into the dark separator.
+    auto g = *grid;
+    for (const auto [r0, c0] : {std::pair{0, 0}, std::pair{0, n - 7}, std::pair{n - 7, 0}})
+        for (int r = -1; r <= 7; ++r)
+            for (int c = -1; c <= 7; ++c) {
+                const int rr = r0 + r, cc = c0 + c;
+                if (rr < 0 || cc < 0 || rr >= n || cc >= n) continue;
+                if (std::max(std::abs(r - 3), std::abs(c - 3)) == 4) g[static_cast<std::size_t>(rr)][static_cast<std::size_t>(cc)] = true;
+            }
+    const int px = 8, x0 = 64, y0 = 48;
+    const DrawnCode d = drawCode(g, px, x0, y0, x0 + n * px + 64, y0 + n * px + 48, 20, 230, 20);  // dark modules drawn light
+    const Image img = asImage(d.plane);
+    EXPECT_TRUE(everyOtherPass(img).empty()) << "a pass that reads it without the rebuilt one";
+    const auto codes = onePass(img, QrPass::Rebuilt);
+    ASSERT_EQ(codes.size(), 1u);
+    EXPECT_EQ(codes.front().text, text);
+
+    // Light-on-dark codes are the inverted passes' business: not without try_inverted.
+    QrDecodeOptions o;
+    o.ambiguity = Ambiguity::ReturnAll;
+    o.firstPass = static_cast<int>(QrPass::Rebuilt);
+    o.tryInverted = false;
+    auto r = decodeQrCodes(img, o);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->empty());
+}
+
+TEST(QrPasses, RebuiltFindsNothingInNoiseOrTexture) {
+    // Noise, and a checkerboard of finder-sized squares (finder-like runs everywhere).
+    Image noise;
+    noise.width = 640;
+    noise.height = 480;
+    noise.format = PixelFormat::Gray8;
+    noise.pixels.resize(640 * 480);
+    uint32_t s = 17;
+    for (auto& px : noise.pixels) {
+        s = s * 1664525u + 1013904223u;
+        px = static_cast<uint8_t>((s >> 24) < 128 ? 30 : 220);
+    }
+    EXPECT_TRUE(onePass(noise, QrPass::Rebuilt).empty());
+    Image board = noise;
+    for (int y = 0; y < 480; ++y)
+        for (int x = 0; x < 640; ++x) board.pixels[static_cast<std::size_t>(y) * 640 + x] = ((x / 24 + y / 24) % 2) ? 20 : 235;
+    EXPECT_TRUE(onePass(board, QrPass::Rebuilt).empty());
+}
+
+TEST(QrGrid, RedrawsTheFunctionPatternsAndFindsTheSizeFromTheFinders) {
+    auto grid = qrModuleGrid("MAILTO:name@example.org");
+    ASSERT_TRUE(grid.ok());
+    const int n = static_cast<int>(grid->size());
+    const DrawnCode d = drawCode(*grid, 6, 30, 30, n * 6 + 60, n * 6 + 60, 255, 0, 255);
+    const auto rebuilt = rebuildQrCodes(d.plane, QrPolarity::DarkOnLight);
+    ASSERT_FALSE(rebuilt.empty());
+    // The estimate first: the size of the code drawn, every module as drawn.
+    const RebuiltQr& r = rebuilt.front();
+    ASSERT_EQ(r.modules, n);
+    const int side = (n + 2 * kRebuiltQuietModules) * kRebuiltModulePx;
+    ASSERT_EQ(r.plane.width, side);
+    int wrong = 0;
+    for (int row = 0; row < n; ++row)
+        for (int col = 0; col < n; ++col) {
+            const int y = (row + kRebuiltQuietModules) * kRebuiltModulePx + 1, x = (col + kRebuiltQuietModules) * kRebuiltModulePx + 1;
+            const bool dark = r.plane.pixels[static_cast<std::size_t>(y) * side + x] < 128;
+            wrong += dark != (*grid)[static_cast<std::size_t>(row)][static_cast<std::size_t>(col)];
+        }
+    EXPECT_EQ(wrong, 0);
+    // Then one version either way.
+    ASSERT_EQ(rebuilt.size(), 3u);
+    EXPECT_EQ(rebuilt[1].modules, n - 4);
+    EXPECT_EQ(rebuilt[2].modules, n + 4);
 }
 
 TEST(QrPasses, ZbarFindsNothingInNoise) {

@@ -1,0 +1,37 @@
+#pragma once
+// A QR code redrawn from its module grid, for the codes no decoder's own finder search
+// accepts because something dark is fused to a finder pattern: a bar printed against the
+// code, no quiet zone on a dark surround, a light-on-dark code whose separators came out
+// dark. Our finder search (qr_finder.h, ends OneOpen) finds the three corners anyway; the
+// grid between them is sampled, thresholded (Otsu over the module samples), the function
+// patterns the standard fixes (finders, separators, timing, alignment, the dark module)
+// are redrawn as they must be, and the code is rendered clean (4 pixels per module, a
+// 4-module quiet zone) for a decoder in pure mode. The decoder's error correction still
+// decides: nothing here invents data modules. No library here.
+#include <array>
+#include <vector>
+
+#include "devices/io/qr_image_ops.h"
+
+namespace kiosk::devices::io {
+
+struct RebuiltQr {
+    LumPlane plane;  // the redrawn code
+    int modules = 0;  // modules per side (17 + 4 * version)
+    // The code's corners in the source plane (top-left, top-right, bottom-right,
+    // bottom-left of the code as read), x then y.
+    std::array<std::array<double, 2>, 4> corners{};
+};
+
+enum class QrPolarity { DarkOnLight, LightOnDark };
+
+// Candidate redrawings of the codes in the plane: for each corner triple found, the
+// sizes nearest to the finder distance (the estimate and its neighbours, one version each
+// way). At most maxTriples triples per polarity.
+std::vector<RebuiltQr> rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples = 2);
+
+// Pixels per module and quiet-zone modules of a redrawn code.
+inline constexpr int kRebuiltModulePx = 4;
+inline constexpr int kRebuiltQuietModules = 4;
+
+}  // namespace kiosk::devices::io
