@@ -16,7 +16,8 @@ constexpr int kBlock = 8;  // threshold = mean of the 3x3 blocks of kBlock pixel
 // cross-checks ask pixel by pixel.
 class DarkMap {
 public:
-    explicit DarkMap(const LumPlane& p) : p_(p), bw_((p.width + kBlock - 1) / kBlock), bh_((p.height + kBlock - 1) / kBlock) {
+    DarkMap(const LumPlane& p, QrPolarity polarity)
+        : p_(p), invert_(polarity == QrPolarity::LightOnDark), bw_((p.width + kBlock - 1) / kBlock), bh_((p.height + kBlock - 1) / kBlock) {
         const int w = p.width, h = p.height;
         std::vector<int> sum(static_cast<std::size_t>(bw_) * bh_, 0), lo(sum.size(), 255), hi(sum.size(), 0), n(sum.size(), 0);
         for (int y = 0; y < h; y += 2) {  // block statistics from every second row: half the reads
@@ -53,8 +54,10 @@ public:
                 thr_[static_cast<std::size_t>(by) * bw_ + bx] = mx - mn >= 20 ? s / k : -1;
             }
     }
+    // LightOnDark: the light side counts as dark (the plane read inverted, without a copy).
     bool dark(int x, int y) const {
-        return p_.pixels[static_cast<std::size_t>(y) * p_.width + x] < thr_[static_cast<std::size_t>(y / kBlock) * bw_ + x / kBlock];
+        const int v = p_.pixels[static_cast<std::size_t>(y) * p_.width + x], t = thr_[static_cast<std::size_t>(y / kBlock) * bw_ + x / kBlock];
+        return t >= 0 && (invert_ ? v > t : v < t);
     }
     void row(int y, std::vector<uint8_t>& out) const {
         const int w = p_.width;
@@ -63,7 +66,12 @@ public:
         const int* t = thr_.data() + static_cast<std::size_t>(y / kBlock) * bw_;
         for (int bx = 0, x = 0; bx < bw_; ++bx) {
             const int th = t[bx], end = std::min(w, x + kBlock);
-            for (; x < end; ++x) out[static_cast<std::size_t>(x)] = src[x] < th ? 1 : 0;
+            if (th < 0)
+                for (; x < end; ++x) out[static_cast<std::size_t>(x)] = 0;
+            else if (invert_)
+                for (; x < end; ++x) out[static_cast<std::size_t>(x)] = src[x] > th ? 1 : 0;
+            else
+                for (; x < end; ++x) out[static_cast<std::size_t>(x)] = src[x] < th ? 1 : 0;
         }
     }
     int width() const { return p_.width; }
@@ -71,6 +79,7 @@ public:
 
 private:
     const LumPlane& p_;
+    bool invert_;
     int bw_, bh_;
     std::vector<int> thr_;
 };
@@ -132,9 +141,9 @@ struct Finder {
     int hits = 0;
 };
 
-std::vector<Finder> findFinders(const LumPlane& p, std::size_t giveUpAt, QrFinderEnds ends) {
+std::vector<Finder> findFinders(const LumPlane& p, std::size_t giveUpAt, QrFinderEnds ends, QrPolarity polarity) {
     const int w = p.width, h = p.height;
-    const DarkMap dark(p);
+    const DarkMap dark(p, polarity);
     std::vector<Finder> finders;
     std::vector<int> runs;
     std::vector<uint8_t> line;
@@ -240,11 +249,11 @@ std::vector<Triple> groupTriples(const std::vector<Finder>& f, QrGrouping groupi
 
 // The strongest finder patterns of the plane (empty when there are so many that it is a
 // texture, not codes).
-std::vector<Finder> strongestFinders(const LumPlane& plane, int maxFinders, QrFinderEnds ends) {
+std::vector<Finder> strongestFinders(const LumPlane& plane, int maxFinders, QrFinderEnds ends, QrPolarity polarity) {
     // Far more raw patterns than would be kept: a texture, not codes (the lane's 60 kept
     // give up at 400; a caller asking for a sheet of codes allows 5 per kept one).
     const std::size_t giveUpAt = static_cast<std::size_t>(std::max(400, 5 * maxFinders));
-    std::vector<Finder> f = findFinders(plane, giveUpAt, ends);
+    std::vector<Finder> f = findFinders(plane, giveUpAt, ends, polarity);
     if (f.size() > giveUpAt) return {};
     std::sort(f.begin(), f.end(), [](const Finder& a, const Finder& b) { return a.hits > b.hits; });
     if (f.size() > static_cast<std::size_t>(maxFinders)) f.resize(static_cast<std::size_t>(maxFinders));
@@ -253,10 +262,11 @@ std::vector<Finder> strongestFinders(const LumPlane& plane, int maxFinders, QrFi
 
 }  // namespace
 
-std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples, int maxFinders, QrFinderEnds ends) {
+std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples, int maxFinders, QrFinderEnds ends,
+                                                QrPolarity polarity) {
     std::vector<QrFinderTriple> out;
     if (plane.width < 21 || plane.height < 21 || maxTriples <= 0) return out;
-    const std::vector<Finder> f = strongestFinders(plane, maxFinders, ends);
+    const std::vector<Finder> f = strongestFinders(plane, maxFinders, ends, polarity);
     std::vector<char> used(f.size(), 0);
     for (const auto& t : groupTriples(f, QrGrouping::StrongestFirst)) {
         if (static_cast<int>(out.size()) >= maxTriples) break;
@@ -271,7 +281,7 @@ std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTr
 std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates, int maxFinders, QrGrouping grouping) {
     std::vector<QrCandidate> out;
     if (plane.width < 21 || plane.height < 21 || maxCandidates <= 0) return out;
-    const std::vector<Finder> f = strongestFinders(plane, maxFinders, QrFinderEnds::Closed);
+    const std::vector<Finder> f = strongestFinders(plane, maxFinders, QrFinderEnds::Closed, QrPolarity::DarkOnLight);
     const int w = plane.width, h = plane.height;
     std::vector<char> used(f.size(), 0);
     const std::vector<Triple> triples = groupTriples(f, grouping);

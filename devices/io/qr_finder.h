@@ -35,6 +35,9 @@ enum class QrGrouping { StrongestFirst, SmallestFirst };
 // separators came out dark): how a rebuilt code (qr_grid.h) finds its corners.
 enum class QrFinderEnds { Closed, OneOpen };
 
+// Which side of the local threshold the code's dark modules are on.
+enum class QrPolarity { DarkOnLight, LightOnDark };
+
 // Three finder patterns in the L of one code: A at the right angle, B and C the other two
 // (in no particular turning order), centres in pixels, and their mean module size.
 struct QrFinderTriple {
@@ -50,6 +53,7 @@ std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidat
 
 // The three-corner groups alone (at most maxTriples, strongest first, no finder in two).
 std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples = 4, int maxFinders = 60,
-                                                QrFinderEnds ends = QrFinderEnds::Closed);
+                                                QrFinderEnds ends = QrFinderEnds::Closed,
+                                                QrPolarity polarity = QrPolarity::DarkOnLight);
 
 }  // namespace kiosk::devices::io

@@ -5,12 +5,13 @@
 // dark. Our finder search (qr_finder.h, ends OneOpen) finds the three corners anyway; the
 // grid between them is sampled, thresholded (Otsu over the module samples), the function
 // patterns the standard fixes (finders, separators, timing, alignment, the dark module)
-// are redrawn as they must be, and the code is rendered clean (4 pixels per module, a
-// 4-module quiet zone) for a decoder in pure mode. The decoder's error correction still
+// are redrawn as they must be, and the code is rendered clean (2 pixels per module, a
+// 2-module quiet zone) for a decoder in pure mode. The decoder's error correction still
 // decides: nothing here invents data modules. No library here.
 #include <array>
 #include <vector>
 
+#include "devices/io/qr_finder.h"
 #include "devices/io/qr_image_ops.h"
 
 namespace kiosk::devices::io {
@@ -23,15 +24,13 @@ struct RebuiltQr {
     std::array<std::array<double, 2>, 4> corners{};
 };
 
-enum class QrPolarity { DarkOnLight, LightOnDark };
-
 // Candidate redrawings of the codes in the plane: for each corner triple found, the
 // sizes nearest to the finder distance (the estimate and its neighbours, one version each
 // way). At most maxTriples triples per polarity.
 std::vector<RebuiltQr> rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples = 2);
 
 // Pixels per module and quiet-zone modules of a redrawn code.
-inline constexpr int kRebuiltModulePx = 4;
-inline constexpr int kRebuiltQuietModules = 4;
+inline constexpr int kRebuiltModulePx = 2;
+inline constexpr int kRebuiltQuietModules = 2;
 
 }  // namespace kiosk::devices::io

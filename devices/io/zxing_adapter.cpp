@@ -87,7 +87,7 @@ double threadCpuMs() {
 // Starting estimates in ms per megapixel on one core of the development machine (p95 of
 // each pass alone on the 1280x720 lane frames, bench_qr --pass-study); the moving average
 // takes over after a few frames.
-constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {3.6, 1.0, 0.8, 0.7, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7, 4.0, 19.0};
+constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {3.6, 1.0, 0.8, 0.7, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7, 6.0, 19.0};
 // FinderCrops is admitted on the cost of its search alone (about 1.3 ms per 720p frame);
 // it then reads only the regions whose own estimate still fits.
 constexpr double kFinderSearchMsPerMpx = 1.5;
@@ -315,6 +315,11 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                     pure.setIsPure(true).setTryRotate(false).setMaxNumberOfSymbols(1);
                     for (const auto polarity : {QrPolarity::DarkOnLight, QrPolarity::LightOnDark}) {
                         if (polarity == QrPolarity::LightOnDark && !options.tryInverted) continue;
+                        // Each polarity is about half the pass (its own finder search): the
+                        // second runs only if it still fits the budget.
+                        if (polarity == QrPolarity::LightOnDark && options.budgetMs > 0 && !firstOfCall &&
+                            clock() - start + 0.5 * msPerMpx[pass] * mpx > options.budgetMs)
+                            continue;
                         for (const auto& rebuilt : rebuildQrCodes(luminance(), polarity)) {
                             for (const auto& r : ZXing::ReadBarcodes(lumView(rebuilt.plane), pure)) {
                                 if (!r.isValid()) continue;
