@@ -96,7 +96,8 @@ bool closedRatio(const int r[5], double& module) {
 
 // The same, except that one outer dark run may run on into a dark region fused to it (a
 // bar, a dark surround, dark modules where the separator should be light): 1:3:1:1 on the
-// other side and at least about a module on the fused one.
+// other side and at least 1.5 modules on the fused one (a run of about one module is the
+// closed pattern's business; accepting it here too costs a third more candidates).
 bool finderRatio(const int r[5], double& module, QrFinderEnds ends) {
     if (closedRatio(r, module)) return true;
     if (ends == QrFinderEnds::Closed) return false;
@@ -105,7 +106,7 @@ bool finderRatio(const int r[5], double& module, QrFinderEnds ends) {
         const int total = r[1] + r[2] + r[3] + outer;
         if (total < 6) continue;
         const double m = total / 6.0, tol = m * 0.6;
-        if (open >= 0.5 * m && std::abs(r[1] - m) < tol && std::abs(r[2] - 3 * m) < 3 * tol && std::abs(r[3] - m) < tol &&
+        if (open >= 1.5 * m && std::abs(r[1] - m) < tol && std::abs(r[2] - 3 * m) < 3 * tol && std::abs(r[3] - m) < tol &&
             std::abs(outer - m) < tol) {
             module = m;
             return true;
