@@ -264,7 +264,7 @@ std::vector<Finder> strongestFinders(const LumPlane& plane, int maxFinders, QrFi
 }  // namespace
 
 std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples, int maxFinders, QrFinderEnds ends,
-                                                QrPolarity polarity) {
+                                                QrPolarity polarity, QrSquareness squareness) {
     std::vector<QrFinderTriple> out;
     if (plane.width < 21 || plane.height < 21 || maxTriples <= 0) return out;
     const std::vector<Finder> f = strongestFinders(plane, maxFinders, ends, polarity);
@@ -272,6 +272,11 @@ std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTr
     for (const auto& t : groupTriples(f, QrGrouping::StrongestFirst)) {
         if (static_cast<int>(out.size()) >= maxTriples) break;
         if (used[t.a] || used[t.b] || used[t.c]) continue;
+        // Checked before the finders are taken: a looser L of two of a code's finders and a
+        // stray pattern must not take them from the code's own.
+        const double abx = f[t.b].x - f[t.a].x, aby = f[t.b].y - f[t.a].y, acx = f[t.c].x - f[t.a].x, acy = f[t.c].y - f[t.a].y;
+        const double ab = std::hypot(abx, aby), ac = std::hypot(acx, acy);
+        if (ac < squareness.armRatio * ab || ac * squareness.armRatio > ab || std::abs(abx * acx + aby * acy) > squareness.maxCos * ab * ac) continue;
         used[t.a] = used[t.b] = used[t.c] = 1;
         const Finder &A = f[t.a], &B = f[t.b], &C = f[t.c];
         out.push_back({A.x, A.y, B.x, B.y, C.x, C.y, (A.module + B.module + C.module) / 3});

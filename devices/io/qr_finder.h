@@ -51,9 +51,17 @@ struct QrFinderTriple {
 std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates = 4, int maxFinders = 60,
                                           QrGrouping grouping = QrGrouping::StrongestFirst);
 
+// How square an L of three finder patterns must be: the shorter arm at least armRatio of
+// the longer, |cos| of the angle between the arms at most maxCos. The default is what the
+// crops accept (a code seen at an angle).
+struct QrSquareness {
+    double armRatio = 0.7;
+    double maxCos = 0.35;
+};
+
 // The three-corner groups alone (at most maxTriples, strongest first, no finder in two).
 std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples = 4, int maxFinders = 60,
                                                 QrFinderEnds ends = QrFinderEnds::Closed,
-                                                QrPolarity polarity = QrPolarity::DarkOnLight);
+                                                QrPolarity polarity = QrPolarity::DarkOnLight, QrSquareness squareness = {});
 
 }  // namespace kiosk::devices::io

@@ -9,6 +9,7 @@
 // 2-module quiet zone) for a decoder in pure mode. The decoder's error correction still
 // decides: nothing here invents data modules. No library here.
 #include <array>
+#include <functional>
 #include <vector>
 
 #include "devices/io/qr_finder.h"
@@ -24,9 +25,16 @@ struct RebuiltQr {
     std::array<std::array<double, 2>, 4> corners{};
 };
 
-// Candidate redrawings of the codes in the plane: for each corner triple found, the
-// sizes nearest to the finder distance (the estimate and its neighbours, one version each
-// way). At most maxTriples triples per polarity.
+// What to do after a candidate: the next candidate, the next triple (this one was read), or
+// stop (the budget is spent).
+enum class RebuildStep { Next, NextTriple, Stop };
+
+// Candidate redrawings of the codes in the plane, one at a time to `read`: for each corner
+// triple found, the sizes nearest to the finder distance (the estimate first, then one
+// version either way). At most maxTriples triples per polarity.
+void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples,
+                    const std::function<RebuildStep(const RebuiltQr&)>& read);
+// All of them at once (tests).
 std::vector<RebuiltQr> rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples = 2);
 
 // Pixels per module and quiet-zone modules of a redrawn code.

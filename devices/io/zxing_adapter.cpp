@@ -320,7 +320,8 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                         if (polarity == QrPolarity::LightOnDark && options.budgetMs > 0 && !firstOfCall &&
                             clock() - start + 0.5 * msPerMpx[pass] * mpx > options.budgetMs)
                             continue;
-                        for (const auto& rebuilt : rebuildQrCodes(luminance(), polarity)) {
+                        rebuildQrCodes(luminance(), polarity, 2, [&](const RebuiltQr& rebuilt) {
+                            bool read = false;
                             for (const auto& r : ZXing::ReadBarcodes(lumView(rebuilt.plane), pure)) {
                                 if (!r.isValid()) continue;
                                 QrCode code;
@@ -329,8 +330,14 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                                     code.corners[i] = QrPoint{static_cast<int>(std::lround(rebuilt.corners[i][0])) + x,
                                                               static_cast<int>(std::lround(rebuilt.corners[i][1])) + y};
                                 found.addCode(std::move(code));
+                                read = true;
                             }
-                        }
+                            if (read) return RebuildStep::NextTriple;
+                            // A high-version candidate costs about a millisecond: none starts
+                            // once the budget is spent (the call's first pass excepted).
+                            if (options.budgetMs > 0 && !firstOfCall && clock() - start > options.budgetMs) return RebuildStep::Stop;
+                            return RebuildStep::Next;
+                        });
                     }
                     break;
                 }

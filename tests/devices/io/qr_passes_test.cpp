@@ -331,7 +331,7 @@ TEST(QrPasses, RebuiltReadsALightOnDarkCodeWithoutSeparators) {
     // pattern came out the colour of the finder's outer ring: inverted, that ring runs on
     // into the dark separator.
     auto g = *grid;
-    for (const auto [r0, c0] : {std::pair{0, 0}, std::pair{0, n - 7}, std::pair{n - 7, 0}})
+    for (const auto& [r0, c0] : {std::pair{0, 0}, std::pair{0, n - 7}, std::pair{n - 7, 0}})
         for (int r = -1; r <= 7; ++r)
             for (int c = -1; c <= 7; ++c) {
                 const int rr = r0 + r, cc = c0 + c;
