@@ -362,11 +362,12 @@ constexpr double kHalfPi = 1.57079632679489661923;
 
 }  // namespace
 
-// The version a code of version 7 or more writes next to its top-right and bottom-left
-// finder patterns (18 bits, BCH(18,6), ISO/IEC 18004 7.10), read from the finder patterns'
-// own module size (the block's place from them does not depend on the version), or 0.
-int readVersionInfo(const LumPlane& p, const QrFinderTriple& t, Pt b, Pt c, QrPolarity polarity) {
+// Found from the finder patterns' own module size: the block's place from them does not
+// depend on the version.
+int readQrVersionBlock(const LumPlane& p, const QrFinderTriple& t, QrPolarity polarity) {
     const Pt a{t.ax, t.ay};
+    Pt b{t.bx, t.by}, c{t.cx, t.cy};
+    if ((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]) < 0) std::swap(b, c);
     const double ab = std::hypot(b[0] - a[0], b[1] - a[1]), ac = std::hypot(c[0] - a[0], c[1] - a[1]);
     const Pt ex{(b[0] - a[0]) / ab * t.module, (b[1] - a[1]) / ab * t.module};
     const Pt ey{(c[0] - a[0]) / ac * t.module, (c[1] - a[1]) / ac * t.module};
@@ -422,9 +423,7 @@ void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples, 
         if (estimate < 0.5 || estimate > 40.5) continue;
         const int v0 = static_cast<int>(std::lround(estimate));
         // From version 7 the code says its version: then only that one.
-        Pt b{t.bx, t.by}, c{t.cx, t.cy};
-        if (abx * acy - aby * acx < 0) std::swap(b, c);
-        const int told = estimate >= 6 ? readVersionInfo(plane, square, b, c, polarity) : 0;
+        const int told = estimate >= 6 ? readQrVersionBlock(plane, square, polarity) : 0;
         // A triple of version 7 or more whose version block cannot be read is tried at its
         // estimate only (each larger candidate costs a millisecond or more).
         const std::vector<int> versions = told > 0 && std::abs(told - v0) <= 3 ? std::vector<int>{told}

@@ -37,6 +37,12 @@ void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples,
 // All of them at once (tests).
 std::vector<RebuiltQr> rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples = 2);
 
+// The version a code of version 7 or more writes next to its top-right and bottom-left
+// finder patterns (18 bits, BCH(18,6), ISO/IEC 18004 7.10; up to 3 wrong bits corrected),
+// read with the triple's module size (the finder patterns' own, corrected for any turn), or
+// 0 when neither block is readable (versions 1-6 have none).
+int readQrVersionBlock(const LumPlane& plane, const QrFinderTriple& triple, QrPolarity polarity);
+
 // Pixels per module and quiet-zone modules of a redrawn code.
 inline constexpr int kRebuiltModulePx = 2;
 inline constexpr int kRebuiltQuietModules = 2;

@@ -401,6 +401,115 @@ TEST(QrGrid, RedrawsTheFunctionPatternsAndFindsTheSizeFromTheFinders) {
     EXPECT_EQ(rebuilt[2].modules, n + 4);
 }
 
+// A code drawn through a map from the picture back to the code (pixels of `px` per
+// module, quiet zone of 4 modules, white around): for bent and turned codes.
+template <class BackToCode>
+Image drawWarped(const std::vector<std::vector<bool>>& grid, int px, int w, int h, BackToCode back) {
+    const int n = static_cast<int>(grid.size());
+    Image img;
+    img.width = w;
+    img.height = h;
+    img.format = PixelFormat::Gray8;
+    img.pixels.assign(static_cast<std::size_t>(w) * h, 235);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const auto [u, v] = back(x + 0.5, y + 0.5);  // code pixels from the code's top-left
+            const int c = static_cast<int>(std::floor(u / px)), r = static_cast<int>(std::floor(v / px));
+            if (c >= 0 && r >= 0 && c < n && r < n && grid[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)])
+                img.pixels[static_cast<std::size_t>(y) * w + x] = 25;
+        }
+    return img;
+}
+
+TEST(QrGrid, FollowsABentHighVersionCodeThroughItsAlignmentPatterns) {
+    const std::string text = tokenLikeText(41, 330);  // version 13 at level M: 69 modules, 9 alignment patterns
+    auto grid = qrModuleGrid(text);
+    ASSERT_TRUE(grid.ok());
+    const int n = static_cast<int>(grid->size());
+    ASSERT_GE(n, 45) << "version 7 or more: the version block and the alignment grid";
+    // Paper bowed across the code: columns sag by up to 2 modules in the middle, as a
+    // label on a bottle; one homography for the whole code is off by that much.
+    const int px = 6, x0 = 60, y0 = 40, side = n * px;
+    const double kPi = 3.14159265358979323846;
+    const Image img = drawWarped(*grid, px, side + 120, side + 140, [&](double x, double y) {
+        const double u = x - x0;
+        return std::pair{u, y - y0 - 2.0 * px * std::sin(kPi * std::clamp(u / side, 0.0, 1.0))};
+    });
+    const LumPlane plane = luminanceOf(img, 0, 0, img.width, img.height);
+    const auto rebuilt = rebuildQrCodes(plane, QrPolarity::DarkOnLight);
+    ASSERT_FALSE(rebuilt.empty());
+    // The version block says the size: no candidate one version either way, and the
+    // first has every module (almost) as drawn.
+    for (const auto& other : rebuilt) {
+        EXPECT_NE(other.modules, n - 4);
+        EXPECT_NE(other.modules, n + 4);
+    }
+    const RebuiltQr& r = rebuilt.front();
+    ASSERT_EQ(r.modules, n);
+    const int rside = r.plane.width;
+    int wrong = 0;
+    for (int row = 0; row < n; ++row)
+        for (int col = 0; col < n; ++col) {
+            const int y = (row + kRebuiltQuietModules) * kRebuiltModulePx, x = (col + kRebuiltQuietModules) * kRebuiltModulePx;
+            wrong += (r.plane.pixels[static_cast<std::size_t>(y) * rside + x] < 128) != (*grid)[static_cast<std::size_t>(row)][static_cast<std::size_t>(col)];
+        }
+    EXPECT_LE(wrong, n * n / 100) << "of " << n * n << " modules";
+    const auto codes = onePass(img, QrPass::Rebuilt);
+    ASSERT_EQ(codes.size(), 1u);
+    EXPECT_EQ(codes.front().text, text);
+}
+
+TEST(QrGrid, ATurnedCodeIsRedrawnAtItsOwnSize) {
+    // The lane's own tokens are version 10. Turned by 30 degrees, rows and columns cross
+    // its finder patterns 15 % longer than they are: the size estimate must not take that
+    // for bigger modules (a smaller code).
+    const std::string text = tokenLikeText(43, 230);
+    auto grid = qrModuleGrid(text);
+    ASSERT_TRUE(grid.ok());
+    const int n = static_cast<int>(grid->size());
+    const int px = 5, side = n * px, w = side * 2, h = side * 2;
+    const double a = 30 * 3.14159265358979323846 / 180, cx = w / 2.0, cy = h / 2.0;
+    const Image img = drawWarped(*grid, px, w, h, [&](double x, double y) {
+        const double dx = x - cx, dy = y - cy;
+        return std::pair{std::cos(a) * dx + std::sin(a) * dy + side / 2.0, -std::sin(a) * dx + std::cos(a) * dy + side / 2.0};
+    });
+    const auto rebuilt = rebuildQrCodes(luminanceOf(img, 0, 0, w, h), QrPolarity::DarkOnLight);
+    ASSERT_FALSE(rebuilt.empty());
+    EXPECT_EQ(rebuilt.front().modules, n);
+    const auto codes = onePass(img, QrPass::Rebuilt);
+    ASSERT_EQ(codes.size(), 1u);
+    EXPECT_EQ(codes.front().text, text);
+}
+
+TEST(QrGrid, ReadsTheVersionBlockThroughThreeWrongBits) {
+    auto grid = qrModuleGrid(tokenLikeText(41, 330));
+    ASSERT_TRUE(grid.ok());
+    const int n = static_cast<int>(grid->size()), version = (n - 17) / 4;
+    ASSERT_GE(version, 7);
+    const int px = 6, x0 = 36, y0 = 36;
+    // The finder centres as the finder search gives them (3.5 modules in from the corners).
+    QrFinderTriple t{x0 + 3.5 * px, y0 + 3.5 * px, x0 + (n - 3.5) * px, y0 + 3.5 * px, x0 + 3.5 * px, y0 + (n - 3.5) * px, px};
+    auto drawn = [&](const std::vector<std::vector<bool>>& g) { return drawCode(g, px, x0, y0, n * px + 72, n * px + 72, 255, 0, 255).plane; };
+    EXPECT_EQ(readQrVersionBlock(drawn(*grid), t, QrPolarity::DarkOnLight), version);
+    // B and C the other way round: the same.
+    std::swap(t.bx, t.cx);
+    std::swap(t.by, t.cy);
+    EXPECT_EQ(readQrVersionBlock(drawn(*grid), t, QrPolarity::DarkOnLight), version);
+    // Three bits of the top-right block flipped and the bottom-left block wiped: corrected.
+    auto g = *grid;
+    for (const auto& [r, c] : {std::pair{0, n - 11}, std::pair{2, n - 10}, std::pair{5, n - 9}})
+        g[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)] = !g[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
+    for (int r = n - 11; r <= n - 9; ++r)
+        for (int c = 0; c < 6; ++c) g[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)] = false;
+    EXPECT_EQ(readQrVersionBlock(drawn(g), t, QrPolarity::DarkOnLight), version);
+    // Both blocks wiped (and so a code of version 6 or less): none.
+    for (int r = 0; r < 6; ++r)
+        for (int c = n - 11; c <= n - 9; ++c) g[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)] = true;
+    EXPECT_EQ(readQrVersionBlock(drawn(g), t, QrPolarity::DarkOnLight), 0);
+    // Read as light-on-dark, the inverted bits are no version.
+    EXPECT_EQ(readQrVersionBlock(drawn(*grid), t, QrPolarity::LightOnDark), 0);
+}
+
 TEST(QrPasses, ZbarFindsNothingInNoise) {
     LumPlane noise;
     noise.width = 640;
