@@ -1,13 +1,17 @@
 #pragma once
-// A QR code redrawn from its module grid, for the codes no decoder's own finder search
-// accepts because something dark is fused to a finder pattern: a bar printed against the
+// A QR code redrawn from its module grid. For the codes no decoder's own finder search
+// accepts because something dark is fused to a finder pattern (a bar printed against the
 // code, no quiet zone on a dark surround, a light-on-dark code whose separators came out
-// dark. Our finder search (qr_finder.h, ends OneOpen) finds the three corners anyway; the
-// grid between them is sampled, thresholded (Otsu over the module samples), the function
+// dark), and for high-version codes on paper that bends, which zxing-cpp 1.4 samples
+// through one perspective only. Our finder search (qr_finder.h, ends OneOpen) finds the
+// three corners; the size comes from the code's version block (version 7 and up) or from
+// the finder distance; the grid is mapped through the alignment patterns (the bottom-right
+// one for a homography; from version 7 every one, each cell between four of them on its
+// own, as zbar does), sampled, thresholded (Otsu over the module samples), the function
 // patterns the standard fixes (finders, separators, timing, alignment, the dark module)
-// are redrawn as they must be, and the code is rendered clean (2 pixels per module, a
-// 2-module quiet zone) for a decoder in pure mode. The decoder's error correction still
-// decides: nothing here invents data modules. No library here.
+// redrawn as they must be, and the code rendered clean (2 pixels per module, a 2-module
+// quiet zone) for a decoder in pure mode. The decoder's error correction still decides:
+// nothing here invents data modules. No library here.
 #include <array>
 #include <functional>
 #include <vector>

@@ -29,9 +29,10 @@
 //   Rebuilt         the codes whose finder patterns have something dark fused to them (a
 //                   bar against the code, a dark surround without quiet zone, dark
 //                   separators of a light-on-dark code), which no decoder's finder search
-//                   accepts: our search with one end of a finder open finds the corners,
-//                   the grid is sampled and redrawn clean (qr_grid.h) and zxing reads it
-//                   in pure mode; its error correction still decides. Both polarities.
+//                   accepts, and high versions on bent paper: our search with one end of a
+//                   finder open finds the corners, the grid is mapped through the alignment
+//                   patterns, sampled and redrawn clean (qr_grid.h) and zxing reads it in
+//                   pure mode; its error correction still decides. Both polarities.
 //   ZbarFull        zbar on the whole image at full resolution (~20 ms per 720p frame): only
 //                   without a budget or with one that affords it whole (a sheet of codes, a
 //                   registration scan); never a budgeted frame's guaranteed first pass.
