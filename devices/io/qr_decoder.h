@@ -31,6 +31,8 @@ enum class QrPass : int {
     InvertedHalf,      // light-on-dark (dark-mode screens), half resolution
     HalfGlobal,        // half resolution, global-histogram binarizer
     FinderCrops,       // regions around our own finder-pattern groups, enlarged: zxing, then zbar
+    Rebuilt,           // codes redrawn from their module grid (qr_grid.h): a dark bar or surround
+                       // fused to a finder pattern, high versions on bent paper
     Contrast,          // locally equalised copy (CLAHE): glare, shadows, dim corners
     Zbar,              // zbar on a half-resolution copy: high versions, distorted paper
     Full,              // full resolution, local-average binarizer
@@ -38,8 +40,6 @@ enum class QrPass : int {
     QuietZone,         // luminance copy inside a white border (codes cut at the edge)
     Sharpened,         // unsharp-masked copy (defocus)
     InvertedFull,      // light-on-dark, full resolution
-    Rebuilt,           // codes redrawn from their module grid (qr_grid.h): a dark bar or surround
-                       // fused to a finder pattern
     ZbarFull,          // zbar on the whole image at full resolution: only without a budget
                        // or with one that affords it whole (never the "first pass always runs")
 };

@@ -19,13 +19,6 @@
 //                   corners of a code, each read alone: enlarged 2-3x when its modules are
 //                   under 3.5 pixels (zxing), then zbar at full resolution on the region —
 //                   small and high-version codes at a fraction of a whole-frame pass;
-//   Contrast        a locally equalised copy (CLAHE, qr_image_ops.h) read with tryHarder:
-//                   glare, shadows, dim corners;
-//   Zbar            zbar (zbar_adapter.cpp) on a half-resolution copy: curved paper and
-//                   high versions, which zxing-cpp 1.4 samples with one perspective only;
-//   Full, GlobalHistogram, QuietZone (a copy inside a white border: codes cut by the
-//                   picture's edge), Sharpened (unsharp mask: defocus), InvertedFull: last,
-//                   they add little once the others ran (kept for the generated frames).
 //   Rebuilt         the codes whose finder patterns have something dark fused to them (a
 //                   bar against the code, a dark surround without quiet zone, dark
 //                   separators of a light-on-dark code), which no decoder's finder search
@@ -33,6 +26,13 @@
 //                   finder open finds the corners, the grid is mapped through the alignment
 //                   patterns, sampled and redrawn clean (qr_grid.h) and zxing reads it in
 //                   pure mode; its error correction still decides. Both polarities.
+//   Contrast        a locally equalised copy (CLAHE, qr_image_ops.h) read with tryHarder:
+//                   glare, shadows, dim corners;
+//   Zbar            zbar (zbar_adapter.cpp) on a half-resolution copy: curved paper and
+//                   high versions, which zxing-cpp 1.4 samples with one perspective only;
+//   Full, GlobalHistogram, QuietZone (a copy inside a white border: codes cut by the
+//                   picture's edge), Sharpened (unsharp mask: defocus), InvertedFull: last,
+//                   they add little once the others ran (kept for the generated frames).
 //   ZbarFull        zbar on the whole image at full resolution (~20 ms per 720p frame): only
 //                   without a budget or with one that affords it whole (a sheet of codes, a
 //                   registration scan); never a budgeted frame's guaranteed first pass.
@@ -88,7 +88,7 @@ double threadCpuMs() {
 // Starting estimates in ms per megapixel on one core of the development machine (p95 of
 // each pass alone on the 1280x720 lane frames, bench_qr --pass-study); the moving average
 // takes over after a few frames.
-constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {3.6, 1.0, 0.8, 0.7, 1.5, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7, 6.0, 19.0};
+constexpr std::array<double, kQrPassCount> kInitialMsPerMpx = {3.6, 1.0, 0.8, 0.7, 1.5, 6.0, 4.9, 5.0, 2.5, 2.3, 3.5, 9.8, 2.7, 19.0};
 // FinderCrops is admitted on the cost of its search alone (about 1.3 ms per 720p frame);
 // it then reads only the regions whose own estimate still fits.
 constexpr double kFinderSearchMsPerMpx = 1.5;
