@@ -25,7 +25,7 @@
 //                   accepts, and high versions on bent paper: our search with one end of a
 //                   finder open finds the corners, the grid is mapped through the alignment
 //                   patterns, sampled and redrawn clean (qr_grid.h) and zxing reads it in
-//                   pure mode; its error correction still decides. Both polarities.
+//                   pure mode; its error correction still decides; both polarities;
 //   Contrast        a locally equalised copy (CLAHE, qr_image_ops.h) read with tryHarder:
 //                   glare, shadows, dim corners;
 //   Zbar            zbar (zbar_adapter.cpp) on a half-resolution copy: curved paper and
