@@ -229,7 +229,10 @@ public:
     ModuleMap(const LumPlane& p, Pt a, Pt b, Pt c, int n, int version, QrPolarity polarity) {
         const double far = n - 3.5;
         const Pt d{b[0] + c[0] - a[0], b[1] + c[1] - a[1]};
-        h_ = *Homography::fromPoints({Pt{3.5, 3.5}, Pt{far, 3.5}, Pt{3.5, far}, Pt{far, far}}, {a, b, c, d});
+        const auto affine = Homography::fromPoints({Pt{3.5, 3.5}, Pt{far, 3.5}, Pt{3.5, far}, Pt{far, far}}, {a, b, c, d});
+        if (!affine) return;  // three finder centres on a line: no code to sample
+        h_ = *affine;
+        valid_ = true;
         if (version < 2) return;
         const double ac = n - 6.5;  // the bottom-right alignment pattern's centre
         const auto found = locate(p, ac, ac, h_(ac, ac), 3.0, polarity);
@@ -267,6 +270,7 @@ public:
             }
     }
 
+    bool valid() const { return valid_; }
     Pt at(double col, double row) const {
         if (k_ < 2) return h_(col, row);
         const auto cell = [&](double v) {
@@ -293,6 +297,7 @@ private:
     const Pt& point(int i, int j) const { return points_[static_cast<std::size_t>(i) * k_ + j]; }
 
     Homography h_;
+    bool valid_ = false;
     int k_ = 0;
     std::vector<double> coords_;
     std::vector<Pt> points_;
@@ -308,6 +313,7 @@ RebuiltQr redraw(const LumPlane& p, const QrFinderTriple& t, int version, QrPola
         std::swap(by, cy);
     }
     const ModuleMap map(p, Pt{t.ax, t.ay}, Pt{bx, by}, Pt{cx, cy}, n, version, polarity);
+    if (!map.valid()) return {};
     auto at = [&](double col, double row) { return map.at(col, row); };
     // The module corners once ((n + 1)^2 map evaluations); within a module, bilinear
     // between its four corners.
@@ -431,7 +437,9 @@ void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples, 
                                                                                   : std::vector<int>{v0, v0 - 1, v0 + 1};
         for (const int v : versions) {
             if (v < 1 || v > 40) continue;
-            const RebuildStep step = read(redraw(plane, t, v, polarity));
+            const RebuiltQr rebuilt = redraw(plane, t, v, polarity);
+            if (rebuilt.modules == 0) break;
+            const RebuildStep step = read(rebuilt);
             if (step == RebuildStep::Stop) return;
             if (step == RebuildStep::NextTriple) break;
         }
