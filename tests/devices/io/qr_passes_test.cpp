@@ -17,17 +17,20 @@
 namespace kiosk::devices::io {
 namespace {
 
+Image asImage(const LumPlane& p) {
+    Image img;
+    img.width = p.width;
+    img.height = p.height;
+    img.format = PixelFormat::Gray8;
+    img.pixels = p.pixels;
+    return img;
+}
+
 Image grayShot(const std::string& text, QrShotParams p, uint64_t seed = 3) {
     auto bgr = renderQrShot(text, p, 1280, 720, seed);
     EXPECT_TRUE(bgr.ok());
     if (!bgr.ok()) return {};
-    const LumPlane lum = luminanceOf(*bgr, 0, 0, bgr->width, bgr->height);
-    Image g;
-    g.width = lum.width;
-    g.height = lum.height;
-    g.format = PixelFormat::Gray8;
-    g.pixels = lum.pixels;
-    return g;
+    return asImage(luminanceOf(*bgr, 0, 0, bgr->width, bgr->height));
 }
 
 // Only `pass` runs (the first scheduled pass always runs; nothing else fits the budget).
@@ -234,17 +237,24 @@ TEST(QrPasses, ZbarFullReadsAloneWithoutABudgetAndNeverBeyondOne) {
     EXPECT_EQ(ok->size(), 1u);
 }
 
-TEST(QrPasses, NoFinderCandidatesInNoiseOrOnABlankFrame) {
+// A Gray8 picture of seeded noise: each pixel `level` of the next byte of a linear
+// congruential generator.
+template <class Level>
+Image noiseImage(int w, int h, uint32_t seed, Level level) {
     Image noise;
-    noise.width = 1280;
-    noise.height = 720;
+    noise.width = w;
+    noise.height = h;
     noise.format = PixelFormat::Gray8;
-    noise.pixels.resize(1280 * 720);
-    uint32_t s = 11;
+    noise.pixels.resize(static_cast<std::size_t>(w) * h);
     for (auto& px : noise.pixels) {
-        s = s * 1664525u + 1013904223u;
-        px = static_cast<uint8_t>(60 + (s >> 24) % 120);
+        seed = seed * 1664525u + 1013904223u;
+        px = static_cast<uint8_t>(level(seed >> 24));
     }
+    return noise;
+}
+
+TEST(QrPasses, NoFinderCandidatesInNoiseOrOnABlankFrame) {
+    const Image noise = noiseImage(1280, 720, 11, [](uint32_t b) { return 60 + b % 120; });
     const auto inNoise = findQrCandidates(luminanceOf(noise, 0, 0, 1280, 720));
     for (const auto& c : inNoise) EXPECT_LT(c.corners, 3) << "three finder patterns in an L out of noise";
     EXPECT_TRUE(onePass(noise, QrPass::FinderCrops).empty());
@@ -275,15 +285,6 @@ DrawnCode drawCode(const std::vector<std::vector<bool>>& grid, int px, int x0, i
                 for (int x = x0 + c * px; x < x0 + (c + 1) * px; ++x)
                     d.plane.pixels[static_cast<std::size_t>(y) * w + x] = grid[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)] ? dark : light;
     return d;
-}
-
-Image asImage(const LumPlane& p) {
-    Image img;
-    img.width = p.width;
-    img.height = p.height;
-    img.format = PixelFormat::Gray8;
-    img.pixels = p.pixels;
-    return img;
 }
 
 // Every pass but the rebuilt one, with no budget: what the decoder read before it.
@@ -358,16 +359,7 @@ TEST(QrPasses, RebuiltReadsALightOnDarkCodeWithoutSeparators) {
 
 TEST(QrPasses, RebuiltFindsNothingInNoiseOrTexture) {
     // Noise, and a checkerboard of finder-sized squares (finder-like runs everywhere).
-    Image noise;
-    noise.width = 640;
-    noise.height = 480;
-    noise.format = PixelFormat::Gray8;
-    noise.pixels.resize(640 * 480);
-    uint32_t s = 17;
-    for (auto& px : noise.pixels) {
-        s = s * 1664525u + 1013904223u;
-        px = static_cast<uint8_t>((s >> 24) < 128 ? 30 : 220);
-    }
+    const Image noise = noiseImage(640, 480, 17, [](uint32_t b) { return b < 128 ? 30 : 220; });
     EXPECT_TRUE(onePass(noise, QrPass::Rebuilt).empty());
     Image board = noise;
     for (int y = 0; y < 480; ++y)
@@ -511,15 +503,7 @@ TEST(QrGrid, ReadsTheVersionBlockThroughThreeWrongBits) {
 }
 
 TEST(QrPasses, ZbarFindsNothingInNoise) {
-    LumPlane noise;
-    noise.width = 640;
-    noise.height = 360;
-    noise.pixels.resize(640 * 360);
-    uint32_t s = 7;
-    for (auto& px : noise.pixels) {
-        s = s * 1664525u + 1013904223u;
-        px = static_cast<uint8_t>(s >> 24);
-    }
+    const LumPlane noise = luminanceOf(noiseImage(640, 360, 7, [](uint32_t b) { return b; }), 0, 0, 640, 360);
     auto r = zbarQrCodes(noise, 1, 0, 0);
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->empty());
