@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <tuple>
 
 #include "devices/io/qr_decoder.h"
@@ -365,6 +366,47 @@ TEST(QrPasses, RebuiltFindsNothingInNoiseOrTexture) {
     for (int y = 0; y < 480; ++y)
         for (int x = 0; x < 640; ++x) board.pixels[static_cast<std::size_t>(y) * 640 + x] = ((x / 24 + y / 24) % 2) ? 20 : 235;
     EXPECT_TRUE(onePass(board, QrPass::Rebuilt).empty());
+}
+
+TEST(QrGrid, ThreeFinderPatternsAroundNoiseAreNoCode) {
+    // Three real finder patterns in an L (any size, turn, distance) around random modules,
+    // plus stray finder-like squares: every step of the rebuilt pass runs (version block,
+    // alignment search, grid) on what is no code; nothing may come out, nothing may crash.
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<double> u(0, 1);
+    int triples = 0, candidates = 0;
+    for (int round = 0; round < 30; ++round) {
+        const int w = 480, h = 400;
+        const double m = 2 + 5 * u(rng), turn = 6.2832 * u(rng), d = m * (14 + 60 * u(rng));
+        const double ax = 60 + u(rng) * 100, ay = 60 + u(rng) * 80;
+        const double cs = std::cos(turn), sn = std::sin(turn);
+        std::vector<std::array<double, 2>> finders = {{ax, ay}, {ax + d * cs, ay + d * sn}, {ax - d * sn, ay + d * cs}};
+        for (int k = 0; k < 2; ++k) finders.push_back({u(rng) * w, u(rng) * h});
+        // Noise in modules of about m pixels, so the grid between the finders is dark and
+        // light like a code's.
+        Image img = asImage(LumPlane{w, h, std::vector<uint8_t>(static_cast<std::size_t>(w) * h)});
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const int cell = static_cast<int>(x / m) * 7919 + static_cast<int>(y / m) * 104729 + round;
+                img.pixels[static_cast<std::size_t>(y) * w + x] = (cell * 2654435761u >> 28) & 1 ? 40 : 215;
+            }
+        for (const auto& f : finders)
+            for (int y = std::max(0, static_cast<int>(f[1] - 6 * m)); y < std::min(h, static_cast<int>(f[1] + 6 * m)); ++y)
+                for (int x = std::max(0, static_cast<int>(f[0] - 6 * m)); x < std::min(w, static_cast<int>(f[0] + 6 * m)); ++x) {
+                    const double dx = x + 0.5 - f[0], dy = y + 0.5 - f[1];
+                    const double ring = std::max(std::abs(cs * dx + sn * dy), std::abs(-sn * dx + cs * dy)) / m;
+                    if (ring < 4.5) img.pixels[static_cast<std::size_t>(y) * w + x] = (ring < 1.5 || (ring >= 2.5 && ring < 3.5)) ? 40 : 215;
+                }
+        const LumPlane plane = luminanceOf(img, 0, 0, w, h);
+        triples += static_cast<int>(findQrFinderTriples(plane, 2, 30, QrFinderEnds::OneOpen).size());
+        for (const auto& r : rebuildQrCodes(plane, QrPolarity::DarkOnLight)) {
+            EXPECT_GE(r.modules, 21);
+            ++candidates;
+        }
+        EXPECT_TRUE(onePass(img, QrPass::Rebuilt).empty()) << "round " << round;
+    }
+    EXPECT_GT(triples, 10) << "the finder patterns drawn should mostly be found";
+    EXPECT_GT(candidates, 10) << "and redrawn";
 }
 
 TEST(QrGrid, RedrawsTheFunctionPatternsAndFindsTheSizeFromTheFinders) {
