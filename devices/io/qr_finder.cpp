@@ -264,20 +264,29 @@ std::vector<Finder> strongestFinders(const LumPlane& plane, int maxFinders, QrFi
 }  // namespace
 
 std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples, int maxFinders, QrFinderEnds ends,
-                                                QrPolarity polarity, QrSquareness squareness) {
+                                                QrPolarity polarity, QrSquareness squareness, QrFinderSharing sharing) {
     std::vector<QrFinderTriple> out;
     if (plane.width < 21 || plane.height < 21 || maxTriples <= 0) return out;
     const std::vector<Finder> f = strongestFinders(plane, maxFinders, ends, polarity);
     std::vector<char> used(f.size(), 0);
+    std::vector<Triple> square, left;
     for (const auto& t : groupTriples(f, QrGrouping::StrongestFirst)) {
-        if (static_cast<int>(out.size()) >= maxTriples) break;
-        if (used[t.a] || used[t.b] || used[t.c]) continue;
         // Checked before the finders are taken: a looser L of two of a code's finders and a
         // stray pattern must not take them from the code's own.
         const double abx = f[t.b].x - f[t.a].x, aby = f[t.b].y - f[t.a].y, acx = f[t.c].x - f[t.a].x, acy = f[t.c].y - f[t.a].y;
         const double ab = std::hypot(abx, aby), ac = std::hypot(acx, acy);
         if (ac < squareness.armRatio * ab || ac * squareness.armRatio > ab || std::abs(abx * acx + aby * acy) > squareness.maxCos * ab * ac) continue;
-        used[t.a] = used[t.b] = used[t.c] = 1;
+        if (static_cast<int>(square.size()) < maxTriples && !used[t.a] && !used[t.b] && !used[t.c]) {
+            used[t.a] = used[t.b] = used[t.c] = 1;
+            square.push_back(t);
+        } else if (static_cast<int>(left.size()) < sharing.extraShared) {
+            left.push_back(t);
+        }
+    }
+    // Then, if asked, the strongest L's that share a finder with one taken: an L of a pattern
+    // inside a code and two of the code's finders can be stronger than the code's own.
+    square.insert(square.end(), left.begin(), left.end());
+    for (const auto& t : square) {
         const Finder &A = f[t.a], &B = f[t.b], &C = f[t.c];
         out.push_back({A.x, A.y, B.x, B.y, C.x, C.y, (A.module + B.module + C.module) / 3});
     }

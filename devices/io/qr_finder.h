@@ -59,9 +59,16 @@ struct QrSquareness {
     double maxCos = 0.35;
 };
 
-// The three-corner groups alone (at most maxTriples, strongest first, no finder in two).
+// After the groups that share no finder, up to extraShared more that do (strongest first).
+struct QrFinderSharing {
+    int extraShared = 0;
+};
+
+// The three-corner groups alone: at most maxTriples, strongest first, no finder in two;
+// then the extra shared ones.
 std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples = 4, int maxFinders = 60,
                                                 QrFinderEnds ends = QrFinderEnds::Closed,
-                                                QrPolarity polarity = QrPolarity::DarkOnLight, QrSquareness squareness = {});
+                                                QrPolarity polarity = QrPolarity::DarkOnLight, QrSquareness squareness = {},
+                                                QrFinderSharing sharing = {});
 
 }  // namespace kiosk::devices::io

@@ -416,7 +416,8 @@ void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples, 
     // Only a code seen nearly square on: arms within 15 % of each other and near a right
     // angle (the crops allow 30 % and 70 degrees). Fewer noise triples to redraw, and the
     // version estimate from the arms' length holds.
-    for (const auto& t : findQrFinderTriples(plane, maxTriples, kMaxFinders, QrFinderEnds::OneOpen, polarity, QrSquareness{0.85, 0.2})) {
+    for (const auto& t : findQrFinderTriples(plane, maxTriples, kMaxFinders, QrFinderEnds::OneOpen, polarity, QrSquareness{0.85, 0.2},
+                                             QrFinderSharing{2})) {
         const double abx = t.bx - t.ax, aby = t.by - t.ay, acx = t.cx - t.ax, acy = t.cy - t.ay;
         const double ab = std::hypot(abx, aby), ac = std::hypot(acx, acy);
         // The finder search measures modules along rows and columns: a code turned by an
