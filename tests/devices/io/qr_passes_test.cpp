@@ -429,8 +429,8 @@ TEST(QrGrid, RedrawsTheFunctionPatternsAndFindsTheSizeFromTheFinders) {
             wrong += dark != (*grid)[static_cast<std::size_t>(row)][static_cast<std::size_t>(col)];
         }
     EXPECT_EQ(wrong, 0);
-    // Then one version either way.
-    ASSERT_EQ(rebuilt.size(), 3u);
+    // Then one version either way (after them, L's that share a finder with this one).
+    ASSERT_GE(rebuilt.size(), 3u);
     EXPECT_EQ(rebuilt[1].modules, n - 4);
     EXPECT_EQ(rebuilt[2].modules, n + 4);
 }
