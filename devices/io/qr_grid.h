@@ -35,10 +35,12 @@ enum class RebuildStep { Next, NextTriple, Stop };
 
 // Candidate redrawings of the codes in the plane, one at a time to `read`: for each corner
 // triple found, the sizes nearest to the finder distance (the estimate first, then one
-// version either way). At most maxTriples triples per polarity.
-void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples,
+// version either way). At most maxTriples triples per polarity that share no finder, then
+// up to extraShared that do (an L of a finder-like pattern inside a code and two of the
+// code's finders can outscore the code's own; each costs a millisecond or more).
+void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples, int extraShared,
                     const std::function<RebuildStep(const RebuiltQr&)>& read);
-// All of them at once (tests).
+// All of them at once, with 2 extra shared triples (tests).
 std::vector<RebuiltQr> rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples = 2);
 
 // The version a code of version 7 or more writes next to its top-right and bottom-left
