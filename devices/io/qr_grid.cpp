@@ -303,16 +303,20 @@ private:
     std::vector<Pt> points_;
 };
 
+// The triple's corners as the code is read: A top-left, B top-right, C bottom-left. In
+// image coordinates (y down) the turn from AB to AC is then clockwise, a positive cross
+// product.
+std::array<Pt, 3> readingOrder(const QrFinderTriple& t) {
+    const Pt a{t.ax, t.ay};
+    Pt b{t.bx, t.by}, c{t.cx, t.cy};
+    if ((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]) < 0) std::swap(b, c);
+    return {a, b, c};
+}
+
 RebuiltQr redraw(const LumPlane& p, const QrFinderTriple& t, int version, QrPolarity polarity) {
     const int n = 17 + 4 * version;
-    // A at the top-left corner, B top-right, C bottom-left: in image coordinates (y down)
-    // the turn from AB to AC is clockwise, a positive cross product.
-    double bx = t.bx, by = t.by, cx = t.cx, cy = t.cy;
-    if ((bx - t.ax) * (cy - t.ay) - (by - t.ay) * (cx - t.ax) < 0) {
-        std::swap(bx, cx);
-        std::swap(by, cy);
-    }
-    const ModuleMap map(p, Pt{t.ax, t.ay}, Pt{bx, by}, Pt{cx, cy}, n, version, polarity);
+    const auto [a, b, c] = readingOrder(t);
+    const ModuleMap map(p, a, b, c, n, version, polarity);
     if (!map.valid()) return {};
     auto at = [&](double col, double row) { return map.at(col, row); };
     // The module corners once ((n + 1)^2 map evaluations); within a module, bilinear
@@ -371,9 +375,7 @@ constexpr double kHalfPi = 1.57079632679489661923;
 // Found from the finder patterns' own module size: the block's place from them does not
 // depend on the version.
 int readQrVersionBlock(const LumPlane& p, const QrFinderTriple& t, QrPolarity polarity) {
-    const Pt a{t.ax, t.ay};
-    Pt b{t.bx, t.by}, c{t.cx, t.cy};
-    if ((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]) < 0) std::swap(b, c);
+    const auto [a, b, c] = readingOrder(t);
     const double ab = std::hypot(b[0] - a[0], b[1] - a[1]), ac = std::hypot(c[0] - a[0], c[1] - a[1]);
     const Pt ex{(b[0] - a[0]) / ab * t.module, (b[1] - a[1]) / ab * t.module};
     const Pt ey{(c[0] - a[0]) / ac * t.module, (c[1] - a[1]) / ac * t.module};
