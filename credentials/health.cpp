@@ -284,4 +284,21 @@ core::Result<Hc1Certificate> verifyHc1(std::string_view text, std::string_view s
     return cert;
 }
 
+std::string hc1SignerKid(std::string_view signerCertificateDer) {
+    return base64(fromHex(core::sha256Hex(std::string(signerCertificateDer)).substr(0, 16)).value());
+}
+
+core::Result<Hc1Certificate> verifyHc1WithSigners(std::string_view text, const Hc1Signers& signers, int64_t nowUnix) {
+    KIOSK_ASSIGN_OR_RETURN(Hc1Certificate unverified, decodeHc1(text, signers.options));
+    std::optional<core::Error> firstError;
+    for (const auto& der : signers.signerDers) {
+        if (hc1SignerKid(der) != unverified.kid) continue;
+        auto cert = verifyHc1(text, der, nowUnix, signers.options);
+        if (cert.ok()) return cert;
+        if (!firstError) firstError = cert.error();
+    }
+    if (firstError) return *firstError;
+    return core::makeError("hc.untrusted_signer", "HC1: no configured signer certificate has the kid " + unverified.kid);
+}
+
 }  // namespace kiosk::credentials

@@ -113,4 +113,18 @@ core::Status checkHc1Expiry(const Hc1Certificate& certificate, int64_t nowUnix, 
 // Decode without verifying (for tools).
 core::Result<Hc1Certificate> decodeHc1(std::string_view text, const Hc1Options& options = {});
 
+// The DCC kid of a signer certificate, base64 as in Hc1Certificate::kid: the first 8 bytes
+// of SHA-256 over its DER.
+std::string hc1SignerKid(std::string_view signerCertificateDer);
+
+// A verifier's signer certificates (DSCs, DER), e.g. from a DCC gateway's list, and the
+// options they are checked with (signerTrust, signingCaDers).
+struct Hc1Signers {
+    std::vector<std::string> signerDers;
+    Hc1Options options;
+};
+// verifyHc1 with the signer whose kid the certificate names; hc.untrusted_signer when none
+// of `signers` has it (kid collisions: each candidate is tried, the first that verifies wins).
+core::Result<Hc1Certificate> verifyHc1WithSigners(std::string_view text, const Hc1Signers& signers, int64_t nowUnix);
+
 }  // namespace kiosk::credentials

@@ -7,6 +7,7 @@
 #include <openssl/asn1.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -109,6 +110,25 @@ core::Status verifyCertificateChain(std::string_view der, const std::vector<std:
     ERR_clear_error();
     if (rc != 1) return untrusted(X509_verify_cert_error_string(err));
     return {};
+}
+
+core::Result<std::string> certificateDer(std::string_view pemOrDer) {
+    constexpr std::string_view kPem = "-----BEGIN CERTIFICATE-----";
+    if (pemOrDer.find(kPem) == std::string_view::npos) {
+        if (!parse(pemOrDer)) return core::makeError("hc.bad_certificate", "not a DER or PEM certificate");
+        return std::string(pemOrDer);
+    }
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pemOrDer.data(), static_cast<int>(pemOrDer.size())),
+                                                  &BIO_free);
+    X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    ERR_clear_error();
+    if (!cert) return core::makeError("hc.bad_certificate", "unreadable PEM certificate");
+    unsigned char* der = nullptr;
+    const int len = i2d_X509(cert.get(), &der);
+    if (len <= 0) return core::makeError("hc.bad_certificate", "unreadable PEM certificate");
+    std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+    OPENSSL_free(der);
+    return out;
 }
 
 }  // namespace kiosk::credentials

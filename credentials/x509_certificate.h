@@ -28,4 +28,8 @@ core::Result<CertificateFacts> readCertificateFacts(std::string_view der);
 // Error code `hc.untrusted_signer` naming OpenSSL's reason.
 core::Status verifyCertificateChain(std::string_view der, const std::vector<std::string>& caDers, int64_t atUnix);
 
+// A certificate file's bytes, PEM ("-----BEGIN CERTIFICATE-----", the first block) or DER,
+// as DER. Error code `hc.bad_certificate` when it is neither.
+core::Result<std::string> certificateDer(std::string_view pemOrDer);
+
 }  // namespace kiosk::credentials

@@ -3,6 +3,7 @@
 #include "devices/face.h"
 #include "devices/fingerprint/libfprint_reader.h"
 #include "devices/io/device_config.h"
+#include "kiosk/lane/hc1_trust.h"
 #include "kiosk/registration/registration_services.h"
 #include "kiosk/sync/sync_agent.h"
 #include "policies/policy_config.h"
@@ -72,7 +73,8 @@ const std::vector<std::string>& storeKeys() {
 }
 
 const std::vector<std::string>& trustKeys() {
-    static const std::vector<std::string> k = {"file", "signer_public_key"};
+    static const std::vector<std::string> k = {"file", "signer_public_key", "hc1_signers", "hc1_signing_cas",
+                                               "hc1_signer_trust"};
     return k;
 }
 
@@ -120,6 +122,7 @@ core::Status checkKioskConfig(const core::ConfigView& root, KioskRole role, cons
         KIOSK_TRY(trust.onlyKeys(trustKeys(), "docs/configuration.md"));
         KIOSK_TRY(nonEmptyString(trust, "file"));
         KIOSK_TRY(nonEmptyString(trust, "signer_public_key"));
+        KIOSK_TRY(check(lane::hc1SignersFromConfig(trust, configDir)));
     }
 
     KIOSK_TRY(check(policies::loadPolicyConfigFromRoot(root.json())));

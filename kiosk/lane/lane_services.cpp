@@ -158,36 +158,70 @@ core::Result<std::optional<store::EnrolmentRow>> LaneServices::findEnrolment(con
     return store_.findEnrolmentByReference(subject, store::Biometrics::Without);
 }
 
+namespace {
+// An HC1 certificate names a person by name and date of birth; the enrolment keeps no
+// name, so the certificate is bound to the traveller by the date of birth. A DCC may give
+// only the year or year and month ("1980", "1980-01"): those must agree as far as they go.
+bool sameDateOfBirth(const std::string& certificateDob, const policies::Date& enrolled) {
+    const std::string dob = certificateDob.substr(0, 10);
+    if (dob.size() != 4 && dob.size() != 7 && dob.size() != 10) return false;
+    return policies::formatDate(enrolled).compare(0, dob.size(), dob) == 0;
+}
+}  // namespace
+
+// The project's health-code token, verified like the crossing QR, bound to the same
+// enrolment, used once.
+void LaneServices::checkHealthCode(const std::string& healthText, const std::string& subject, int64_t t,
+                                   policies::LaneFacts& facts, std::vector<std::string>& problems) {
+    auto trust = trust_.current();
+    auto h = credentials::verifyHealthCode(healthText, *trust, t, config_.verify);
+    if (!h.ok()) {
+        problems.push_back(h.error().code);
+    } else if (h->subject != subject) {
+        problems.push_back("health.certificate_invalid");
+    } else if (auto r = replay_.checkToken(h->issuer, h->tokenId, h->expiresAt.value_or(h->issuedAt + 86400),
+                                           healthText, t);
+               !r.ok()) {
+        problems.push_back(r.error().code);
+    } else {
+        policies::HealthCode code;
+        code.colour = h->colour == credentials::HealthColour::Green   ? policies::HealthCode::Colour::Green
+                      : h->colour == credentials::HealthColour::Amber ? policies::HealthCode::Colour::Amber
+                                                                      : policies::HealthCode::Colour::Red;
+        code.issuedAt = h->issuedAt;
+        facts.health = code;
+    }
+}
+
+// An EU DCC / WHO "HC1:" certificate, verified with the configured signer certificates
+// (trust.hc1_*); whether the rules in force accept one is the policy's (H6). It is not
+// used once: the same certificate is shown at every crossing while it is valid.
+void LaneServices::checkHealthCertificate(const std::string& healthText, int64_t t, policies::LaneFacts& facts,
+                                          std::vector<std::string>& problems) {
+    auto c = credentials::verifyHc1WithSigners(healthText, config_.hc1, t);
+    if (!c.ok()) {
+        problems.push_back(c.error().code);
+        core::logInfo("lane.health_certificate", {{"verdict", c.error().code}, {"why", c.error().message}});
+        return;
+    }
+    if (!facts.enrolment || !sameDateOfBirth(c->dateOfBirth, facts.enrolment->dateOfBirth)) {
+        problems.push_back("health.certificate_invalid");
+        core::logInfo("lane.health_certificate", {{"verdict", "not the enrolled traveller's date of birth"}});
+        return;
+    }
+    policies::HealthCertificate cert;
+    cert.signatureValid = true;
+    cert.validFrom = c->issuedAt.value_or(0);
+    // The DCC's CWT always carries exp; one without it is refused by the policy as expired.
+    cert.validUntil = c->expiresAt.value_or(0);
+    facts.health = cert;
+}
+
 Event LaneServices::checkEligibility(const std::string& subject, int peopleInLane, const std::string& healthText,
                                      core::WallTime now) {
     const int64_t t = core::toUnixSeconds(now);
     policies::LaneFacts facts;
     facts.peopleInLane = peopleInLane;
-    std::vector<std::string> healthProblems;
-    if (!healthText.empty()) {
-        // The project's health-code token, verified like the crossing QR, bound to the same
-        // enrolment, used once. Without valid evidence the policy refuses (health.missing).
-        auto trust = trust_.current();
-        auto h = credentials::verifyHealthCode(healthText, *trust, t, config_.verify);
-        if (!h.ok()) {
-            healthProblems.push_back(h.error().code);
-        } else if (h->subject != subject) {
-            healthProblems.push_back("health.certificate_invalid");
-        } else if (auto r = replay_.checkToken(h->issuer, h->tokenId, h->expiresAt.value_or(h->issuedAt + 86400),
-                                               healthText, t);
-                   !r.ok()) {
-            healthProblems.push_back(r.error().code);
-        } else {
-            policies::HealthCode code;
-            code.colour = h->colour == credentials::HealthColour::Green   ? policies::HealthCode::Colour::Green
-                          : h->colour == credentials::HealthColour::Amber ? policies::HealthCode::Colour::Amber
-                                                                          : policies::HealthCode::Colour::Red;
-            code.issuedAt = h->issuedAt;
-            facts.health = code;
-        }
-        core::logInfo("lane.health_code", {{"qr", core::hashForLog(healthText)},
-                                           {"verdict", healthProblems.empty() ? "verified" : healthProblems.front()}});
-    }
     if (!subject.empty()) {
         auto row = findEnrolment(subject);
         if (!row.ok()) return ev::EligibilityRefused{{"device.fault"}, false};
@@ -198,6 +232,17 @@ Event LaneServices::checkEligibility(const std::string& subject, int peopleInLan
             auto hit = store_.isWatchlisted((*row)->documentHash);
             facts.watchlistHit = hit.ok() && *hit;
         }
+    }
+    // Without valid evidence the policy refuses (health.missing); the reasons why the
+    // evidence was not taken go after the policy's.
+    std::vector<std::string> healthProblems;
+    if (!healthText.empty()) {
+        if (healthText.rfind(credentials::kHc1Prefix, 0) == 0)
+            checkHealthCertificate(healthText, t, facts, healthProblems);
+        else
+            checkHealthCode(healthText, subject, t, facts, healthProblems);
+        core::logInfo("lane.health_code", {{"qr", core::hashForLog(healthText)},
+                                           {"verdict", healthProblems.empty() ? "verified" : healthProblems.front()}});
     }
     auto d = policies::evaluateLane(facts, policy(), t);
     if (d.passed()) return ev::EligibilityPassed{};

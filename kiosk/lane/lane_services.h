@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "credentials/crossing_qr.h"
+#include "credentials/health.h"
 #include "credentials/replay_cache.h"
 #include "credentials/trust_list.h"
 #include "kiosk/lane/lane_shell.h"
@@ -23,6 +24,9 @@ struct LaneServicesConfig {
     std::string laneId = "LANE-01";
     credentials::VerifyOptions verify;
     credentials::TrustPolicy trust;
+    // HC1 health certificates: the signer certificates (DSCs) and how they are trusted
+    // (trust.hc1_* in docs/configuration.md). None: every HC1 is refused (hc.untrusted_signer).
+    credentials::Hc1Signers hc1;
     policies::PolicyConfig policy;
     // Live lanes: without a trust list that is there and within its offline validity the
     // lane stays out of service (kTrustMissing / trust.stale) instead of refusing every
@@ -118,6 +122,10 @@ private:
     bool healthCodeRequired(int64_t now) const;
     void logScan(int64_t t, const std::string& text, const std::string& verdict, bool queue);
     core::Result<std::optional<store::EnrolmentRow>> findEnrolment(const std::string& subject);
+    void checkHealthCode(const std::string& healthText, const std::string& subject, int64_t t,
+                         policies::LaneFacts& facts, std::vector<std::string>& problems);
+    void checkHealthCertificate(const std::string& healthText, int64_t t, policies::LaneFacts& facts,
+                                std::vector<std::string>& problems);
 
     LaneServicesConfig config_;
     store::Store& store_;

@@ -12,6 +12,7 @@
 #include "credentials/trust_list.h"
 #include "devices/io/device_factory.h"
 #include "kiosk/lane/lane_commands.h"
+#include "kiosk/lane/hc1_trust.h"
 #include "kiosk/lane/lane_services.h"
 #include "kiosk/lane/lane_shell.h"
 #include "kiosk/lane/lane_sync.h"
@@ -129,6 +130,9 @@ int runLive(const core::ConfigView& cfg, const LiveOptions& opt) {
     auto policy = policies::loadPolicyConfigFromRoot(cfg.json());
     if (!policy.ok()) return fail(policy.error());
     sc.policy = *policy;
+    auto hc1 = hc1SignersFromConfig(*trustCfg, opt.configDir);
+    if (!hc1.ok()) return fail(hc1.error());
+    sc.hc1 = std::move(*hc1);
     LaneServices services(sc, **st, trust, replay);
 
     // The clearance service (docs/sync.md): only with a "sync" section; without one the

@@ -155,5 +155,44 @@ TEST(Hc1Signer, CertificateFactsAreRead) {
     EXPECT_EQ(readCertificateFacts(dsc.der + "x").error().code, "hc.bad_certificate");  // trailing bytes
 }
 
+// The lane's entry: the DSC is picked from a list by the certificate's kid.
+TEST(Hc1Signer, SignersAreFoundByKid) {
+    const auto dsc = pki().dsc(), other = pki().dsc();
+    ASSERT_NE(hc1SignerKid(dsc.der), hc1SignerKid(other.der));
+    EXPECT_EQ(hc1SignerKid(dsc.der), decodeHc1(signHc1(dsc, "v"))->kid);
+    Hc1Signers s;
+    s.options = chained();
+    s.signerDers = {other.der, dsc.der};
+    auto r = verifyHc1WithSigners(signHc1(dsc, "t"), s, kHc1Now);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->type, HealthCertificateType::Test);
+    // The right DSC, but the chain is not trusted: that DSC's own refusal, not "unknown".
+    s.options.signingCaDers = {pki().otherCsca.der};
+    EXPECT_EQ(verifyHc1WithSigners(signHc1(dsc, "t"), s, kHc1Now).error().code, "hc.untrusted_signer");
+    s.options = chained();
+    s.signerDers = {other.der};
+    const auto none = verifyHc1WithSigners(signHc1(dsc, "t"), s, kHc1Now);
+    EXPECT_EQ(none.error().code, "hc.untrusted_signer");
+    EXPECT_NE(none.error().message.find(hc1SignerKid(dsc.der)), std::string::npos) << none.error().message;
+    EXPECT_EQ(verifyHc1WithSigners("HC1:not base45 !", s, kHc1Now).error().code, "hc.malformed");
+}
+
+TEST(Hc1Signer, CertificateFilesArePemOrDer) {
+    const auto dsc = pki().dsc();
+    EXPECT_EQ(certificateDer(dsc.der).value(), dsc.der);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+    const auto* p = reinterpret_cast<const unsigned char*>(dsc.der.data());
+    std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, static_cast<long>(dsc.der.size())));
+    PEM_write_bio_X509(bio.get(), x.get());
+    char* data = nullptr;
+    const std::string pem(data, static_cast<std::size_t>(BIO_get_mem_data(bio.get(), &data)));
+    EXPECT_EQ(certificateDer(pem).value(), dsc.der);
+    EXPECT_EQ(certificateDer("subject=CN\n" + pem).value(), dsc.der) << "text before the block, as openssl x509 -text writes";
+    EXPECT_EQ(certificateDer("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").error().code,
+              "hc.bad_certificate");
+    EXPECT_EQ(certificateDer("").error().code, "hc.bad_certificate");
+    EXPECT_EQ(certificateDer(dsc.der.substr(0, dsc.der.size() - 1)).error().code, "hc.bad_certificate");
+}
+
 }  // namespace
 }  // namespace kiosk::credentials

@@ -123,7 +123,7 @@ inline std::string ecdsaSha256Raw(EVP_PKEY* key, const std::string& message) {
 inline std::string dccKid(const std::string& dscDer) { return fromHex(core::sha256Hex(dscDer).substr(0, 16)).value(); }
 
 // CWT payload with a one-entry DCC of the given kind ("v", "t" or "r").
-inline std::string dccPayload(const std::string& kind, int64_t iat, int64_t exp) {
+inline std::string dccPayload(const std::string& kind, int64_t iat, int64_t exp, const std::string& dob = "1980-01-01") {
     CwtClaims w;
     w.iss = "MO";
     w.iat = iat;
@@ -135,7 +135,7 @@ inline std::string dccPayload(const std::string& kind, int64_t iat, int64_t exp)
                                                       {CborValue::text("tr"), CborValue::text("260415000")}})
                                     : CborValue::map({{CborValue::text("fr"), CborValue::text("2021-04-01")}});
     CborValue dcc = CborValue::map({{CborValue::text("ver"), CborValue::text("1.3.0")},
-                                    {CborValue::text("dob"), CborValue::text("1980-01-01")},
+                                    {CborValue::text("dob"), CborValue::text(dob)},
                                     {CborValue::text(kind), CborValue::array({entry})}});
     w.privateClaims.emplace_back(CborValue::integer(-260), CborValue::map({{CborValue::integer(1), dcc}}));
     return encodeCwtClaims(w);

@@ -37,7 +37,8 @@ public:
     enum class Trust { Loaded, Required };
 
     explicit LaneHarness(const std::string& tag, lane::SyncHooks hooks = {}, lane::LaneConfig config = {},
-                         Trust trustSetup = Trust::Loaded, int64_t requiredListIssuedAt = 0)
+                         Trust trustSetup = Trust::Loaded, int64_t requiredListIssuedAt = 0,
+                         const std::function<void(lane::LaneServicesConfig&)>& configure = {})
         : clock(core::fromUnixSeconds(kStart)), qr(clock), doc(clock), camera(clock), gate(clock) {
         const auto dir = tempDir(tag);
         check(store::Store::createKeyFile(dir / "bio.key"));
@@ -54,6 +55,7 @@ public:
         lane::LaneServicesConfig sc;
         sc.laneId = "LANE-T1";
         sc.requireTrustList = trustSetup == Trust::Required;
+        if (configure) configure(sc);
         services = std::make_unique<lane::LaneServices>(sc, *db, trust, replay);
         // Hooks first: the shell checks the lane on its very first state.
         services->setSyncHooks(std::move(hooks));
