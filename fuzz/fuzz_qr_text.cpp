@@ -25,6 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)verifyCrossingQr(text, env.trust, 1795000010);
     (void)verifyHealthCode(text, env.trust, 1795000010);
     (void)decodeHc1(text);
+    static const Hc1Signers signers{{"not a certificate"}, Hc1Options{}};
+    (void)verifyHc1WithSigners(text, signers, 1795000010);
     static ReplayCache cache(ReplayOptions{300, 30, 64});
     (void)cache.checkToken("HK", text.substr(0, 8), 1795000040, text, 1795000010);
     return 0;

@@ -1,5 +1,5 @@
-// X.509 DER for the HC1 signer rules (certificate facts, validity, chain, key usage):
-// never crashes, whatever the bytes.
+// X.509 DER for the HC1 signer rules (certificate facts, validity, chain, key usage) and
+// the lane's certificate files (PEM or DER): never crashes, whatever the bytes.
 #include <string>
 #include <string_view>
 
@@ -17,5 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Hc1Certificate cert;
     cert.type = HealthCertificateType::Test;
     (void)checkHc1KeyUsage(cert, der);
+    (void)certificateDer(der);
+    (void)certificateDer("-----BEGIN CERTIFICATE-----\n" + der);
     return 0;
 }
