@@ -87,6 +87,15 @@ constexpr std::array kReasons{
                KIOSK_SEE_OFFICER_PT, "HC1 signature does not verify: possible forgery."},
     ReasonText{"hc.expired", ReasonKind::Refusal, "您的健康證明已過期。", "Your health certificate has expired.",
                "O seu certificado de saúde expirou.", "HC1 certificate expired."},
+    // The signer's problems are not the traveller's to fix: the generic "see an officer".
+    ReasonText{"hc.untrusted_signer", ReasonKind::Refusal, KIOSK_SEE_OFFICER_ZH, KIOSK_SEE_OFFICER_EN,
+               KIOSK_SEE_OFFICER_PT, "HC1 signer certificate not configured or not chained to a trusted signing CA."},
+    ReasonText{"hc.signer_not_valid", ReasonKind::Refusal, KIOSK_SEE_OFFICER_ZH, KIOSK_SEE_OFFICER_EN,
+               KIOSK_SEE_OFFICER_PT, "HC1 signer certificate outside its validity period."},
+    ReasonText{"hc.key_usage", ReasonKind::Refusal, KIOSK_SEE_OFFICER_ZH, KIOSK_SEE_OFFICER_EN,
+               KIOSK_SEE_OFFICER_PT, "HC1 signer certificate may not sign this kind of certificate."},
+    ReasonText{"hc.bad_certificate", ReasonKind::Refusal, KIOSK_SEE_OFFICER_ZH, KIOSK_SEE_OFFICER_EN,
+               KIOSK_SEE_OFFICER_PT, "HC1 signer certificate unreadable."},
     // ---- eligibility ----
     ReasonText{"elig.not_enrolled", ReasonKind::Refusal, "您尚未登記使用此通道，請使用人工櫃檯。",
                "You are not enrolled for this lane. Please use a staffed counter.",

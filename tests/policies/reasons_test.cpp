@@ -17,6 +17,7 @@ const std::vector<std::string> kSharedCodes = {
     "qr.bad_signature", "qr.unknown_issuer", "qr.key_not_valid", "qr.expired", "qr.not_yet_valid",
     "qr.replayed", "qr.duplicate_scan", "trust.stale", "trust.stale_warning", "trust.clock_rollback",
     "trust.bad_signature", "mrz.invalid", "hc.malformed", "hc.bad_signature", "hc.expired",
+    "hc.untrusted_signer", "hc.signer_not_valid", "hc.key_usage", "hc.bad_certificate",
     "elig.not_enrolled", "elig.not_permanent_resident", "elig.enrolment_inactive", "elig.under_minimum_age",
     "elig.registration_delay", "elig.document_expired", "elig.watchlist", "health.missing", "health.red",
     "health.amber", "health.code_expired", "health.code_too_old", "health.certificate_invalid", "reg.under_18",
