@@ -1,6 +1,5 @@
 #include <cstdio>
 #include <iostream>
-#include <regex>
 #include <set>
 
 #include "core/config.h"
@@ -36,10 +35,23 @@ bool flag(const Args& args, const std::string& name) {
 std::vector<std::string> unknownOptions(const Command& command, const Args& args) {
     // The usage line is the command's whole option list: an option it does not name would
     // be ignored silently (a misspelt --kye would leave the default key in use).
-    static const std::regex optionName("--[a-z0-9][a-z0-9-]*");
+    // Every "--" followed by [a-z0-9] and then [a-z0-9-]* (a scan, not std::regex: GCC 12
+    // warns inside <regex> at -O2, a false positive).
+    auto nameChar = [](char ch, bool first) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (!first && ch == '-');
+    };
     std::set<std::string> known;
-    for (std::sregex_iterator it(command.usage.begin(), command.usage.end(), optionName), end; it != end; ++it)
-        known.insert(it->str());
+    const std::string& usage = command.usage;
+    for (std::size_t i = usage.find("--"); i != std::string::npos; i = usage.find("--", i)) {
+        std::size_t end = i + 2;
+        if (end >= usage.size() || !nameChar(usage[end], true)) {
+            ++i;  // "---x": the name may start one further on
+            continue;
+        }
+        while (end < usage.size() && nameChar(usage[end], false)) ++end;
+        known.insert(usage.substr(i, end - i));
+        i = end;
+    }
     const std::vector<std::string> candidates(known.begin(), known.end());
     std::vector<std::string> unknown;
     for (const auto& a : args) {

@@ -21,8 +21,11 @@ core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigVi
     KIOSK_TRY(checkKnown(c, {"recogniser", "recognition_model", "shape_predictor", "onnx", "match_threshold",
                              "template_rule", "detect_upsample", "detect_max_side", "detect_min_face_px", "detect_cascade",
                              "track", "max_frames", "time_budget_ms", "quality", "liveness"}));
-    KIOSK_ASSIGN_OR_RETURN(auto rec, c.oneOf("recogniser", {"dlib_resnet", "onnx"}, toString(kDefaultRecogniser)));
-    o.recogniser = rec == "onnx" ? FaceRecogniser::Onnx : FaceRecogniser::DlibResnet;
+    // Compared in place, not moved out of the Result: GCC 12 warns of a maybe-uninitialized
+    // short string on the move (a false positive).
+    const auto rec = c.oneOf("recogniser", {"dlib_resnet", "onnx"}, toString(kDefaultRecogniser));
+    if (!rec.ok()) return rec.error();
+    o.recogniser = *rec == "onnx" ? FaceRecogniser::Onnx : FaceRecogniser::DlibResnet;
     KIOSK_ASSIGN_OR_RETURN(o.shapePredictorPath, c.stringOr("shape_predictor", o.shapePredictorPath));
     KIOSK_ASSIGN_OR_RETURN(o.recognitionModelPath, c.stringOr("recognition_model", o.recognitionModelPath));
     if (c.has("onnx")) {
@@ -40,8 +43,9 @@ core::Result<FaceEngineOptions> faceEngineOptionsFromConfig(const core::ConfigVi
     }
     // Distances differ per recogniser (Euclidean 0..~1.5, 1 - cosine 0..2): each has its own default.
     KIOSK_ASSIGN_OR_RETURN(o.matchThreshold, c.numberOr("match_threshold", defaultThreshold(o.recogniser), 0.05, 1.95));
-    KIOSK_ASSIGN_OR_RETURN(auto rule, c.oneOf("template_rule", {"best", "mean"}, "best"));
-    o.templateRule = rule == "mean" ? TemplateRule::Mean : TemplateRule::Best;
+    const auto rule = c.oneOf("template_rule", {"best", "mean"}, "best");
+    if (!rule.ok()) return rule.error();
+    o.templateRule = *rule == "mean" ? TemplateRule::Mean : TemplateRule::Best;
     KIOSK_ASSIGN_OR_RETURN(auto up, c.integerOr("detect_upsample", o.detectUpsample, 0, 2));
     o.detectUpsample = static_cast<int>(up);
     KIOSK_ASSIGN_OR_RETURN(auto side, c.integerOr("detect_max_side", o.detectMaxSide, 0, 4096));
