@@ -8,55 +8,19 @@ namespace kiosk::devices::io {
 
 namespace {
 
-constexpr int kBlock = 8;  // threshold = mean of the 3x3 blocks of kBlock pixels around a pixel
+constexpr int kBlock = QrLocalThresholds::kBlock;
 
-// Local thresholds: a pixel is dark when it is below the mean of the 3x3 blocks of kBlock
-// pixels around it; blocks with almost no contrast around them count as light (noise on a
-// wall is not a pattern). Only the scanned rows are thresholded as a whole; the vertical
-// cross-checks ask pixel by pixel.
+// A pixel is dark when it is below its block's threshold (QrLocalThresholds); the
+// polarity only flips the comparison, so both searches of a frame share one table. Only
+// the scanned rows are thresholded as a whole; the vertical cross-checks ask pixel by pixel.
 class DarkMap {
 public:
-    DarkMap(const LumPlane& p, QrPolarity polarity)
-        : p_(p), invert_(polarity == QrPolarity::LightOnDark), bw_((p.width + kBlock - 1) / kBlock), bh_((p.height + kBlock - 1) / kBlock) {
-        const int w = p.width, h = p.height;
-        std::vector<int> sum(static_cast<std::size_t>(bw_) * bh_, 0), lo(sum.size(), 255), hi(sum.size(), 0), n(sum.size(), 0);
-        for (int y = 0; y < h; y += 2) {  // block statistics from every second row: half the reads
-            const uint8_t* row = p.pixels.data() + static_cast<std::size_t>(y) * w;
-            const std::size_t base = static_cast<std::size_t>(y / kBlock) * bw_;
-            for (int bx = 0, x = 0; bx < bw_; ++bx) {
-                int s = 0, mn = 255, mx = 0;
-                const int end = std::min(w, x + kBlock);
-                for (; x < end; ++x) {
-                    const int v = row[x];
-                    s += v;
-                    mn = std::min(mn, v);
-                    mx = std::max(mx, v);
-                }
-                sum[base + bx] += s;
-                n[base + bx] += end - bx * kBlock;
-                lo[base + bx] = std::min(lo[base + bx], mn);
-                hi[base + bx] = std::max(hi[base + bx], mx);
-            }
-        }
-        thr_.assign(sum.size(), -1);
-        for (int by = 0; by < bh_; ++by)
-            for (int bx = 0; bx < bw_; ++bx) {
-                int s = 0, k = 0, mn = 255, mx = 0;
-                for (int yy = std::max(0, by - 1); yy <= std::min(bh_ - 1, by + 1); ++yy)
-                    for (int xx = std::max(0, bx - 1); xx <= std::min(bw_ - 1, bx + 1); ++xx) {
-                        const auto i = static_cast<std::size_t>(yy) * bw_ + xx;
-                        s += sum[i] / std::max(1, n[i]);
-                        mn = std::min(mn, lo[i]);
-                        mx = std::max(mx, hi[i]);
-                        ++k;
-                    }
-                // -1: never dark (a pixel value is never below it)
-                thr_[static_cast<std::size_t>(by) * bw_ + bx] = mx - mn >= 20 ? s / k : -1;
-            }
-    }
+    DarkMap(const QrLocalThresholds& t, QrPolarity polarity)
+        : p_(t.plane()), invert_(polarity == QrPolarity::LightOnDark), bw_(t.blocksWide()), thr_(t.table()) {}
     // LightOnDark: the light side counts as dark (the plane read inverted, without a copy).
     bool dark(int x, int y) const {
-        const int v = p_.pixels[static_cast<std::size_t>(y) * p_.width + x], t = thr_[static_cast<std::size_t>(y / kBlock) * bw_ + x / kBlock];
+        const int v = p_.pixels[static_cast<std::size_t>(y) * p_.width + x],
+                  t = thr_[static_cast<std::size_t>(y / kBlock) * bw_ + x / kBlock];
         return t >= 0 && (invert_ ? v > t : v < t);
     }
     void row(int y, std::vector<uint8_t>& out) const {
@@ -80,8 +44,8 @@ public:
 private:
     const LumPlane& p_;
     bool invert_;
-    int bw_, bh_;
-    std::vector<int> thr_;
+    int bw_;
+    const std::vector<int>& thr_;
 };
 
 // Five runs dark-light-dark-light-dark in the ratio 1:1:3:1:1 (each within 60 % of a module).
@@ -142,9 +106,9 @@ struct Finder {
     int hits = 0;
 };
 
-std::vector<Finder> findFinders(const LumPlane& p, std::size_t giveUpAt, QrFinderEnds ends, QrPolarity polarity) {
-    const int w = p.width, h = p.height;
-    const DarkMap dark(p, polarity);
+std::vector<Finder> findFinders(const QrLocalThresholds& t, std::size_t giveUpAt, QrFinderEnds ends, QrPolarity polarity) {
+    const int w = t.plane().width, h = t.plane().height;
+    const DarkMap dark(t, polarity);
     std::vector<Finder> finders;
     std::vector<int> runs;
     std::vector<uint8_t> line;
@@ -250,11 +214,12 @@ std::vector<Triple> groupTriples(const std::vector<Finder>& f, QrGrouping groupi
 
 // The strongest finder patterns of the plane (empty when there are so many that it is a
 // texture, not codes).
-std::vector<Finder> strongestFinders(const LumPlane& plane, int maxFinders, QrFinderEnds ends, QrPolarity polarity) {
+std::vector<Finder> strongestFinders(const QrLocalThresholds& thresholds, int maxFinders, QrFinderEnds ends,
+                                     QrPolarity polarity) {
     // Far more raw patterns than would be kept: a texture, not codes (the lane's 60 kept
     // give up at 400; a caller asking for a sheet of codes allows 5 per kept one).
     const std::size_t giveUpAt = static_cast<std::size_t>(std::max(400, 5 * maxFinders));
-    std::vector<Finder> f = findFinders(plane, giveUpAt, ends, polarity);
+    std::vector<Finder> f = findFinders(thresholds, giveUpAt, ends, polarity);
     if (f.size() > giveUpAt) return {};
     std::sort(f.begin(), f.end(), [](const Finder& a, const Finder& b) { return a.hits > b.hits; });
     if (f.size() > static_cast<std::size_t>(maxFinders)) f.resize(static_cast<std::size_t>(maxFinders));
@@ -263,11 +228,58 @@ std::vector<Finder> strongestFinders(const LumPlane& plane, int maxFinders, QrFi
 
 }  // namespace
 
+QrLocalThresholds::QrLocalThresholds(const LumPlane& p)
+    : p_(p), bw_((p.width + kBlock - 1) / kBlock), bh_((p.height + kBlock - 1) / kBlock) {
+    const int w = p.width, h = p.height;
+    std::vector<int> sum(static_cast<std::size_t>(bw_) * bh_, 0), lo(sum.size(), 255), hi(sum.size(), 0), n(sum.size(), 0);
+    for (int y = 0; y < h; y += 2) {  // block statistics from every second row: half the reads
+        const uint8_t* row = p.pixels.data() + static_cast<std::size_t>(y) * w;
+        const std::size_t base = static_cast<std::size_t>(y / kBlock) * bw_;
+        for (int bx = 0, x = 0; bx < bw_; ++bx) {
+            int s = 0, mn = 255, mx = 0;
+            const int end = std::min(w, x + kBlock);
+            for (; x < end; ++x) {
+                const int v = row[x];
+                s += v;
+                mn = std::min(mn, v);
+                mx = std::max(mx, v);
+            }
+            sum[base + bx] += s;
+            n[base + bx] += end - bx * kBlock;
+            lo[base + bx] = std::min(lo[base + bx], mn);
+            hi[base + bx] = std::max(hi[base + bx], mx);
+        }
+    }
+    thr_.assign(sum.size(), -1);
+    for (int by = 0; by < bh_; ++by)
+        for (int bx = 0; bx < bw_; ++bx) {
+            int s = 0, k = 0, mn = 255, mx = 0;
+            for (int yy = std::max(0, by - 1); yy <= std::min(bh_ - 1, by + 1); ++yy)
+                for (int xx = std::max(0, bx - 1); xx <= std::min(bw_ - 1, bx + 1); ++xx) {
+                    const auto i = static_cast<std::size_t>(yy) * bw_ + xx;
+                    s += sum[i] / std::max(1, n[i]);
+                    mn = std::min(mn, lo[i]);
+                    mx = std::max(mx, hi[i]);
+                    ++k;
+                }
+            // -1: never dark (a pixel value is never below it)
+            thr_[static_cast<std::size_t>(by) * bw_ + bx] = mx - mn >= 20 ? s / k : -1;
+        }
+}
+
 std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples, int maxFinders, QrFinderEnds ends,
                                                 QrPolarity polarity, QrSquareness squareness, QrFinderSharing sharing) {
+    if (plane.width < 21 || plane.height < 21 || maxTriples <= 0) return {};
+    return findQrFinderTriples(QrLocalThresholds(plane), maxTriples, maxFinders, ends, polarity, squareness, sharing);
+}
+
+std::vector<QrFinderTriple> findQrFinderTriples(const QrLocalThresholds& thresholds, int maxTriples, int maxFinders,
+                                                QrFinderEnds ends, QrPolarity polarity, QrSquareness squareness,
+                                                QrFinderSharing sharing) {
     std::vector<QrFinderTriple> out;
+    const LumPlane& plane = thresholds.plane();
     if (plane.width < 21 || plane.height < 21 || maxTriples <= 0) return out;
-    const std::vector<Finder> f = strongestFinders(plane, maxFinders, ends, polarity);
+    const std::vector<Finder> f = strongestFinders(thresholds, maxFinders, ends, polarity);
     std::vector<char> used(f.size(), 0);
     std::vector<Triple> square, left;
     for (const auto& t : groupTriples(f, QrGrouping::StrongestFirst)) {
@@ -294,9 +306,16 @@ std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTr
 }
 
 std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates, int maxFinders, QrGrouping grouping) {
+    if (plane.width < 21 || plane.height < 21 || maxCandidates <= 0) return {};
+    return findQrCandidates(QrLocalThresholds(plane), maxCandidates, maxFinders, grouping);
+}
+
+std::vector<QrCandidate> findQrCandidates(const QrLocalThresholds& thresholds, int maxCandidates, int maxFinders,
+                                          QrGrouping grouping) {
     std::vector<QrCandidate> out;
+    const LumPlane& plane = thresholds.plane();
     if (plane.width < 21 || plane.height < 21 || maxCandidates <= 0) return out;
-    const std::vector<Finder> f = strongestFinders(plane, maxFinders, QrFinderEnds::Closed, QrPolarity::DarkOnLight);
+    const std::vector<Finder> f = strongestFinders(thresholds, maxFinders, QrFinderEnds::Closed, QrPolarity::DarkOnLight);
     const int w = plane.width, h = plane.height;
     std::vector<char> used(f.size(), 0);
     const std::vector<Triple> triples = groupTriples(f, grouping);

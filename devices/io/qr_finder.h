@@ -45,10 +45,31 @@ struct QrFinderTriple {
     double module = 0;
 };
 
+// The finder search's local thresholds of one plane: a pixel is dark when it is below the
+// mean of the 3x3 blocks of kBlock pixels around it; blocks with almost no contrast around
+// them count as light (noise on a wall is not a pattern). Either polarity reads the same
+// table, so a frame's searches (the crops' and both of the rebuilt pass's) build it once.
+// Keeps a reference to the plane: the plane must outlive it.
+class QrLocalThresholds {
+public:
+    static constexpr int kBlock = 8;
+    explicit QrLocalThresholds(const LumPlane& plane);
+    const LumPlane& plane() const { return p_; }
+    int blocksWide() const { return bw_; }
+    const std::vector<int>& table() const { return thr_; }  // per block; -1: never dark
+
+private:
+    const LumPlane& p_;
+    int bw_, bh_;
+    std::vector<int> thr_;
+};
+
 // At most maxCandidates regions, three-corner groups first, then two-corner ones.
 // maxFinders: the strongest finder patterns kept for grouping (a sheet of 60 codes has 180;
 // grouping costs about maxFinders^3 in the worst case, so the lane keeps 60).
 std::vector<QrCandidate> findQrCandidates(const LumPlane& plane, int maxCandidates = 4, int maxFinders = 60,
+                                          QrGrouping grouping = QrGrouping::StrongestFirst);
+std::vector<QrCandidate> findQrCandidates(const QrLocalThresholds& thresholds, int maxCandidates = 4, int maxFinders = 60,
                                           QrGrouping grouping = QrGrouping::StrongestFirst);
 
 // How square an L of three finder patterns must be: the shorter arm at least armRatio of
@@ -67,6 +88,10 @@ struct QrFinderSharing {
 // The three-corner groups alone: at most maxTriples, strongest first, no finder in two;
 // then the extra shared ones.
 std::vector<QrFinderTriple> findQrFinderTriples(const LumPlane& plane, int maxTriples = 4, int maxFinders = 60,
+                                                QrFinderEnds ends = QrFinderEnds::Closed,
+                                                QrPolarity polarity = QrPolarity::DarkOnLight, QrSquareness squareness = {},
+                                                QrFinderSharing sharing = {});
+std::vector<QrFinderTriple> findQrFinderTriples(const QrLocalThresholds& thresholds, int maxTriples = 4, int maxFinders = 60,
                                                 QrFinderEnds ends = QrFinderEnds::Closed,
                                                 QrPolarity polarity = QrPolarity::DarkOnLight, QrSquareness squareness = {},
                                                 QrFinderSharing sharing = {});

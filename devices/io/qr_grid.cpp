@@ -414,12 +414,14 @@ int readQrVersionBlock(const LumPlane& p, const QrFinderTriple& t, QrPolarity po
     return best;
 }
 
-void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples, int extraShared,
+void rebuildQrCodes(const QrLocalThresholds& thresholds, QrPolarity polarity, int maxTriples, int extraShared,
                     const std::function<RebuildStep(const RebuiltQr&)>& read) {
+    const LumPlane& plane = thresholds.plane();
+    if (plane.width < 21 || plane.height < 21) return;
     // Only a code seen nearly square on: arms within 15 % of each other and near a right
     // angle (the crops allow 30 % and 70 degrees). Fewer noise triples to redraw, and the
     // version estimate from the arms' length holds.
-    for (const auto& t : findQrFinderTriples(plane, maxTriples, kMaxFinders, QrFinderEnds::OneOpen, polarity, QrSquareness{0.85, 0.2},
+    for (const auto& t : findQrFinderTriples(thresholds, maxTriples, kMaxFinders, QrFinderEnds::OneOpen, polarity, QrSquareness{0.85, 0.2},
                                              QrFinderSharing{extraShared})) {
         const double abx = t.bx - t.ax, aby = t.by - t.ay, acx = t.cx - t.ax, acy = t.cy - t.ay;
         const double ab = std::hypot(abx, aby), ac = std::hypot(acx, acy);
@@ -452,7 +454,8 @@ void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples, 
 
 std::vector<RebuiltQr> rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples) {
     std::vector<RebuiltQr> out;
-    rebuildQrCodes(plane, polarity, maxTriples, 2, [&](const RebuiltQr& r) {
+    if (plane.width < 21 || plane.height < 21) return out;
+    rebuildQrCodes(QrLocalThresholds(plane), polarity, maxTriples, 2, [&](const RebuiltQr& r) {
         out.push_back(r);
         return RebuildStep::Next;
     });

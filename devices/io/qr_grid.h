@@ -38,7 +38,9 @@ enum class RebuildStep { Next, NextTriple, Stop };
 // version either way). At most maxTriples triples per polarity that share no finder, then
 // up to extraShared that do (an L of a finder-like pattern inside a code and two of the
 // code's finders can outscore the code's own; each costs a millisecond or more).
-void rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples, int extraShared,
+// The finder search reads `thresholds` (built on the plane once per frame, shared with the
+// crops' search and the other polarity).
+void rebuildQrCodes(const QrLocalThresholds& thresholds, QrPolarity polarity, int maxTriples, int extraShared,
                     const std::function<RebuildStep(const RebuiltQr&)>& read);
 // All of them at once, with 2 extra shared triples (tests).
 std::vector<RebuiltQr> rebuildQrCodes(const LumPlane& plane, QrPolarity polarity, int maxTriples = 2);

@@ -48,6 +48,7 @@
 #include <array>
 #include <cmath>
 #include <exception>
+#include <optional>
 
 #include "devices/io/qr_decoder.h"
 #include "devices/io/qr_finder.h"
@@ -197,6 +198,13 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
             if (lum.pixels.empty()) lum = luminanceOf(image, x, y, w, h);
             return lum;
         };
+        // The finder search's thresholds of the full luminance plane: one table for the
+        // crops' search and both of the rebuilt pass's (they differ only in polarity).
+        std::optional<QrLocalThresholds> finderThresholds;
+        auto thresholds = [&]() -> const QrLocalThresholds& {
+            if (!finderThresholds) finderThresholds.emplace(luminance());
+            return *finderThresholds;
+        };
         auto invertedLum = [&]() -> const LumPlane& {
             if (inv.pixels.empty()) inv = inverted(luminance());
             return inv;
@@ -281,7 +289,7 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                     // Without a budget and with every code wanted (a sheet of codes, a
                     // registration scan) many regions; the lane keeps its 4 strongest.
                     const bool many = all && options.budgetMs <= 0;
-                    for (const auto& c : findQrCandidates(luminance(), many ? 64 : 4, many ? 240 : 60, many ? QrGrouping::SmallestFirst : QrGrouping::StrongestFirst)) {
+                    for (const auto& c : findQrCandidates(thresholds(), many ? 64 : 4, many ? 240 : 60, many ? QrGrouping::SmallestFirst : QrGrouping::StrongestFirst)) {
                         // A region almost half the picture is the whole-frame
                         // passes' business.
                         if (static_cast<double>(c.width) * c.height > 0.4 * w * h) continue;
@@ -324,7 +332,7 @@ core::Result<std::vector<QrCode>> decodeQrCodes(const Image& image, const QrDeco
                         // The L's that share a finder with a stronger one only without a
                         // budget: in the lane's they pushed the stream's p95 per frame from
                         // 8.7-9.1 to 10.0-10.1 ms (bench_qr --stream-only, alone).
-                        rebuildQrCodes(luminance(), polarity, 2, options.budgetMs > 0 ? 0 : 2, [&](const RebuiltQr& rebuilt) {
+                        rebuildQrCodes(thresholds(), polarity, 2, options.budgetMs > 0 ? 0 : 2, [&](const RebuiltQr& rebuilt) {
                             bool read = false;
                             for (const auto& r : ZXing::ReadBarcodes(lumView(rebuilt.plane), pure)) {
                                 if (!r.isValid()) continue;
