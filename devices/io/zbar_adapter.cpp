@@ -18,16 +18,19 @@ struct ImageDeleter {
     void operator()(zbar::zbar_image_t* i) const { zbar::zbar_image_destroy(i); }
 };
 
-zbar::zbar_image_scanner_t* threadScanner() {
-    thread_local std::unique_ptr<zbar::zbar_image_scanner_t, ScannerDeleter> scanner = [] {
-        std::unique_ptr<zbar::zbar_image_scanner_t, ScannerDeleter> s(zbar::zbar_image_scanner_create());
-        if (s) {
-            zbar::zbar_image_scanner_set_config(s.get(), zbar::ZBAR_NONE, zbar::ZBAR_CFG_ENABLE, 0);
-            zbar::zbar_image_scanner_set_config(s.get(), zbar::ZBAR_QRCODE, zbar::ZBAR_CFG_ENABLE, 1);
-        }
-        return s;
-    }();
-    return scanner.get();
+using Scanner = std::unique_ptr<zbar::zbar_image_scanner_t, ScannerDeleter>;
+
+// A fresh scanner per call: zbar's QR reader samples with its own random generator, seeded
+// when the scanner is made, so a scanner kept across calls reads an image differently
+// depending on the calls before it (bench_qr --pass-study saw zbar's reads change when an
+// earlier pass changed). Making one costs far less than a scan.
+Scanner newScanner() {
+    Scanner s(zbar::zbar_image_scanner_create());
+    if (s) {
+        zbar::zbar_image_scanner_set_config(s.get(), zbar::ZBAR_NONE, zbar::ZBAR_CFG_ENABLE, 0);
+        zbar::zbar_image_scanner_set_config(s.get(), zbar::ZBAR_QRCODE, zbar::ZBAR_CFG_ENABLE, 1);
+    }
+    return s;
 }
 
 }  // namespace
@@ -35,7 +38,8 @@ zbar::zbar_image_scanner_t* threadScanner() {
 core::Result<std::vector<QrCode>> zbarQrCodes(const LumPlane& plane, int scale, int dx, int dy) {
     std::vector<QrCode> codes;
     if (plane.width < 21 || plane.height < 21) return codes;
-    zbar::zbar_image_scanner_t* scanner = threadScanner();
+    const Scanner owned = newScanner();
+    zbar::zbar_image_scanner_t* scanner = owned.get();
     std::unique_ptr<zbar::zbar_image_t, ImageDeleter> image(zbar::zbar_image_create());
     if (!scanner || !image) return core::makeError("device.fault", "zbar: cannot create a scanner");
     zbar::zbar_image_set_format(image.get(), zbar_fourcc('Y', '8', '0', '0'));
