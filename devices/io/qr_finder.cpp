@@ -186,6 +186,7 @@ struct Triple {
     std::size_t a, b, c;
     int hits;
     double side;  // mean of |AB| and |AC| in pixels
+    double skew;  // |cos A| + how unequal the arms are: 0 for a code seen square on
 };
 
 std::vector<Triple> groupTriples(const std::vector<Finder>& f, QrGrouping grouping) {
@@ -202,13 +203,18 @@ std::vector<Triple> groupTriples(const std::vector<Finder>& f, QrGrouping groupi
                 if (ac < 0.7 * ab || ac > ab / 0.7) continue;
                 const double cosA = (abx * acx + aby * acy) / (ab * ac);
                 if (std::abs(cosA) > 0.35) continue;
-                triples.push_back({a, b, c, f[a].hits + f[b].hits + f[c].hits, (ab + ac) / 2});
+                triples.push_back({a, b, c, f[a].hits + f[b].hits + f[c].hits, (ab + ac) / 2,
+                                   std::abs(cosA) + std::abs(1 - std::min(ab, ac) / std::max(ab, ac))});
             }
         }
     if (grouping == QrGrouping::SmallestFirst)
         std::sort(triples.begin(), triples.end(), [](const Triple& x, const Triple& y) { return x.side < y.side; });
     else
-        std::sort(triples.begin(), triples.end(), [](const Triple& x, const Triple& y) { return x.hits > y.hits; });
+        // Equal evidence: the squarer L first (a code's own L against one of two of its
+        // finders and a pattern inside it), not whatever order the sort leaves.
+        std::sort(triples.begin(), triples.end(), [](const Triple& x, const Triple& y) {
+            return x.hits != y.hits ? x.hits > y.hits : x.skew < y.skew;
+        });
     return triples;
 }
 
