@@ -24,9 +24,10 @@ struct QrCandidate {
 };
 
 // How three-corner groups compete for finder patterns. StrongestFirst (the lane: one code,
-// a few candidates): the groups with the most finder evidence. SmallestFirst (a sheet of
-// codes): the tightest L first, since on a grid the corners of neighbouring codes form
-// larger L's of the same strength that would otherwise take each code's finders.
+// a few candidates): the groups with the most finder evidence, the squarer of equals
+// first. SmallestFirst (a sheet of codes): the tightest L first, since on a grid the
+// corners of neighbouring codes form larger L's of the same strength that would otherwise
+// take each code's finders.
 enum class QrGrouping { StrongestFirst, SmallestFirst };
 
 // Closed: a finder's outer dark ring must end in a light separator on both sides of every
