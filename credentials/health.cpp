@@ -219,12 +219,16 @@ core::Result<Hc1Certificate> decodeHc1(std::string_view text, const Hc1Options& 
 }
 
 namespace {
+// DCC kid = first 8 bytes of SHA-256 over the signer certificate.
+std::string rawSignerKid(std::string_view signerCertificateDer) {
+    return fromHex(core::sha256Hex(std::string(signerCertificateDer)).substr(0, 16)).value();
+}
+
 core::Result<Hc1Certificate> checkSignature(Hc1Parts& parts, std::string_view signerCertificateDer) {
     auto key = PublicKey::fromCertificateDer(signerCertificateDer);
     if (!key) return core::makeError("hc.bad_signature", "HC1: signer certificate unreadable");
-    // DCC kid = first 8 bytes of SHA-256 over the signer certificate (protected header wins).
-    const std::string expectedKid = fromHex(core::sha256Hex(std::string(signerCertificateDer)).substr(0, 16)).value();
-    if (parts.message.kid() != expectedKid) return core::makeError("hc.bad_signature", "HC1: kid does not match the certificate");
+    // The protected header's kid wins over the unprotected one.
+    if (parts.message.kid() != rawSignerKid(signerCertificateDer)) return core::makeError("hc.bad_signature", "HC1: kid does not match the certificate");
     CoseOptions copts;
     copts.requireProtectedAlg = false;
     copts.rejectDuplicateLabels = false;
@@ -285,7 +289,7 @@ core::Result<Hc1Certificate> verifyHc1(std::string_view text, std::string_view s
 }
 
 std::string hc1SignerKid(std::string_view signerCertificateDer) {
-    return base64(fromHex(core::sha256Hex(std::string(signerCertificateDer)).substr(0, 16)).value());
+    return base64(rawSignerKid(signerCertificateDer));
 }
 
 core::Result<Hc1Certificate> verifyHc1WithSigners(std::string_view text, const Hc1Signers& signers, int64_t nowUnix) {

@@ -180,12 +180,7 @@ TEST(Hc1Signer, SignersAreFoundByKid) {
 TEST(Hc1Signer, CertificateFilesArePemOrDer) {
     const auto dsc = pki().dsc();
     EXPECT_EQ(certificateDer(dsc.der).value(), dsc.der);
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-    const auto* p = reinterpret_cast<const unsigned char*>(dsc.der.data());
-    std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, static_cast<long>(dsc.der.size())));
-    PEM_write_bio_X509(bio.get(), x.get());
-    char* data = nullptr;
-    const std::string pem(data, static_cast<std::size_t>(BIO_get_mem_data(bio.get(), &data)));
+    const std::string pem = certificatePem(dsc.der);
     EXPECT_EQ(certificateDer(pem).value(), dsc.der);
     EXPECT_EQ(certificateDer("subject=CN\n" + pem).value(), dsc.der) << "text before the block, as openssl x509 -text writes";
     EXPECT_EQ(certificateDer("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").error().code,

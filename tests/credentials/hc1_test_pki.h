@@ -98,6 +98,17 @@ inline Issued issue(const CertSpec& spec, const Issued* issuer) {
     return out;
 }
 
+// The certificate as a PEM file holds it (what an operator copies onto a lane).
+inline std::string certificatePem(const std::string& der) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+    PEM_write_bio_X509(bio.get(), x.get());
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(n));
+}
+
 // ECDSA over SHA-256 with any EC key, as COSE raw r||s (each the key's scalar size): lets a
 // test build the "ES256 header, P-384 key" forgery the verifier must refuse.
 inline std::string ecdsaSha256Raw(EVP_PKEY* key, const std::string& message) {

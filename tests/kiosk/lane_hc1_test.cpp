@@ -162,19 +162,10 @@ protected:
     void SetUp() override {
         dir_ = tempDir("hc1-config");
         write("dsc.der", pki().dsc.der);
-        write("csca.pem", pem(pki().csca.der));
+        write("csca.pem", certificatePem(pki().csca.der));
     }
     void write(const std::string& name, const std::string& bytes) {
         std::ofstream(dir_ / name, std::ios::binary) << bytes;
-    }
-    static std::string pem(const std::string& der) {
-        const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-        std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-        PEM_write_bio_X509(bio.get(), x.get());
-        char* data = nullptr;
-        const long n = BIO_get_mem_data(bio.get(), &data);
-        return std::string(data, static_cast<std::size_t>(n));
     }
     core::Result<cr::Hc1Signers> load(const std::string& json) {
         json_ = core::Json::parse(json);
